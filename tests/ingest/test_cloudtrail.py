@@ -1,0 +1,90 @@
+import gzip
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+from workbench.ingest import load
+
+EXPECTED_IDS = [f"3fcfb1a4-6f0e-4b39-9d6e-2f4ad2c1a00{i}" for i in range(1, 7)]
+
+
+def _records(data_dir):
+    return json.loads((data_dir / "cloudtrail" / "records.json").read_text())["Records"]
+
+
+def _variant(kind, data_dir, tmp_path):
+    records = _records(data_dir)
+    if kind == "records":
+        return data_dir / "cloudtrail" / "records.json"
+    if kind == "jsonl":
+        path = tmp_path / "trail.jsonl"
+        path.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    elif kind == "array":
+        path = tmp_path / "trail.json"
+        path.write_text(json.dumps(records, indent=2))
+    elif kind == "gz":
+        path = tmp_path / "111122223333_CloudTrail_us-east-1_20240304T2310Z_abc.json.gz"
+        path.write_bytes(gzip.compress(json.dumps({"Records": records}).encode()))
+    elif kind == "gz-without-suffix":  # sniffed by content, not by name
+        path = tmp_path / "export.log"
+        path.write_bytes(gzip.compress(json.dumps({"Records": records}).encode()))
+    return path
+
+
+@pytest.mark.parametrize("kind", ["records", "jsonl", "array", "gz", "gz-without-suffix"])
+def test_every_shape_gives_the_same_events(kind, data_dir, tmp_path):
+    result = load([_variant(kind, data_dir, tmp_path)])
+    (info,) = result.inputs
+    assert info.format == "cloudtrail" and info.complete and info.events == 6
+    t = result.table.to_pydict()
+    assert t["ref"] == EXPECTED_IDS  # native eventID, in time order
+    assert t["ts"][0] == datetime(2024, 3, 4, 15, 2, 11, tzinfo=timezone.utc)
+    assert t["action"] == ["auth.success", "api.call", "auth.failure", "credential.create", "api.call",
+                           "privilege.change"]
+    assert t["outcome"] == ["success", "success", "failure", "success", "success", "failure"]
+    assert t["user"] == ["alice", "alice", "bob",
+                         "AWSReservedSSO_Admin_0123456789abcdef/carol@example.com", "ec2.amazonaws.com", "root"]
+    assert t["target_user"][3] == "svc-backup"
+    # service names are not IPs; IPv6 is kept in its canonical form
+    assert t["src_ip"] == ["73.162.10.20", "73.162.10.20", "45.155.205.99", "24.5.80.12", None, "2a02:6b8::1"]
+    assert t["host"][0] == "111122223333"
+    assert t["event_name"][3] == "CreateAccessKey"
+    assert json.loads(t["raw"][3])["responseElements"]["accessKey"]["userName"] == "svc-backup"
+
+
+def test_bad_lines_are_counted_and_the_rest_loads(data_dir, tmp_path):
+    records = _records(data_dir)
+    lines = [json.dumps(r) for r in records]
+    lines.insert(2, '{"eventVersion": "1.08", "eventTime": "2024-03-04T15:0')  # truncated record
+    lines.insert(4, '{"eventVersion": "1.08", "eventName": "NoTime", "eventSource": "s3.amazonaws.com"}')
+    path = tmp_path / "partial.jsonl"
+    path.write_text("\n".join(lines))
+    (info,) = load([path]).inputs
+    assert info.events == 6 and info.bad_records == 2
+    assert info.errors[0].startswith("line 3: invalid JSON")
+    assert info.errors[1].startswith("line 5: no usable eventTime")
+    assert "kept 6 records, 2 bad" in info.summary()
+
+
+def test_truncated_gzip_is_one_clear_error(data_dir, tmp_path):
+    whole = gzip.compress((data_dir / "cloudtrail" / "records.json").read_bytes())
+    path = tmp_path / "cut.json.gz"
+    path.write_bytes(whole[: len(whole) // 2])
+    (info,) = load([path]).inputs
+    assert info.format == "cloudtrail" and info.events == 0 and info.rejected
+    assert "unreadable" in info.errors[0]
+
+
+def test_wrong_types_from_a_hostile_exporter_do_not_crash(tmp_path):
+    rec = {"eventVersion": "1.08", "eventTime": "2024-03-04T15:02:11Z", "eventSource": "iam.amazonaws.com",
+           "eventName": 42, "userIdentity": {"userName": ["x"]}, "userAgent": {"a": 1},
+           "sourceIPAddress": 7, "recipientAccountId": 111122223333, "requestParameters": "nope"}
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps({"Records": [rec, "not an object"]}))
+    result = load([path])
+    (info,) = result.inputs
+    assert info.events == 1 and info.errors == ("record 2: not a JSON object",)
+    row = result.table.to_pylist()[0]
+    assert row["user"] == '["x"]' and row["event_name"] == "42" and row["host"] == "111122223333"
+    assert row["src_ip"] is None and row["action"] == "api.call"

@@ -1,0 +1,43 @@
+"""The bundled demo case: reproducible from the generator, and every injected incident is found."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from workbench.paths import demo_dir, resources_dir
+from workbench.pipeline import analyze
+from workbench.synth import generate_case
+
+LABELS = json.loads((resources_dir() / "demo-labels.json").read_text())
+
+
+def test_demo_files_are_what_the_generator_makes(tmp_path):
+    generate_case(tmp_path, seed=LABELS["seed"], start=LABELS["start"], days=LABELS["days"], scale=LABELS["scale"])
+    for name in ("cloudtrail.json", "auth.log"):
+        assert (tmp_path / name).read_bytes() == (demo_dir() / name).read_bytes(), name
+    assert json.loads((tmp_path / "labels.json").read_text()) == LABELS
+
+
+@pytest.fixture(scope="module")
+def demo(city_db):
+    return analyze([demo_dir()], geoip_dbs=[city_db])
+
+
+def test_demo_loads_cleanly(demo):
+    assert [(Path(i.path).name, i.format, i.complete) for i in demo.inputs] == [
+        ("auth.log", "authlog", True), ("cloudtrail.json", "cloudtrail", True)]
+    assert demo.events_total == 5368 + 2470
+
+
+@pytest.mark.parametrize("incident", LABELS["incidents"], ids=lambda i: i["id"])
+def test_every_injected_incident_is_one_finding_with_its_evidence(demo, incident):
+    matching = [f for f in demo.findings if f.check == incident["check"] and set(incident["users"]) & set(f.users)]
+    assert len(matching) == 1, [f.title for f in demo.findings]
+    cited = {e.ref for e in matching[0].evidence if Path(e.file).name == incident["file"]}
+    assert {str(r) for r in incident["refs"]} <= cited
+
+
+def test_nothing_fires_beyond_the_incidents_and_the_expected_benign_ones(demo):
+    expected = len(LABELS["incidents"]) + sum(1 for b in LABELS["benign_expected"] if b.get("expect_finding"))
+    assert len(demo.findings) == expected

@@ -1,0 +1,75 @@
+from pathlib import Path
+
+import pytest
+
+from workbench.errors import PlaybookError
+from workbench.paths import playbooks_dir
+from workbench.playbooks import PlaybookLibrary, parse
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+GOOD = """# Valid_Accounts:_Cloud_Accounts - T1078004
+
+| Column Name | Value |
+|-------------|-------|
+| MITRE Tactic | Defense Evasion, Persistence |
+| MITRE TTP | T1078 |
+| MITRE Sub-TTP | T1078.004 |
+| Name | Valid Accounts: Cloud Accounts |
+| Questions for Analysis | 1. Is it expected?<br>2. Is the IP known? |
+| Containment and Further Analysis | Disable the account. Rotate its keys. |
+"""
+
+
+def test_the_four_shipped_seeds_parse_with_their_lists():
+    lib = PlaybookLibrary.load([playbooks_dir()])
+    assert lib.errors == []
+    assert sorted(lib.playbooks) == ["T1021", "T1021.007", "T1098.001", "T1586.003"]
+    cloud = lib.get("T1021.007")
+    assert cloud.name == "Remote Services: Cloud Services" and cloud.tactics == ["Lateral Movement"]
+    assert cloud.questions[0] == "Is the login from an expected IP address or geolocation for this user?"
+    assert len(cloud.questions) == 4 and len(cloud.containment) == 4
+    creds = lib.get("T1098.001")
+    assert creds.tactics == ["Persistence", "Privilege Escalation"]
+    assert creds.questions[2] == "Does the account making the changes have a history of suspicious or anomalous activity?"
+    assert creds.escalation == ["Unauthorized credential modifications are detected.",
+                                "Changes were made by accounts that typically do not perform such actions.",
+                                "There is a pattern of similar activity or if multiple accounts are affected."]
+    assert creds.containment[3].startswith("Communicate with stakeholders")  # "4." inline, not after <br>
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="the shared seeds are beside the repository only in development")
+def test_shipped_playbooks_are_the_seeds_unchanged():
+    shipped = sorted(p.read_bytes() for p in playbooks_dir().iterdir())
+    seeds = sorted(p.read_bytes() for p in SEEDS.iterdir() if p.read_bytes().lstrip().startswith(b"#"))
+    assert shipped == seeds
+
+
+def test_matching_prefers_exact_ids_then_parents():
+    lib = PlaybookLibrary.load([playbooks_dir()])
+    assert lib.match(["T1110.001", "T1586.003"]).technique == "T1586.003"
+    assert lib.match(["T1110.001", "T1021.004"]).technique == "T1021"
+    assert lib.match(["T1021.004", "T1021.007"]).technique == "T1021.007"  # exact beats a parent
+    assert lib.match(["T1499"]) is None
+
+
+def test_an_analysts_folder_overrides_and_adds(tmp_path):
+    (tmp_path / "mine.md").write_text(GOOD)
+    (tmp_path / "broken.md").write_text("# x\n\n| Column Name | Value |\n|---|---|\n| Name | Only a name |\n")
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF")  # not a playbook file: ignored
+    lib = PlaybookLibrary.load([playbooks_dir(), tmp_path])
+    assert lib.get("T1078.004").questions == ["Is it expected?", "Is the IP known?"]
+    assert lib.get("T1078.004").containment == ["Disable the account.", "Rotate its keys."]
+    assert lib.errors == [f"{tmp_path / 'broken.md'}: missing the 'MITRE TTP' row"]
+    assert len(lib.playbooks) == 5
+
+
+@pytest.mark.parametrize("text, message", [
+    (GOOD.replace("T1078.004 |", "T-one |"), "'T-one' is not an ATT&CK technique id"),
+    (GOOD + "| Name | again |\n", "row 'Name' appears twice"),
+    (GOOD.replace("| Name | Valid Accounts: Cloud Accounts |", "| Name |"), "fewer than two cells"),
+    (GOOD.replace("| Questions for Analysis", "stray text\n| Questions for Analysis"), "text inside the table"),
+])
+def test_malformed_playbooks_name_the_problem(text, message):
+    with pytest.raises(PlaybookError, match=message) as err:
+        parse(text, "p.md")
+    assert str(err.value).startswith("p.md")

@@ -1,0 +1,32 @@
+"""``workbench`` / ``python -m workbench``: the desktop app by default, ``analyze`` headless.
+
+The Qt package is imported only here and only when a GUI command runs, so the core and the
+headless CLI never load Qt.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from . import cli
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = cli.build_parser().parse_args(argv)
+    if args.selftest:
+        from .gui.app import selftest
+
+        return selftest()
+    if args.command == "analyze":
+        return cli.run_analyze(args)
+    from .gui.app import main as gui_main
+
+    gui_args = list(getattr(args, "paths", []) or [])
+    if getattr(args, "demo", False):
+        gui_args.append("--demo")
+    return gui_main(gui_args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

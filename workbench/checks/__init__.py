@@ -1,0 +1,10 @@
+"""The indicator checks, one module each, listed explicitly (so PyInstaller sees them)."""
+
+from __future__ import annotations
+
+from . import brute_force, new_country, new_credentials
+from .base import Check, CheckInput
+
+CHECKS: tuple[Check, ...] = (brute_force.CHECK, new_credentials.CHECK, new_country.CHECK)
+
+__all__ = ["CHECKS", "Check", "CheckInput"]

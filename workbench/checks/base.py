@@ -1,0 +1,82 @@
+"""What every check is: an id, a title, the ATT&CK techniques it evidences, and a ``run``.
+
+A check gets a :class:`CheckInput` (the enriched events as a pandas frame without the raw
+records, the shared derived features, and its own section of ``config.yaml``) and returns findings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Callable
+
+import pandas as pd
+
+from ..findings import EvidenceRef, Finding
+
+CLOUD_SOURCES = frozenset({"cloudtrail", "entra_signin", "entra_audit", "azure_activity", "gcp_audit", "workspace"})
+
+
+@dataclass
+class CheckInput:
+    events: pd.DataFrame  # index = row number in the event table
+    config: dict[str, Any]
+    geo_available: bool = True
+
+    @cached_property
+    def logins(self) -> pd.DataFrame:
+        """Authentication attempts with a known account, in time order, with first-seen flags.
+
+        ``new_country`` is true on a successful login whose country the account never had on an
+        earlier successful login; ``prior_countries`` is how many earlier successes had a known
+        country (the baseline the flag stands on).
+        """
+        ev = self.events
+        auth = ev[ev["action"].isin(["auth.success", "auth.failure"]) & ev["user"].notna()]
+        auth = auth.sort_values("ts", kind="stable")
+        ok = auth[auth["action"] == "auth.success"]
+        known = ok[ok["country"].notna()]
+        first_country = ~known.duplicated(["user", "country"])
+        prior = known.groupby("user").cumcount()
+        auth = auth.assign(new_country=False, prior_countries=0)
+        auth.loc[known.index, "new_country"] = first_country & (prior > 0)
+        auth.loc[known.index, "prior_countries"] = prior
+        return auth
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    title: str
+    techniques: tuple[str, ...]
+    description: str  # what it looks for and why, shown in the report's method section
+    run: Callable[[CheckInput], list[Finding]]
+    needs_geo: bool = False
+
+
+def refs(events: pd.DataFrame) -> tuple[EvidenceRef, ...]:
+    """Evidence refs for the rows of ``events``, in time order."""
+    ordered = events.sort_values("ts", kind="stable")
+    return tuple(EvidenceRef(s, f, r) for s, f, r in zip(ordered["source"], ordered["file"], ordered["ref"]))
+
+
+def distinct(values: pd.Series) -> tuple[str, ...]:
+    """Distinct non-null values in order of first appearance."""
+    return tuple(str(v) for v in pd.unique(values.dropna()))
+
+
+def place(row: pd.Series) -> str:
+    """'45.155.205.99 (RU, Moscow)' – the IP with what is known of where it is."""
+    bits = [b for b in (row.get("country"), row.get("city")) if isinstance(b, str) and b]
+    if not bits and isinstance(row.get("ip_class"), str) and row["ip_class"] != "public":
+        bits = [row["ip_class"]]
+    return f"{row['src_ip']} ({', '.join(bits)})" if bits else str(row["src_ip"])
+
+
+def minutes(delta: pd.Timedelta) -> str:
+    total = delta.total_seconds()
+    if total < 60:
+        return f"{int(total)} s"
+    if total < 3600:
+        return f"{total / 60:.0f} min"
+    return f"{total / 3600:.1f} h"

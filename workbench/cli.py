@@ -1,0 +1,136 @@
+"""The headless command line: ``workbench analyze PATH... [--report out.pdf] [--findings-json out.json]``.
+
+Exit codes: 0 every input loaded cleanly; 3 some inputs were rejected or partly unreadable (the rest
+were analyzed and the outputs still written; one stderr line per such input); 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+import orjson
+
+from . import __version__
+from .errors import WorkbenchError
+from .events import format_ts
+from .pipeline import Analysis, analyze
+
+EXIT_OK, EXIT_USAGE, EXIT_PARTIAL = 0, 2, 3
+
+
+def add_analyze_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="+", metavar="PATH", help="log files or folders (read-only; searched recursively)")
+    p.add_argument("--report", type=Path, metavar="OUT.pdf", help="write the PDF incident report here")
+    p.add_argument("--findings-json", type=Path, metavar="OUT.json", help="write the findings JSON here")
+    p.add_argument("--year", type=int, help="year of the first line of syslog files that carry no year")
+    p.add_argument("--config", type=Path, action="append", default=[], metavar="FILE",
+                   help="YAML file overriding check thresholds (repeatable, applied in order)")
+    p.add_argument("--geoip-db", type=Path, action="append", metavar="FILE",
+                   help="MaxMind-format database (City, Country or ASN; repeatable) instead of the bundled one")
+    p.add_argument("--no-geoip", action="store_true", help="use no GeoIP database at all")
+    p.add_argument("--playbooks", type=Path, action="append", default=[], metavar="DIR",
+                   help="extra folder of playbooks; its playbooks override the shipped ones")
+    p.add_argument("--title", help="report title")
+    p.add_argument("--analyst", help="analyst name for the report")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def check_outputs(outputs: Sequence[Path], inputs: Sequence[str]) -> str | None:
+    """Evidence is read-only: refuse an output that is an input or lies inside an input folder."""
+    for out in outputs:
+        for given in map(Path, inputs):
+            if out.resolve() == given.resolve() or (given.is_dir() and _inside(out, given)):
+                return f"{out}: refusing to write into the evidence ({given})"
+    return None
+
+
+def write_json_atomic(data: object, out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _progress_printer(enabled: bool):
+    last = [""]
+
+    def progress(done: int, total: int, message: str) -> None:
+        if enabled and message != last[0]:
+            last[0] = message
+            pct = 100 * done // total if total else 0
+            print(f"\r[{pct:3d}%] {message[:70]:<70}", end="", file=sys.stderr, flush=True)
+
+    return progress
+
+
+def print_summary(analysis: Analysis) -> None:
+    first, last = analysis.time_range()
+    print(f"{len(analysis.inputs)} inputs, {analysis.events_total} events, "
+          f"{format_ts(first)} .. {format_ts(last)}, {len(analysis.findings)} findings")
+    for f in analysis.findings:
+        print(f"  [{f.severity:>8}] {f.title}  ({', '.join(f.techniques)}; playbook {f.playbook or '-'})")
+
+
+def run_analyze(args: argparse.Namespace) -> int:
+    outputs = [p for p in (args.report, args.findings_json) if p is not None]
+    problem = check_outputs(outputs, args.paths)
+    if problem:
+        print(f"workbench: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    geoip = [] if args.no_geoip else args.geoip_db
+    show_progress = not args.quiet and sys.stderr.isatty()
+    try:
+        analysis = analyze(args.paths, year=args.year, config_files=args.config, geoip_dbs=geoip,
+                           extra_playbook_dirs=args.playbooks, progress=_progress_printer(show_progress))
+    except WorkbenchError as exc:
+        print(f"workbench: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if show_progress:
+        print(file=sys.stderr)
+    for line in analysis.geoip_errors + analysis.playbooks.errors:
+        print(f"workbench: warning: {line}", file=sys.stderr)
+    partial = [i for i in analysis.inputs if not i.complete]
+    for info in partial:
+        print(f"workbench: {info.summary()}", file=sys.stderr)
+    if args.findings_json:
+        write_json_atomic(analysis.to_json(), args.findings_json)
+    if args.report:
+        from .report import write_report
+
+        write_report(analysis, args.report, title=args.title, analyst=args.analyst)
+    if not args.quiet:
+        print_summary(analysis)
+        for out in outputs:
+            print(f"wrote {out}")
+    return EXIT_PARTIAL if partial else EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="workbench", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"workbench {__version__}")
+    parser.add_argument("--selftest", action="store_true",
+                        help="analyze the demo case, render the main window offscreen, write a PDF; exit 0 if all worked")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    add_analyze_arguments(sub.add_parser("analyze", help="analyze log files headless"))
+    gui = sub.add_parser("gui", help="open the desktop app (the default with no command)")
+    gui.add_argument("paths", nargs="*", metavar="PATH", help="log files or folders to open")
+    gui.add_argument("--demo", action="store_true", help="open the bundled demo case")
+    return parser

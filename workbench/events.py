@@ -1,0 +1,144 @@
+"""The normalized event schema: one columnar table for every log source.
+
+Each parser emits :class:`EventBatch` objects (column lists) that become Arrow record batches.
+``ref`` is always the record's native id in its file (CloudTrail ``eventID``, syslog 1-based line
+number, ...), so every piece of evidence can be traced back to the original file. ``raw`` holds the
+original record (compact JSON text or the original line) so the analyst can always see it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import pyarrow as pa
+
+# The small normalized vocabulary of `action`. Parsers map native event names onto it.
+ACTIONS: dict[str, str] = {
+    "auth.success": "a successful interactive or network logon / sign-in",
+    "auth.failure": "a failed logon / sign-in attempt",
+    "auth.invalid_user": "a logon attempt for an account that does not exist",
+    "session.start": "a session opened after authentication",
+    "session.end": "a session closed or logged off",
+    "credential.create": "a new credential was created (access key, login profile, key pair, SSH key, ...)",
+    "credential.change": "an existing credential was changed",
+    "account.create": "an account or user was created",
+    "privilege.change": "a role, group membership or policy granting rights was changed",
+    "privilege.use": "elevated rights were used (sudo, su, ...)",
+    "api.call": "any other cloud API call",
+    "other": "a record the workbench keeps but does not interpret",
+}
+
+OUTCOMES = ("success", "failure", "unknown")
+
+TS_TYPE = pa.timestamp("us", tz="UTC")
+
+# Columns written by the parsers.
+BASE_FIELDS: list[tuple[str, pa.DataType]] = [
+    ("ts", TS_TYPE),
+    ("source", pa.string()),  # parser id, e.g. "cloudtrail", "authlog"
+    ("file", pa.string()),  # the input path as given
+    ("ref", pa.string()),  # native record id in that file
+    ("action", pa.string()),
+    ("outcome", pa.string()),
+    ("user", pa.string()),  # the acting account
+    ("target_user", pa.string()),  # the account acted upon, if any
+    ("src_ip", pa.string()),
+    ("host", pa.string()),  # the host or cloud account the event happened on
+    ("user_agent", pa.string()),
+    ("event_name", pa.string()),  # the native event name (eventName, sshd message kind, ...)
+    ("logon_type", pa.string()),  # interactive, network, remote_interactive, non_interactive, service, ...
+    ("client_app", pa.string()),  # application / client the log names (app display name or id)
+    ("session_id", pa.string()),  # session, correlation or access-key id tying events together
+    ("log_country", pa.string()),  # the country the log itself carries (Entra, Workspace), ISO alpha-2
+    ("bytes", pa.int64()),  # data transferred, where the log says
+    ("raw", pa.string()),  # the original record
+]
+
+# Columns added by enrichment (null where nothing is known).
+GEO_FIELDS: list[tuple[str, pa.DataType]] = [
+    ("ip_class", pa.string()),  # "public", or a range label: private, loopback, cgnat, documentation, ...
+    ("country", pa.string()),  # ISO 3166-1 alpha-2; null for non-public addresses
+    ("city", pa.string()),
+    ("lat", pa.float64()),
+    ("lon", pa.float64()),
+    ("asn", pa.int64()),
+    ("as_org", pa.string()),
+]
+
+BASE_SCHEMA = pa.schema(BASE_FIELDS)
+SCHEMA = pa.schema(BASE_FIELDS + GEO_FIELDS)
+COLUMNS = [name for name, _ in BASE_FIELDS]
+
+
+@dataclass
+class EventBatch:
+    """Column lists filled by one parser; turned into an Arrow batch in one go."""
+
+    source: str
+    file: str
+    columns: dict[str, list] = field(default_factory=lambda: {name: [] for name in COLUMNS})
+
+    def add(
+        self,
+        ts: datetime,
+        ref: str,
+        action: str,
+        outcome: str,
+        raw: str,
+        *,
+        user: str | None = None,
+        target_user: str | None = None,
+        src_ip: str | None = None,
+        host: str | None = None,
+        user_agent: str | None = None,
+        event_name: str | None = None,
+        logon_type: str | None = None,
+        client_app: str | None = None,
+        session_id: str | None = None,
+        log_country: str | None = None,
+        bytes: int | None = None,
+    ) -> None:
+        c = self.columns
+        c["ts"].append(ts)
+        c["source"].append(self.source)
+        c["file"].append(self.file)
+        c["ref"].append(ref)
+        c["action"].append(action)
+        c["outcome"].append(outcome)
+        c["user"].append(user)
+        c["target_user"].append(target_user)
+        c["src_ip"].append(src_ip)
+        c["host"].append(host)
+        c["user_agent"].append(user_agent)
+        c["event_name"].append(event_name)
+        c["logon_type"].append(logon_type)
+        c["client_app"].append(client_app)
+        c["session_id"].append(session_id)
+        c["log_country"].append(log_country)
+        c["bytes"].append(bytes)
+        c["raw"].append(raw)
+
+    def __len__(self) -> int:
+        return len(self.columns["ts"])
+
+    def to_arrow(self) -> pa.RecordBatch:
+        return pa.RecordBatch.from_pydict(self.columns, schema=BASE_SCHEMA)
+
+
+def empty_table(with_geo: bool = True) -> pa.Table:
+    return (SCHEMA if with_geo else BASE_SCHEMA).empty_table()
+
+
+def as_utc(dt: datetime) -> datetime:
+    """Naive datetimes are taken as UTC; aware ones are converted to UTC."""
+    if dt.tzinfo is None:
+        return dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc)
+
+
+def format_ts(value: datetime | None) -> str:
+    """The one way times are shown: ISO 8601 with an explicit zone, seconds precision."""
+    if value is None:
+        return ""
+    return as_utc(value).strftime("%Y-%m-%d %H:%M:%S UTC")

@@ -1,0 +1,95 @@
+"""Findings: what a check concluded about one account or source in one incident window,
+with the events that make it. Never one finding per event."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+SEVERITIES = ("low", "medium", "high", "critical")
+
+
+@dataclass(frozen=True)
+class EvidenceRef:
+    """Points at one original record: the parser, the input file, and the record's native id."""
+
+    source: str
+    file: str
+    ref: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"source": self.source, "file": self.file, "ref": self.ref}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "EvidenceRef":
+        return cls(str(d["source"]), str(d["file"]), str(d["ref"]))
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str
+    title: str
+    severity: str
+    techniques: tuple[str, ...]
+    explanation: str
+    first_seen: datetime
+    last_seen: datetime
+    users: tuple[str, ...] = ()
+    ips: tuple[str, ...] = ()
+    hosts: tuple[str, ...] = ()
+    evidence: tuple[EvidenceRef, ...] = ()
+    playbook: str | None = None  # technique id of the matched playbook, set by the pipeline
+    facts: dict[str, Any] = field(default_factory=dict, compare=False)  # numbers behind the explanation
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"unknown severity {self.severity!r}")
+
+    @property
+    def id(self) -> str:
+        """Stable across runs on the same evidence: derived from the check and the evidence refs."""
+        digest = hashlib.sha256(self.check.encode())
+        for ev in sorted(self.evidence, key=lambda e: (e.file, e.ref)):
+            digest.update(f"\0{ev.file}\0{ev.ref}".encode())
+        return f"{self.check}-{digest.hexdigest()[:12]}"
+
+    @property
+    def severity_rank(self) -> int:
+        return SEVERITIES.index(self.severity)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "check": self.check,
+            "title": self.title,
+            "severity": self.severity,
+            "techniques": list(self.techniques),
+            "playbook": self.playbook,
+            "users": list(self.users),
+            "ips": list(self.ips),
+            "hosts": list(self.hosts),
+            "first_seen": self.first_seen.isoformat(),
+            "last_seen": self.last_seen.isoformat(),
+            "explanation": self.explanation,
+            "evidence": [e.to_dict() for e in self.evidence],
+            "facts": self.facts,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Finding":
+        return cls(
+            check=d["check"], title=d["title"], severity=d["severity"],
+            techniques=tuple(d["techniques"]), explanation=d["explanation"],
+            first_seen=datetime.fromisoformat(d["first_seen"]),
+            last_seen=datetime.fromisoformat(d["last_seen"]),
+            users=tuple(d.get("users", ())), ips=tuple(d.get("ips", ())), hosts=tuple(d.get("hosts", ())),
+            evidence=tuple(EvidenceRef.from_dict(e) for e in d.get("evidence", ())),
+            playbook=d.get("playbook"), facts=dict(d.get("facts", {})),
+        )
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    """Most severe first, then earliest."""
+    return sorted(findings, key=lambda f: (-f.severity_rank, f.first_seen, f.id))

@@ -1,0 +1,142 @@
+"""Starting the desktop app, and ``--selftest``: the whole GUI path once, offscreen, with a one-line verdict."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable, TypeVar
+
+from .. import __version__
+from ..paths import demo_dir
+
+T = TypeVar("T")
+
+
+def _application():  # -> QApplication
+    from .qt import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication([sys.argv[0] if sys.argv and sys.argv[0] else "workbench"])
+    app.setApplicationName("Workbench")
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName("Workbench")
+    return app
+
+
+def main(argv: list[str]) -> int:
+    """Open the main window, load the paths given (or the demo case with ``--demo``), run the event loop."""
+    parser = argparse.ArgumentParser(prog="workbench gui")
+    parser.add_argument("paths", nargs="*")
+    parser.add_argument("--demo", action="store_true")
+    args = parser.parse_args(argv)
+    paths = list(args.paths)
+    if args.demo:
+        paths.append(str(demo_dir()))
+
+    app = _application()
+    from .main_window import MainWindow
+    from .qt import QTimer
+
+    window = MainWindow()
+    window.show()
+    if paths:
+        QTimer.singleShot(0, lambda: window.open_paths(paths))  # after the window is on screen
+    return app.exec()
+
+
+def _step(name: str, fn: Callable[[], T]) -> T:
+    start = time.perf_counter()
+    result = fn()
+    print(f"selftest: ok    {name} ({time.perf_counter() - start:.2f} s)", flush=True)
+    return result
+
+
+def _quiet_offscreen(mode, context, message: str) -> None:  # noqa: ANN001  (Qt signature)
+    """Qt's messages on stderr, minus the offscreen plugin's harmless note on every shown window."""
+    if "propagateSizeHints" not in message:
+        print(message, file=sys.stderr)
+
+
+def selftest() -> int:
+    """Analyze the demo case, show it offscreen, select a finding, screenshot it and write the PDF.
+
+    Prints one line per step; returns 0 when all worked, 1 with a ``FAILED`` line naming the step."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from .qt import qInstallMessageHandler
+
+    previous = qInstallMessageHandler(_quiet_offscreen)
+    try:
+        return _selftest()
+    finally:
+        qInstallMessageHandler(previous)
+
+
+def _selftest() -> int:
+    step = "start"
+    try:
+        step = "create the application"
+        app = _step(step, _application)
+        from ..pipeline import analyze
+        from ..report import write_report
+        from .main_window import MainWindow
+
+        demo = demo_dir()
+        step = f"analyze the demo case {demo}"
+        if not demo.is_dir():
+            raise FileNotFoundError(f"no demo case at {demo}")
+        analysis = _step(step, lambda: analyze([demo]))
+        if not analysis.events_total:
+            raise RuntimeError("the demo case produced no events")
+
+        step = "show the main window"
+        window = MainWindow()
+
+        def show() -> None:
+            window.set_analysis(analysis)
+            window.show()
+            app.processEvents()
+
+        _step(step, show)
+
+        step = "select the first finding"
+        if not analysis.findings:
+            raise RuntimeError("the demo case produced no findings")
+
+        def select() -> None:
+            window.select_finding(0)
+            app.processEvents()
+            want = len(analysis.evidence_rows(analysis.findings[0]))
+            if window.events_model.rowCount() != want:
+                raise RuntimeError(f"the grid shows {window.events_model.rowCount()} rows, the evidence is {want}")
+
+        _step(step, select)
+
+        with tempfile.TemporaryDirectory(prefix="workbench-selftest-") as tmp:
+            shot, pdf = Path(tmp) / "window.png", Path(tmp) / "report.pdf"
+            step = "grab the window to PNG"
+
+            def grab() -> None:
+                if not window.grab().save(str(shot)):
+                    raise RuntimeError(f"could not save {shot}")
+
+            _step(step, grab)
+            step = "write the PDF report"
+            _step(step, lambda: write_report(analysis, pdf))
+            step = "check the files"
+            for path in (shot, pdf):
+                if not path.is_file() or path.stat().st_size == 0:
+                    raise RuntimeError(f"{path.name} is missing or empty")
+            print(f"selftest: ok    check the files (PNG {shot.stat().st_size:,} bytes, "
+                  f"PDF {pdf.stat().st_size:,} bytes)", flush=True)
+        window.close()
+        window.deleteLater()
+    except Exception as exc:  # the selftest reports every failure as its verdict, with the step
+        print(f"selftest: FAILED {step}: {type(exc).__name__}: {exc}", flush=True)
+        return 1
+    print(f"selftest: passed (workbench {__version__})", flush=True)
+    return 0

@@ -1,0 +1,497 @@
+"""The main window: sources and findings on the left, the events grid in the centre with the
+selected record below it, the finding's playbook on the right.
+
+It holds no analysis logic: loading is :func:`workbench.pipeline.analyze`, exporting is
+:func:`workbench.report.write_report`, both run through :class:`~workbench.gui.tasks.Task`.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import Counter
+from pathlib import Path, PurePath
+from typing import Any, Iterable
+
+from ..cli import check_outputs
+from ..events import format_ts
+from ..findings import SEVERITIES
+from ..pipeline import Analysis, analyze
+from ..progress import CancelToken, Progress
+from .models import EventTableModel, FindingsModel, SourcesModel
+from .models.events import COLUMNS, WIDTHS
+from .qt import (
+    QAbstractItemView, QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QFileDialog, QFrame, QGuiApplication,
+    QHBoxLayout, QHeaderView, QKeySequence, QLabel, QMainWindow, QMessageBox, QModelIndex, QProgressBar,
+    QPushButton, QSplitter, QStandardPaths, QTableView, QThreadPool, QTreeView, QVBoxLayout, QWidget, Qt, Signal,
+    safe_tooltip,
+)
+from .tasks import Task
+from .widgets import Caption, EventDetailPane, PlaybookPane
+
+REPORT_NAME = "incident-report.pdf"
+
+
+def make_report(analysis: Analysis, out: Path, *, progress: Progress, cancel: CancelToken) -> Path:
+    """The export as a task function: :func:`workbench.report.write_report` (which takes no progress)."""
+    from ..report import write_report  # reportlab loads only when a report is asked for
+
+    progress(0, 1, f"writing {out.name}")
+    return write_report(analysis, out)
+
+
+def _panel(title: str, body: QWidget, *extra: QWidget) -> tuple[QWidget, Caption]:
+    """``body`` under a bold one-line caption (plain text), with optional widgets right of the caption."""
+    panel = QWidget()
+    layout = QVBoxLayout(panel)
+    layout.setContentsMargins(4, 4, 4, 0)
+    layout.setSpacing(2)
+    bar = QHBoxLayout()
+    caption = Caption(title)
+    bar.addWidget(caption, 1)
+    for widget in extra:
+        bar.addWidget(widget)
+    layout.addLayout(bar)
+    layout.addWidget(body, 1)
+    return panel, caption
+
+
+def _list_view(model: Any) -> QTreeView:
+    view = QTreeView()
+    view.setModel(model)
+    view.setRootIsDecorated(False)
+    view.setUniformRowHeights(True)
+    view.setAlternatingRowColors(True)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setTextElideMode(Qt.TextElideMode.ElideRight)
+    return view
+
+
+class MainWindow(QMainWindow):
+    loaded = Signal(object)  # an Analysis is now shown
+    exported = Signal(str)  # a report was written at this path
+    failed = Signal(str)  # a load or export failed: one line
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.analysis: Analysis | None = None
+        self.input_paths: list[str] = []
+        self._loading_paths: list[str] = []
+        self.task: Task | None = None
+        self.message_box: QMessageBox | None = None
+        self.setWindowTitle("Workbench")
+        self.setAcceptDrops(True)
+        self._build_actions()
+        self._build_panes()
+        self._build_status_bar()
+        self._fit_to_screen(1400, 860)
+        self._update_actions()
+
+    # -- construction -----------------------------------------------------------------------
+
+    def _build_actions(self) -> None:
+        def action(text: str, slot: Any, shortcut: Any = None, tip: str = "") -> QAction:
+            act = QAction(text, self)
+            if shortcut is not None:
+                act.setShortcut(QKeySequence(shortcut))
+            act.setStatusTip(tip)
+            act.triggered.connect(slot)
+            return act
+
+        self.open_files_action = action("Open files…", self._on_open_files_action_triggered,
+                                        QKeySequence.StandardKey.Open, "Analyze log files")
+        self.open_folder_action = action("Open folder…", self._on_open_folder_action_triggered,
+                                         "Ctrl+Shift+O", "Analyze every log file in a folder")
+        self.export_action = action("Export PDF…", self._on_export_action_triggered, "Ctrl+E",
+                                    "Write the incident report as PDF")
+        self.show_all_action = action("Show all events", self._on_show_all_action_triggered, "Ctrl+Shift+A",
+                                      "Show every event, not only a finding's evidence")
+        self.quit_action = action("Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+
+        menu = self.menuBar().addMenu("&File")
+        for act in (self.open_files_action, self.open_folder_action, None, self.export_action, None,
+                    self.quit_action):
+            menu.addSeparator() if act is None else menu.addAction(act)
+        self.menuBar().addMenu("&View").addAction(self.show_all_action)
+
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("main-toolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for act in (self.open_files_action, self.open_folder_action, self.export_action):
+            toolbar.addAction(act)
+
+    def _build_panes(self) -> None:
+        self.sources_model = SourcesModel(self)
+        self.sources_view = _list_view(self.sources_model)
+        self.findings_model = FindingsModel(self)
+        self.findings_view = _list_view(self.findings_model)
+        self.findings_view.selectionModel().currentRowChanged.connect(self._on_findings_current_changed)
+
+        self.events_model = EventTableModel(parent=self)
+        self.events_view = view = QTableView()
+        view.setModel(self.events_model)
+        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        view.setWordWrap(False)
+        view.setAlternatingRowColors(True)
+        view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        rows = view.verticalHeader()
+        rows.setVisible(False)
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # uniform row heights: no per-row measuring
+        rows.setDefaultSectionSize(view.fontMetrics().height() + 6)
+        header = view.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        view.setSortingEnabled(True)
+        char = view.fontMetrics().averageCharWidth()
+        for col, (_, name) in enumerate(COLUMNS):
+            width = view.fontMetrics().horizontalAdvance("0000-00-00 00:00:00 UTC") if name == "ts" \
+                else WIDTHS[name] * char
+            header.resizeSection(col, width + 14)
+        header.setStretchLastSection(True)
+        view.selectionModel().currentRowChanged.connect(self._on_events_current_changed)
+
+        self.show_all_button = QPushButton("Show all events")
+        self.show_all_button.clicked.connect(self._on_show_all_action_triggered)
+        self.playbook_pane = PlaybookPane()
+        self.detail_pane = EventDetailPane()
+
+        sources_panel, _ = _panel("Sources", self.sources_view)
+        findings_panel, self.findings_caption = _panel("Findings", self.findings_view)
+        events_panel, self.events_caption = _panel("Events", self.events_view, self.show_all_button)
+        detail_panel, self.detail_caption = _panel("Original record", self.detail_pane)
+        playbook_panel, _ = _panel("Finding and playbook", self.playbook_pane)
+
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.addWidget(sources_panel)
+        left.addWidget(findings_panel)
+        left.setSizes([150, 670])
+        centre = QSplitter(Qt.Orientation.Vertical)
+        centre.addWidget(events_panel)
+        centre.addWidget(detail_panel)
+        centre.setSizes([560, 260])
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        for pane in (left, centre, playbook_panel):
+            self.splitter.addWidget(pane)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([330, 710, 360])
+        for splitter in (left, centre, self.splitter):
+            splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(self.splitter)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.counts_label = QLabel("No case open")
+        self.task_label = QLabel()
+        self.task_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setMaximumWidth(220)
+        self.progress_bar.setTextVisible(True)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
+        for widget in (self.task_label, self.progress_bar, self.cancel_button):
+            widget.hide()
+            bar.addPermanentWidget(widget)
+        separator = QFrame()
+        separator.setFrameShape(QFrame.Shape.VLine)
+        bar.addPermanentWidget(separator)
+        bar.addPermanentWidget(self.counts_label)
+
+    # -- public API (what the actions, the app and the tests call) ----------------------------
+
+    @property
+    def busy(self) -> bool:
+        return self.task is not None
+
+    def open_paths(self, paths: Iterable[str | os.PathLike]) -> Task | None:
+        """Analyze ``paths`` off the UI thread; :attr:`loaded` (or :attr:`failed`) follows."""
+        paths = [str(p) for p in paths]
+        if not paths:
+            return None
+        if self.busy:
+            self.statusBar().showMessage("Busy: wait for the running task or cancel it first.", 5000)
+            return None
+        self._loading_paths = paths
+        task = Task(analyze, paths, name="analyze")
+        task.finished.connect(self._on_load_task_finished)
+        task.failed.connect(self._on_load_task_failed)
+        self._start(task, "Loading", paths)
+        return task
+
+    def set_analysis(self, analysis: Analysis, paths: Iterable[str] | None = None) -> None:
+        """Show an analysis (the loader's result, or one made elsewhere)."""
+        self.analysis = analysis
+        self.input_paths = list(paths) if paths is not None else [i.path for i in analysis.inputs]
+        self.sources_model.set_inputs(analysis.inputs)
+        self.findings_model.set_findings(analysis.findings, analysis.playbook_for)
+        self.events_model.set_table(analysis.table)
+        self._reset_sort_indicator()
+        for view in (self.sources_view, self.findings_view):
+            for col in range(view.model().columnCount()):
+                view.resizeColumnToContents(col)  # a handful of rows: cheap
+        self.findings_view.setColumnWidth(1, min(self.findings_view.columnWidth(1), 320))
+        self._clear_detail()
+        self.findings_caption.set_caption(f"Findings ({len(analysis.findings)})")
+        self._show_overview()
+        self._update_events_caption()
+        self.counts_label.setText(self._counts_text())
+        names = ", ".join(PurePath(p).name for p in self.input_paths[:3])
+        names += " …" if len(self.input_paths) > 3 else ""
+        self.setWindowTitle(f"Workbench: {names}" if names else "Workbench")
+        self.statusBar().showMessage(self._load_message(), 15000)
+        self._update_actions()
+        self.loaded.emit(analysis)
+
+    def select_finding(self, row: int) -> None:
+        index = self.findings_model.index(row, 0)
+        self.findings_view.setCurrentIndex(index)
+        self.findings_view.scrollTo(index)
+
+    def show_all_events(self) -> None:
+        self.findings_view.selectionModel().clear()  # → _on_findings_current_changed(invalid)
+        self._show_all_rows()
+
+    def export_pdf(self, path: str | os.PathLike | None = None) -> Task | None:
+        """Write the report; without ``path`` ask for one. :attr:`exported` (or :attr:`failed`) follows."""
+        if self.analysis is None:
+            return None
+        if self.busy:
+            self.statusBar().showMessage("Busy: wait for the running task or cancel it first.", 5000)
+            return None
+        if path is None:
+            chosen, _ = QFileDialog.getSaveFileName(self, "Export PDF report", str(self.default_report_path()),
+                                                    "PDF report (*.pdf)")
+            if not chosen:
+                return None
+            path = chosen if chosen.lower().endswith(".pdf") else chosen + ".pdf"
+        out = Path(path)
+        problem = check_outputs([out], self.input_paths)
+        if problem:
+            self._show_error("Export PDF", problem)
+            return None
+        task = Task(make_report, self.analysis, out, name="report")
+        task.finished.connect(self._on_export_task_finished)
+        task.failed.connect(self._on_export_task_failed)
+        self._start(task, "Exporting", [str(out)])
+        return task
+
+    def default_report_path(self) -> Path:
+        """``incident-report.pdf`` in the home folder, or the first place that is not inside the evidence."""
+        places = [Path.home(), Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)),
+                  Path(tempfile.gettempdir())]
+        for folder in places:
+            candidate = folder / REPORT_NAME
+            if check_outputs([candidate], self.input_paths) is None:
+                return candidate
+        return Path(tempfile.mkdtemp(prefix="workbench-")) / REPORT_NAME
+
+    # -- tasks ------------------------------------------------------------------------------
+
+    def _start(self, task: Task, verb: str, paths: list[str]) -> None:
+        self.task = task
+        task.progressed.connect(self._on_task_progressed)
+        task.cancelled.connect(self._on_task_cancelled)
+        self.task_label.setText(f"{verb} {PurePath(paths[0]).name}{' …' if len(paths) > 1 else ''}")
+        self.progress_bar.setRange(0, 0)  # busy until the first progress report
+        for widget in (self.task_label, self.progress_bar, self.cancel_button):
+            widget.show()
+        self.cancel_button.setEnabled(True)
+        self._update_actions()
+        task.start()
+
+    def _on_task_progressed(self, done: int, total: int, message: str) -> None:
+        if total > 0:
+            self.progress_bar.setRange(0, total)
+            self.progress_bar.setValue(min(done, total))
+        else:
+            self.progress_bar.setRange(0, 0)
+        self.task_label.setText(message)
+
+    def _task_done(self) -> None:
+        """The running task delivered its outcome: the window is no longer busy."""
+        self.task = None
+        for widget in (self.task_label, self.progress_bar, self.cancel_button):
+            widget.hide()
+        self._update_actions()
+
+    def _on_task_cancelled(self) -> None:
+        self._task_done()
+        self.statusBar().showMessage("Cancelled.", 5000)
+
+    def _on_cancel_button_clicked(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            self.cancel_button.setEnabled(False)
+            self.task_label.setText("Cancelling…")
+
+    def _on_load_task_finished(self, analysis: Analysis) -> None:
+        self._task_done()
+        self.set_analysis(analysis, self._loading_paths)
+
+    def _on_load_task_failed(self, reason: str) -> None:
+        self._task_done()
+        self.statusBar().showMessage(f"Loading failed: {reason}", 15000)
+        self._show_error("Could not analyze the files", reason)
+        self.failed.emit(reason)
+
+    def _on_export_task_finished(self, out: Any) -> None:
+        self._task_done()
+        self.statusBar().showMessage(f"Report written: {out}", 30000)
+        self.exported.emit(str(out))
+
+    def _on_export_task_failed(self, reason: str) -> None:
+        self._task_done()
+        self.statusBar().showMessage(f"Export failed: {reason}", 15000)
+        self._show_error("Could not write the report", reason)
+        self.failed.emit(reason)
+
+    # -- selection --------------------------------------------------------------------------
+
+    def _on_findings_current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
+        if self.analysis is None:
+            return
+        if not current.isValid():
+            self._show_all_rows()
+            self._show_overview()
+            return
+        finding = self.findings_model.finding(current.row())
+        self.events_model.set_rows(self.analysis.evidence_rows(finding))
+        self._reset_sort_indicator()
+        self.playbook_pane.show_finding(finding, self.analysis.playbook_for(finding))
+        self._update_events_caption()
+        self._update_actions()
+        if self.events_model.rowCount():
+            self.events_view.setCurrentIndex(self.events_model.index(0, 0))
+        else:
+            self._clear_detail()
+
+    def _on_events_current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
+        if not current.isValid():
+            self._clear_detail()
+            return
+        m, row = self.events_model, current.row()
+        path = m.value(row, "file") or ""
+        self.detail_caption.set_caption(f"Original record: {PurePath(path).name}, ref {m.value(row, 'ref')}")
+        self.detail_caption.setToolTip(safe_tooltip(f"{path}\nref {m.value(row, 'ref')}\n"
+                                                    f"{m.value(row, 'source')}, {format_ts(m.value(row, 'ts'))}"))
+        self.detail_pane.show_record("", m.value(row, "raw"))
+
+    def _on_show_all_action_triggered(self) -> None:
+        self.show_all_events()
+
+    def _on_open_files_action_triggered(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "Open log files", str(Path.home()),
+                                                "Log files (*.json *.jsonl *.gz *.log *.txt *);;All files (*)")
+        self.open_paths(files)
+
+    def _on_open_folder_action_triggered(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open a folder of log files", str(Path.home()))
+        if folder:
+            self.open_paths([folder])
+
+    def _on_export_action_triggered(self) -> None:
+        self.export_pdf()
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _show_all_rows(self) -> None:
+        if not self.events_model.is_showing_all():
+            self.events_model.show_all()
+            self._reset_sort_indicator()
+        self._update_events_caption()
+        self._update_actions()
+
+    def _clear_detail(self) -> None:
+        self.detail_pane.clear_record()
+        self.detail_caption.set_caption("Original record")
+        self.detail_caption.setToolTip("")
+
+    def _reset_sort_indicator(self) -> None:
+        header = self.events_view.horizontalHeader()
+        blocked = header.blockSignals(True)  # the rows are already in time order: do not sort again
+        header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        header.blockSignals(blocked)
+
+    def _update_events_caption(self) -> None:
+        n = self.events_model.rowCount()
+        finding = self.playbook_pane.finding
+        if finding is not None and not self.events_model.is_showing_all():
+            self.events_caption.set_caption(f"{n:,} evidence event{'s' * (n != 1)}: {finding.title}")
+        else:
+            self.events_caption.set_caption(f"All events ({n:,})")
+
+    def _update_actions(self) -> None:
+        self.export_action.setEnabled(self.analysis is not None and not self.busy)
+        for act in (self.open_files_action, self.open_folder_action):
+            act.setEnabled(not self.busy)
+        showing_subset = self.analysis is not None and not self.events_model.is_showing_all()
+        self.show_all_action.setEnabled(showing_subset)
+        self.show_all_button.setEnabled(showing_subset)
+
+    def _counts_text(self) -> str:
+        a = self.analysis
+        if a is None:
+            return "No case open"
+        bad = sum(1 for i in a.inputs if i.errors)
+        text = f"{len(a.inputs)} inputs · {a.events_total:,} events · {len(a.findings)} findings"
+        return text + (f" · {bad} with errors" if bad else "")
+
+    def _load_message(self) -> str:
+        a = self.analysis
+        assert a is not None
+        bad = [i for i in a.inputs if i.errors]
+        if not bad:
+            return f"Loaded {len(a.inputs)} inputs, {a.events_total:,} events, {len(a.findings)} findings."
+        first = bad[0].summary()
+        return f"{len(bad)} of {len(a.inputs)} inputs had errors (see Sources): {first}" if len(bad) > 1 \
+            else f"1 input had errors: {first}"
+
+    def _show_overview(self) -> None:
+        a = self.analysis
+        if a is None:
+            return
+        first, last = a.time_range()
+        by_sev = Counter(f.severity for f in a.findings)
+        sev = ", ".join(f"{by_sev[s]} {s}" for s in reversed(SEVERITIES) if by_sev[s])
+        lines = [f"{len(a.inputs)} inputs, {a.events_total:,} events from {format_ts(first) or '-'} "
+                 f"to {format_ts(last) or '-'}.",
+                 f"{len(a.findings)} findings" + (f": {sev}." if sev else ".")]
+        lines += [f"Check “{c.title}” did not run: {c.reason}." for c in a.checks if not c.ran]
+        lines += [i.summary() for i in a.inputs if i.errors]
+        lines += [f"GeoIP: {e}" for e in a.geoip_errors] + [f"Playbook: {e}" for e in a.playbooks.errors]
+        hint = "Select a finding to see its evidence and playbook." if a.findings else "No findings."
+        self.playbook_pane.show_message(hint, lines)
+
+    def _show_error(self, title: str, text: str) -> None:
+        """A window-modal message that does not block the event loop (plain text: paths may hold markup)."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.message_box = box
+        box.open()
+
+    def _fit_to_screen(self, width: int, height: int) -> None:
+        screen = QGuiApplication.primaryScreen()
+        if screen is not None:
+            room = screen.availableGeometry()
+            width, height = min(width, int(room.width() * 0.95)), min(height, int(room.height() * 0.92))
+        self.resize(width, height)
+
+    # -- window events ----------------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() and all(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        self.open_paths([u.toLocalFile() for u in event.mimeData().urls()])
+        event.acceptProposedAction()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            QThreadPool.globalInstance().waitForDone(10_000)
+        super().closeEvent(event)

@@ -1,0 +1,173 @@
+"""The events grid: a table model over the Arrow event table and an array of row ids (the current view).
+
+Nothing is converted up front: :meth:`EventTableModel.data` reads the block of the requested
+column that holds the requested row (``BLOCK`` rows, taken with Arrow and turned into Python
+values once) and keeps a bounded number of such blocks. A million rows show at once.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from pathlib import PurePath
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ...events import format_ts
+from ..qt import QAbstractTableModel, QColor, QModelIndex, QPersistentModelIndex, Qt, safe_tooltip
+
+# (header, column in the table)
+COLUMNS: list[tuple[str, str]] = [
+    ("Time (UTC)", "ts"),
+    ("Source", "source"),
+    ("Action", "action"),
+    ("Outcome", "outcome"),
+    ("User", "user"),
+    ("Source IP", "src_ip"),
+    ("Country", "country"),
+    ("Host", "host"),
+    ("Event", "event_name"),
+    ("User agent", "user_agent"),
+    ("File", "file"),
+    ("Ref", "ref"),
+]
+# Default widths in characters (the view turns them into pixels with its font); never measured from data.
+WIDTHS = {"ts": 21, "source": 9, "action": 17, "outcome": 8, "user": 15, "src_ip": 14, "country": 6,
+          "host": 14, "event_name": 20, "user_agent": 28, "file": 15, "ref": 14}
+BLOCK = 256
+MAX_BLOCKS = 512  # bounded cache: at most MAX_BLOCKS × BLOCK cells held as Python values
+_FAILURE = QColor("#b91c1c")
+
+
+class EventTableModel(QAbstractTableModel):
+    """Rows of ``table`` in the order of :attr:`rows`; :meth:`set_rows` shows a subset, :meth:`show_all` all."""
+
+    def __init__(self, table: pa.Table | None = None, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._table: pa.Table | None = None
+        self._rows = np.empty(0, dtype=np.int64)
+        self._cache: OrderedDict[tuple[int, int], list[Any]] = OrderedDict()
+        self._present: list[bool] = []
+        if table is not None:
+            self.set_table(table)
+
+    # -- what is shown ----------------------------------------------------------------------
+
+    @property
+    def table(self) -> pa.Table | None:
+        return self._table
+
+    @property
+    def rows(self) -> np.ndarray:
+        """Row ids into :attr:`table` in display order (read-only)."""
+        view = self._rows.view()
+        view.flags.writeable = False
+        return view
+
+    def set_table(self, table: pa.Table | None) -> None:
+        self.beginResetModel()
+        self._table = table
+        self._present = [table is not None and name in table.column_names for _, name in COLUMNS]
+        self._rows = np.arange(table.num_rows if table is not None else 0, dtype=np.int64)
+        self._cache.clear()
+        self.endResetModel()
+
+    def set_rows(self, rows: np.ndarray) -> None:
+        """Show only these row ids of the table, in this order."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if self._table is not None and len(rows) and (rows.min() < 0 or rows.max() >= self._table.num_rows):
+            raise IndexError("row id outside the event table")
+        self.beginResetModel()
+        self._rows = rows
+        self._cache.clear()
+        self.endResetModel()
+
+    def show_all(self) -> None:
+        self.set_rows(np.arange(self._table.num_rows if self._table is not None else 0, dtype=np.int64))
+
+    def is_showing_all(self) -> bool:
+        n = self._table.num_rows if self._table is not None else 0
+        return len(self._rows) == n and (n == 0 or (self._rows[0] == 0 and bool(np.all(np.diff(self._rows) == 1))))
+
+    def row_id(self, row: int) -> int:
+        return int(self._rows[row])
+
+    def value(self, row: int, column_name: str) -> Any:
+        """One raw value (any column of the table, shown or not) of the view row ``row``."""
+        if self._table is None:
+            return None
+        return self._table.column(column_name)[int(self._rows[row])].as_py()
+
+    # -- Qt model ---------------------------------------------------------------------------
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section][0]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or self._table is None:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._cell(index.row(), index.column())
+        if role == Qt.ItemDataRole.ToolTipRole:
+            name = COLUMNS[index.column()][1]
+            if name in ("file", "user_agent", "event_name", "user", "host"):
+                text = self._cell(index.row(), index.column(), display=False)
+                return safe_tooltip(text) if text else None
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole and COLUMNS[index.column()][1] == "outcome":
+            if self._cell(index.row(), index.column()) == "failure":
+                return _FAILURE
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort the current view by a column, with Arrow over the whole column (stable, nulls last)."""
+        if self._table is None or not len(self._rows) or not self._present[column]:
+            return
+        values = self._table.column(COLUMNS[column][1]).take(pa.array(self._rows)).combine_chunks()
+        direction = "ascending" if order == Qt.SortOrder.AscendingOrder else "descending"
+        positions = pc.array_sort_indices(values, order=direction, null_placement="at_end").to_numpy()
+        self.set_rows(self._rows[positions])
+
+    # -- the lazy part ----------------------------------------------------------------------
+
+    def _cell(self, row: int, column: int, display: bool = True) -> str:
+        if not self._present[column]:
+            return ""
+        block, offset = divmod(row, BLOCK)
+        key = (column, block)
+        values = self._cache.get(key)
+        if values is None:
+            values = self._load(column, block)
+            self._cache[key] = values
+            if len(self._cache) > MAX_BLOCKS:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+        value = values[offset]
+        if display and COLUMNS[column][1] == "file" and value:
+            return PurePath(value).name
+        return value
+
+    def _load(self, column: int, block: int) -> list[str]:
+        assert self._table is not None
+        name = COLUMNS[column][1]
+        ids = self._rows[block * BLOCK:(block + 1) * BLOCK]
+        start = int(ids[0])
+        if int(ids[-1]) - start == len(ids) - 1 and bool(np.all(np.diff(ids) == 1)):
+            chunk = self._table.column(name).slice(start, len(ids))  # contiguous: no copy
+        else:
+            chunk = self._table.column(name).take(pa.array(ids))
+        values = chunk.to_pylist()
+        if name == "ts":
+            return [format_ts(v) for v in values]
+        return ["" if v is None else str(v) for v in values]

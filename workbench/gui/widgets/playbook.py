@@ -1,0 +1,105 @@
+"""The right pane: what the selected finding says and what its playbook asks the analyst to do.
+
+Everything shown here comes from log fields (attacker controlled) or playbook files (analyst
+controlled), so every value goes through :func:`html.escape` before it reaches the HTML; the
+only markup is the fixed skeleton written in this module.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Iterable
+
+from ...events import format_ts
+from ...findings import Finding
+from ...playbooks import Playbook
+from ..qt import QTextBrowser, QWidget
+
+SECTIONS = (
+    ("Questions for Analysis", "questions"),
+    ("Decision for Escalation", "escalation"),
+    ("L1 steps", "l1_steps"),
+    ("T2 actions", "t2_actions"),
+    ("Containment", "containment"),
+)
+CSS = """
+h2 { margin: 0 0 4px 0; }
+h3 { margin: 12px 0 2px 0; color: #1f2937; }
+.muted { color: #6b7280; }
+.sev { font-weight: bold; }
+td { padding: 0 8px 0 0; vertical-align: top; }
+"""
+SEVERITY_TEXT = {"critical": "#991b1b", "high": "#b91c1c", "medium": "#b45309", "low": "#1d4ed8"}
+
+
+def esc(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _items(values: Iterable[str]) -> str:
+    values = [v for v in values if v]
+    if not values:
+        return '<p class="muted">(none in this playbook)</p>'
+    return "<ol>" + "".join(f"<li>{esc(v)}</li>" for v in values) + "</ol>"
+
+
+def _rows(pairs: Iterable[tuple[str, str]]) -> str:
+    return "<table>" + "".join(f"<tr><td><b>{esc(k)}</b></td><td>{esc(v)}</td></tr>" for k, v in pairs if v) \
+        + "</table>"
+
+
+def finding_html(finding: Finding, playbook: Playbook | None) -> str:
+    color = SEVERITY_TEXT.get(finding.severity, "#000000")
+    parts = [
+        f"<h2>{esc(finding.title)}</h2>",
+        f'<p><span class="sev" style="color:{color}">{esc(finding.severity.upper())}</span>'
+        f' &middot; {esc(finding.check)} &middot; {esc(", ".join(finding.techniques))}</p>',
+        f"<p>{esc(finding.explanation)}</p>",
+        _rows([
+            ("Users", ", ".join(finding.users)),
+            ("IPs", ", ".join(finding.ips)),
+            ("Hosts", ", ".join(finding.hosts)),
+            ("First seen", format_ts(finding.first_seen)),
+            ("Last seen", format_ts(finding.last_seen)),
+            ("Evidence", f"{len(finding.evidence)} event{'s' * (len(finding.evidence) != 1)}"),
+        ]),
+        "<hr>",
+    ]
+    if playbook is None:
+        parts.append(f'<p class="muted">No playbook matches {esc(", ".join(finding.techniques) or "this finding")}.'
+                     "</p>")
+        return "".join(parts)
+    parts += [
+        f"<h2>Playbook: {esc(playbook.name)}</h2>",
+        _rows([("Technique", playbook.technique), ("Tactics", ", ".join(playbook.tactics))]),
+    ]
+    for heading, attr in SECTIONS:
+        parts.append(f"<h3>{esc(heading)}</h3>{_items(getattr(playbook, attr))}")
+    return "".join(parts)
+
+
+class PlaybookPane(QTextBrowser):
+    """Read-only rich text built only from escaped values; links and remote resources are never followed."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+        self.document().setDefaultStyleSheet(CSS)
+        self.document().setDocumentMargin(10)
+        self.finding: Finding | None = None
+        self.playbook: Playbook | None = None
+        self.show_message("Open log files or a folder to start (File ▸ Open).")
+
+    def loadResource(self, type_: int, name):  # noqa: ANN001  (Qt signature)
+        return None  # nothing in this pane may load an image or style sheet from anywhere
+
+    def show_finding(self, finding: Finding, playbook: Playbook | None) -> None:
+        self.finding, self.playbook = finding, playbook
+        self.setHtml(finding_html(finding, playbook))
+
+    def show_message(self, text: str, lines: Iterable[str] = ()) -> None:
+        """A heading and plain lines (escaped), for when no finding is selected."""
+        self.finding = self.playbook = None
+        body = "".join(f"<p>{esc(line)}</p>" for line in lines)
+        self.setHtml(f'<p class="muted">{esc(text)}</p>{body}')

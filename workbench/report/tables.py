@@ -1,0 +1,220 @@
+"""Table builders of the PDF report. Every cell that shows untrusted text is a Paragraph made by
+:func:`styles.para` with the room of its column, so it is escaped and long values wrap inside it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import Flowable, Table, TableStyle
+
+from ..events import format_ts
+from ..findings import Finding
+from ..ingest import InputInfo
+from ..pipeline import Analysis, CheckStatus
+from .styles import HEADER_FILL, RULE, STRIPE_FILL, clean, clip, esc, esc_fit, fonts, human_size, markup, para, \
+    severity_label, styles
+
+PAD = 3  # left and right cell padding
+EVIDENCE_PAD = 2
+CELL_CHARS = 160  # of one value in a narrow evidence cell
+EVIDENCE_COLUMNS = ("ts", "source", "file", "ref", "action", "outcome", "user", "target_user", "src_ip",
+                    "country", "event_name")
+EVIDENCE_HEAD = ("Time (UTC)", "Source", "Ref", "Action", "Outcome", "User", "Source IP", "Country", "Event")
+EVIDENCE_WIDTHS = (0.098, 0.095, 0.15, 0.125, 0.075, 0.12, 0.115, 0.07, 0.152)
+
+
+def _table(rows: list[list[Any]], widths: Sequence[float], total: float, *extra: tuple, header: bool = True,
+           stripes: bool = True, pad: float = PAD, split_in_row: bool = False) -> Table:
+    commands: list[tuple] = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("GRID", (0, 0), (-1, -1), 0.4, RULE),
+        ("LEFTPADDING", (0, 0), (-1, -1), pad),
+        ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]
+    if header:
+        commands.append(("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL))
+    if stripes:
+        first = 1 if header else 0
+        commands += [("BACKGROUND", (0, r), (-1, r), STRIPE_FILL) for r in range(first + 1, len(rows), 2)]
+    table = Table(rows, colWidths=[w * total for w in widths], repeatRows=1 if header else 0,
+                  splitInRow=int(split_in_row))
+    table.setStyle(TableStyle(commands + list(extra)))
+    return table
+
+
+def _room(widths: Sequence[float], total: float, pad: float = PAD) -> list[float]:
+    """The width inside each column's padding."""
+    return [w * total - 2 * pad for w in widths]
+
+
+def _heads(names: Iterable[str], style: str = "head") -> list[Flowable]:
+    return [para(n, style) for n in names]
+
+
+def time_range(first, last, sep: str = " – ") -> str:
+    if first is None:
+        return "no events"
+    return format_ts(first) if first == last else f"{format_ts(first)}{sep}{format_ts(last)}"
+
+
+def key_values(rows: list[tuple[str, str | Flowable]], total: float, key_width: float = 0.24) -> Table:
+    """Two columns: a bold label (trusted text) and a value: untrusted text, or a ready flowable."""
+    widths = (key_width, 1 - key_width)
+    room = _room(widths, total)[1]
+    data = [[para(key, "cell_bold"), para(value, "cell", room) if isinstance(value, str) else value]
+            for key, value in rows]
+    return _table(data, widths, total, ("BACKGROUND", (0, 0), (0, -1), HEADER_FILL), header=False, stripes=False,
+                  split_in_row=True)
+
+
+def inputs_table(inputs: list[InputInfo], total: float) -> Table:
+    """Per input: one row of facts, one row with its SHA-256 on a line of its own, one per error/note."""
+    widths = (0.04, 0.36, 0.11, 0.16, 0.09, 0.24)
+    room = _room(widths, total)
+    wide = sum(w * total for w in widths[1:]) - 2 * PAD
+    rows: list[list[Any]] = [_heads(("#", "File", "Format", "Size", "Events", "Time range (UTC)"))]
+    extra: list[tuple] = []
+
+    def line(flowable: Flowable) -> None:
+        rows.append(["", flowable, "", "", "", ""])
+        extra.append(("SPAN", (1, len(rows) - 1), (-1, len(rows) - 1)))
+
+    for n, info in enumerate(inputs, 1):
+        start = len(rows)
+        rows.append([
+            para(n, "cell"), para(info.path, "cell", room[1]), para(info.format or "not recognised", "cell", room[2]),
+            para(human_size(info.size).replace(" (", "\n("), "cell"), para(f"{info.events:,}", "cell_right"),
+            para(time_range(info.first_ts, info.last_ts, "\n"), "cell"),
+        ])
+        digest = info.sha256 or "not computed (the file could not be read)"
+        line(markup(f'SHA-256&nbsp;&nbsp;<font name="{fonts().mono}">{esc(digest)}</font>', "cell"))
+        for error in info.errors:
+            line(para(f"Error: {error}", "cell_error", wide))
+        if info.bad_records > len(info.errors):
+            line(para(f"{info.bad_records:,} bad records in all; the first ones are listed above.", "cell_error"))
+        for note in info.notes:
+            line(para(f"Note: {note}", "cell_note", wide))
+        end = len(rows) - 1
+        extra.append(("SPAN", (0, start), (0, end)))
+        if n % 2 == 0:
+            extra.append(("BACKGROUND", (0, start), (-1, end), STRIPE_FILL))
+        if end > start:  # light rules inside one input, the full grid around it
+            extra.append(("INNERGRID", (1, start), (-1, end), 0.2, HEADER_FILL))
+            extra.append(("BOX", (0, start), (-1, end), 0.4, RULE))
+            extra.append(("LINEAFTER", (0, start), (0, end), 0.4, RULE))
+            extra.append(("LINEBELOW", (1, start), (-1, start), 0.4, RULE))
+    return _table(rows, widths, total, *extra, stripes=False)
+
+
+def summary_table(findings: list[Finding], analysis: Analysis, total: float) -> Table:
+    widths = (0.04, 0.09, 0.33, 0.2, 0.115, 0.115, 0.11)
+    room = _room(widths, total)
+    rows: list[list[Any]] = [_heads(("#", "Severity", "Finding", "Account(s)", "First seen (UTC)",
+                                     "Last seen (UTC)", "Playbook"))]
+    for n, f in enumerate(findings, 1):
+        book = analysis.playbook_for(f)
+        rows.append([
+            para(n, "cell"), markup(severity_label(f.severity), "cell"), para(f.title, "cell", room[2], 300),
+            para(shortlist(f.users), "cell", room[3], 300), para(_utc(f.first_seen), "cell"),
+            para(_utc(f.last_seen), "cell"), para(book.technique if book else "none", "cell"),
+        ])
+    return _table(rows, widths, total)
+
+
+def shortlist(values: Sequence[str], limit: int = 4) -> str:
+    shown = ", ".join(values[:limit])
+    return f"{shown} and {len(values) - limit} more" if len(values) > limit else shown
+
+
+def _utc(ts) -> str:
+    """A time for a column headed '(UTC)': the date, a line break, the time."""
+    return format_ts(ts).removesuffix(" UTC").replace(" ", "\n", 1)
+
+
+def _cell(value: object, style: str, room: float, limit: int = CELL_CHARS) -> str | Flowable:
+    """A short one-line value as a plain string (drawn as is, never parsed as markup: fast, and safe),
+    anything else as a wrapping Paragraph. The table's FONT commands must match ``style``."""
+    st = styles()[style]
+    text = clip(clean(value), limit)
+    if "\n" not in text and stringWidth(text, st.fontName, st.fontSize) <= room:
+        return text
+    return para(text, style, room, limit)
+
+
+def evidence_table(analysis: Analysis, rows, total: float) -> Table:
+    """The evidence rows (numpy row numbers into ``analysis.table``) as a table with a repeated header."""
+    data = analysis.table.select(list(EVIDENCE_COLUMNS)).take(rows).to_pydict()
+    room = _room(EVIDENCE_WIDTHS, total, EVIDENCE_PAD)
+    ev, ref = styles()["ev"], styles()["ev_ref"]
+    small = 5.5
+    body: list[list[Any]] = [_heads(EVIDENCE_HEAD, "ev_head")]
+    for i in range(len(rows)):
+        get = {name: data[name][i] for name in EVIDENCE_COLUMNS}
+        if get["target_user"] and get["target_user"] != get["user"]:
+            user = esc_fit(get["user"], ev.fontName, ev.fontSize, room[5], CELL_CHARS)
+            target = esc_fit(f"→ {get['target_user']}", ev.fontName, small, room[5], CELL_CHARS)
+            user_cell: str | Flowable = markup(f'{user}<br/><font size="{small}">{target}</font>', "ev")
+        else:
+            user_cell = _cell(get["user"], "ev", room[5])
+        name = esc_fit(Path(get["file"] or "").name, ev.fontName, small, room[1], CELL_CHARS)
+        body.append([
+            _utc(get["ts"]),
+            markup(f'{esc(get["source"])}<br/><font size="{small}" color="#5f6a6a">{name}</font>', "ev"),
+            _cell(get["ref"], "ev_ref", room[2]), _cell(get["action"], "ev", room[3]),
+            _cell(get["outcome"], "ev", room[4]), user_cell, _cell(get["src_ip"], "ev", room[6]),
+            _cell(get["country"], "ev", room[7]), _cell(get["event_name"], "ev", room[8]),
+        ])
+    fonts_ = [("FONT", (0, 1), (-1, -1), ev.fontName, ev.fontSize, ev.leading),
+              ("FONT", (2, 1), (2, -1), ref.fontName, ref.fontSize, ref.leading)]
+    return _table(body, EVIDENCE_WIDTHS, total, *fonts_, pad=EVIDENCE_PAD, split_in_row=True)
+
+
+def user_agents(analysis: Analysis, rows) -> list[tuple[str, int]]:
+    """Distinct user agents of the evidence rows with how often each occurs, most frequent first."""
+    column = analysis.table.column("user_agent").take(rows)
+    return Counter(v for v in column.to_pylist() if v).most_common()
+
+
+def checks_table(checks: list[CheckStatus], descriptions: dict[str, str], total: float) -> Table:
+    widths = (0.22, 0.56, 0.12, 0.10)
+    room = _room(widths, total)
+    rows: list[list[Any]] = [_heads(("Check", "What it looks for", "Ran", "Findings"))]
+    for c in checks:
+        ran = "yes" if c.ran else f"no: {c.reason}" if c.reason else "no"
+        rows.append([
+            markup(f"<b>{esc(c.title)}</b><br/>{esc_fit(c.id, fonts().regular, 8, room[0])}", "cell"),
+            para(descriptions.get(c.id, ""), "cell"),
+            para(ran, "cell" if c.ran else "cell_error", room[2]), para(c.findings, "cell_right"),
+        ])
+    return _table(rows, widths, total)
+
+
+def config_table(config: dict[str, Any], total: float) -> Table:
+    """One row per setting (``section``, ``key``, value), lists joined by commas."""
+    widths = (0.24, 0.22, 0.54)
+    room = _room(widths, total)
+    rows: list[list[Any]] = [_heads(("Section", "Setting", "Value"))]
+    extra: list[tuple] = []
+    for n, (section, values) in enumerate(config.items()):
+        items = list(values.items()) if isinstance(values, dict) else [("", values)]
+        start = len(rows)
+        for i, (key, value) in enumerate(items or [("", "")]):
+            rows.append([para(section, "cell_bold", room[0]) if i == 0 else "", para(key, "cell", room[1]),
+                         para(_value(value), "cell", room[2])])
+        extra.append(("SPAN", (0, start), (0, len(rows) - 1)))
+        if n % 2:
+            extra.append(("BACKGROUND", (0, start), (-1, len(rows) - 1), STRIPE_FILL))
+    return _table(rows, widths, total, *extra, stripes=False)
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(_value(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_value(v)}" for k, v in value.items())
+    return str(value)
