@@ -7,15 +7,14 @@ responseElements, eventID). ``ref`` is ``eventID``.
 
 from __future__ import annotations
 
-import ipaddress
 import re
-from functools import lru_cache
-from datetime import datetime
 from typing import Any, Iterator
 
 import orjson
 
-from ..events import EventBatch, as_utc
+from ..events import EventBatch
+from .fields import ip_or_none, parse_time, text
+from .jsonio import iter_records
 from .mappings import CLOUDTRAIL_ACTIONS
 from .registry import BATCH_SIZE, ParseContext, register
 
@@ -24,35 +23,8 @@ _SNIFF = re.compile(rb'"eventVersion"\s*:|"eventSource"\s*:\s*"[a-z0-9-]+\.amazo
 
 
 def _sniff(head: bytes) -> bool:
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    return text[:1] in (b"{", b"[") and _SNIFF.search(text) is not None and b'"eventTime"' in text
-
-
-def _records(ctx: ParseContext, data: bytes) -> Iterator[tuple[str, Any]]:
-    """Yield (where, record) from any of the three shapes; bad lines are recorded and skipped."""
-    data = data.removeprefix(b"\xef\xbb\xbf")
-    try:
-        doc = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        doc = None  # not one JSON document: try JSON Lines
-    if isinstance(doc, dict) and isinstance(doc.get("Records"), list):
-        for i, rec in enumerate(doc["Records"], 1):
-            yield f"record {i}", rec
-        return
-    if isinstance(doc, list):
-        for i, rec in enumerate(doc, 1):
-            yield f"record {i}", rec
-        return
-    if isinstance(doc, dict) and "eventTime" in doc:
-        yield "record 1", doc
-        return
-    for lineno, line in enumerate(data.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            yield f"line {lineno}", orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            ctx.record_error(f"line {lineno}", f"invalid JSON ({exc.msg})")
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    return start[:1] in (b"{", b"[") and _SNIFF.search(start) is not None and b'"eventTime"' in start
 
 
 def principal(identity: dict[str, Any]) -> str | None:
@@ -61,7 +33,7 @@ def principal(identity: dict[str, Any]) -> str | None:
     if kind == "Root":
         return "root"
     if identity.get("userName"):
-        return _text(identity["userName"])
+        return text(identity["userName"])
     arn = identity.get("arn")
     arn = arn if isinstance(arn, str) else ""
     if ":assumed-role/" in arn:
@@ -69,28 +41,8 @@ def principal(identity: dict[str, Any]) -> str | None:
     if "/" in arn:
         return arn.rsplit("/", 1)[1]
     if kind == "AWSService":
-        return _text(identity.get("invokedBy"))
-    return _text(identity.get("principalId"))
-
-
-def _text(value: Any) -> str | None:
-    """Log fields are untrusted: whatever their JSON type, store text (or null)."""
-    if value is None or isinstance(value, str):
-        return value
-    return orjson.dumps(value).decode()
-
-
-def _ip_or_none(value: Any) -> str | None:
-    """CloudTrail puts service names (``ec2.amazonaws.com``) where an IP would be: keep only IPs."""
-    return _canonical_ip(value) if isinstance(value, str) else None
-
-
-@lru_cache(maxsize=65536)
-def _canonical_ip(value: str) -> str | None:
-    try:
-        return str(ipaddress.ip_address(value))
-    except ValueError:
-        return None
+        return text(identity.get("invokedBy"))
+    return text(identity.get("principalId"))
 
 
 def _action_outcome(rec: dict[str, Any]) -> tuple[str, str]:
@@ -110,13 +62,13 @@ def parse(ctx: ParseContext) -> Iterator[EventBatch]:
     with ctx.open_binary() as fh:
         data = fh.read()
     batch = EventBatch(SOURCE, ctx.display_path)
-    for where, rec in _records(ctx, data):
+    for where, rec in iter_records(ctx, data, keys=("Records",)):
         if not isinstance(rec, dict):
             ctx.record_error(where, "not a JSON object")
             continue
         try:
-            ts = as_utc(datetime.fromisoformat(str(rec["eventTime"])))
-        except (KeyError, ValueError) as exc:
+            ts = parse_time(rec.get("eventTime"))
+        except ValueError as exc:
             ctx.record_error(where, f"no usable eventTime ({exc})")
             continue
         action, outcome = _action_outcome(rec)
@@ -126,18 +78,18 @@ def parse(ctx: ParseContext) -> Iterator[EventBatch]:
         target = params.get("userName") if isinstance(params, dict) else None
         batch.add(
             ts,
-            _text(rec.get("eventID")) or where,
+            text(rec.get("eventID")) or where,
             action,
             outcome,
             orjson.dumps(rec).decode(),
             user=principal(identity),
-            target_user=_text(target),
-            src_ip=_ip_or_none(rec.get("sourceIPAddress")),
-            host=_text(rec.get("recipientAccountId")),
-            user_agent=_text(rec.get("userAgent")),
-            event_name=_text(rec.get("eventName")),
+            target_user=text(target),
+            src_ip=ip_or_none(rec.get("sourceIPAddress")),
+            host=text(rec.get("recipientAccountId")),
+            user_agent=text(rec.get("userAgent")),
+            event_name=text(rec.get("eventName")),
             logon_type="interactive" if rec.get("eventName") == "ConsoleLogin" else None,
-            session_id=_text(identity.get("accessKeyId")),
+            session_id=text(identity.get("accessKeyId")),
         )
         if len(batch) >= BATCH_SIZE:
             yield batch

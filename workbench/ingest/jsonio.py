@@ -1,0 +1,43 @@
+"""Reading JSON exports in the shapes tools write them: one document holding a list under a
+known key (``{"Records": [...]}``, ``{"value": [...]}``), a bare array, one object, or JSON Lines."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import orjson
+
+from .registry import ParseContext
+
+BOM = b"\xef\xbb\xbf"
+
+
+def iter_records(ctx: ParseContext, data: bytes, keys: tuple[str, ...] = ()) -> Iterator[tuple[str, Any]]:
+    """Yield ``(where, record)``; a bad JSON line is recorded in ``ctx`` and skipped.
+
+    ``keys``: names of the list inside a wrapping object (e.g. ``("Records",)`` or ``("value",)``).
+    """
+    data = data.removeprefix(BOM)
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        doc = None  # not one JSON document: try JSON Lines below
+    if isinstance(doc, dict):
+        for key in keys:
+            if isinstance(doc.get(key), list):
+                yield from ((f"record {i}", rec) for i, rec in enumerate(doc[key], 1))
+                return
+        yield "record 1", doc
+        return
+    if isinstance(doc, list):
+        yield from ((f"record {i}", rec) for i, rec in enumerate(doc, 1))
+        return
+    for lineno, line in enumerate(data.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            yield f"line {lineno}", orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            ctx.record_error(f"line {lineno}", f"invalid JSON ({exc.msg})")
+
+
