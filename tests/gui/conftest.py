@@ -21,10 +21,8 @@ def window(qtbot):
 
 
 @pytest.fixture(scope="session")
-def case_dir(tmp_path_factory) -> Path:
-    """The synthetic case (seed 7) the demo is made of."""
-    from workbench.synth import generate_case
+def case_dir() -> Path:
+    """The bundled demo case (read-only evidence, as the app opens it)."""
+    from workbench.paths import demo_dir
 
-    folder = tmp_path_factory.mktemp("case")
-    generate_case(folder, seed=7)
-    return folder
+    return demo_dir()
