@@ -52,7 +52,9 @@ BASE_FIELDS: list[tuple[str, pa.DataType]] = [
     ("session_id", pa.string()),  # session, correlation or access-key id tying events together
     ("log_country", pa.string()),  # the country the log itself carries (Entra, Workspace), ISO alpha-2
     ("bytes", pa.int64()),  # data transferred, where the log says
-    ("raw", pa.string()),  # the original record
+    ("raw", pa.string()),  # the original record, or null when it is read on demand (below)
+    ("raw_offset", pa.int64()),  # byte offset of the original record in the (decompressed) file
+    ("raw_length", pa.int64()),  # its length in bytes
 ]
 
 # Columns added by enrichment (null where nothing is known).
@@ -118,12 +120,33 @@ class EventBatch:
         c["log_country"].append(log_country)
         c["bytes"].append(bytes)
         c["raw"].append(raw)
+        c["raw_offset"].append(None)
+        c["raw_length"].append(None)
 
     def __len__(self) -> int:
         return len(self.columns["ts"])
 
     def to_arrow(self) -> pa.RecordBatch:
         return pa.RecordBatch.from_pydict(self.columns, schema=BASE_SCHEMA)
+
+
+def make_batch(num_rows: int, columns: dict[str, object]) -> pa.RecordBatch:
+    """A batch of the base schema from whole columns (lists or Arrow arrays); absent ones are null.
+
+    For parsers that build columns at once instead of row by row (the fast paths)."""
+    arrays = []
+    for name, dtype in BASE_FIELDS:
+        values = columns.get(name)
+        if values is None:
+            arrays.append(pa.nulls(num_rows, dtype))
+        elif isinstance(values, (pa.Array, pa.ChunkedArray)):
+            arrays.append(values.cast(dtype) if values.type != dtype else values)
+        else:
+            arrays.append(pa.array(values, type=dtype))
+    unknown = set(columns) - set(COLUMNS)
+    if unknown:
+        raise ValueError(f"not columns of the event schema: {sorted(unknown)}")
+    return pa.RecordBatch.from_arrays(arrays, schema=BASE_SCHEMA)
 
 
 def empty_table(with_geo: bool = True) -> pa.Table:

@@ -18,6 +18,7 @@ from ..events import format_ts
 from ..findings import SEVERITIES
 from ..pipeline import Analysis, analyze
 from ..progress import CancelToken, Progress
+from ..store import raw_record
 from .models import EventTableModel, FindingsModel, SourcesModel
 from .models.events import COLUMNS, WIDTHS
 from .qt import (
@@ -377,7 +378,7 @@ class MainWindow(QMainWindow):
         self.detail_caption.set_caption(f"Original record: {PurePath(path).name}, ref {m.value(row, 'ref')}")
         self.detail_caption.setToolTip(safe_tooltip(f"{path}\nref {m.value(row, 'ref')}\n"
                                                     f"{m.value(row, 'source')}, {format_ts(m.value(row, 'ts'))}"))
-        self.detail_pane.show_record("", m.value(row, "raw"))
+        self.detail_pane.show_record("", raw_record(m.table, m.row_id(row)))
 
     def _on_show_all_action_triggered(self) -> None:
         self.show_all_events()

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
+import pyarrow as pa
+
 from ..events import EventBatch
 
 
@@ -30,7 +32,7 @@ class ParseContext:
 
 
 Sniffer = Callable[[bytes], bool]
-ParseFn = Callable[[ParseContext], Iterator[EventBatch]]
+ParseFn = Callable[[ParseContext], Iterator["EventBatch | pa.RecordBatch"]]
 
 
 @dataclass(frozen=True)
