@@ -6,11 +6,9 @@ Small sources keep the record in the ``raw`` column; the fast paths keep only wh
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pyarrow as pa
 
-from .ingest.files import open_binary
+from .ingest.files import evidence_of
 
 MAX_RAW = 4 * 1024 * 1024  # never show more than this of one record
 
@@ -24,9 +22,9 @@ def raw_record(table: pa.Table, row: int) -> str | None:
     length = table.column("raw_length")[row].as_py()
     if offset is None or length is None:
         return None
-    path = Path(table.column("file")[row].as_py())
+    path = table.column("file")[row].as_py()
     try:
-        with open_binary(path) as fh:
+        with evidence_of(path).open() as fh:
             fh.seek(offset)
             data = fh.read(min(length, MAX_RAW))
     except (OSError, EOFError) as exc:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import gzip
+import zipfile
 import os
 import zlib
 from dataclasses import dataclass, field
@@ -21,14 +22,14 @@ import pyarrow.compute as pc
 
 from ..events import BASE_SCHEMA
 from ..progress import CancelToken, Progress, check, no_progress
-from . import cloudtrail, syslog_auth  # noqa: F401  (registration)
-from .files import expand, head, open_binary, sha256
+from . import cloudtrail, cloudtrail_history, journald, syslog_auth  # noqa: F401  (registration)
+from .files import Evidence, expand
 from .registry import PARSERS, ParseContext, Parser, sniff
 
 __all__ = ["InputInfo", "LoadResult", "load", "PARSERS"]
 
 # What reading a broken file can raise; anything else is a bug and must surface.
-READ_ERRORS = (OSError, EOFError, ValueError, UnicodeError, zlib.error, gzip.BadGzipFile)
+READ_ERRORS = (OSError, EOFError, ValueError, UnicodeError, zlib.error, gzip.BadGzipFile, zipfile.BadZipFile)
 
 
 def _is_sorted(ts: pa.ChunkedArray) -> bool:
@@ -111,7 +112,7 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _parse_one(path: Path, parser: Parser, ctx: ParseContext) -> list[pa.RecordBatch]:
+def _parse_one(parser: Parser, ctx: ParseContext) -> list[pa.RecordBatch]:
     batches: list[pa.RecordBatch] = []
     try:
         with _gc_paused():
@@ -144,17 +145,17 @@ def load(paths: Iterable[str | os.PathLike], *, year: int | None = None,
          progress: Progress = no_progress, cancel: CancelToken | None = None) -> LoadResult:
     """Read every file (folders recursively), never writing anything near them."""
     files = expand(paths)
-    sizes = {}
-    plan: list[tuple[Path, Parser | None, str | None]] = []
-    for path in files:
+    sizes: dict[Evidence, int] = {}
+    plan: list[tuple[Evidence, Parser | None, str | None]] = []
+    for ev in files:
         check(cancel)
         try:
-            sizes[path] = path.stat().st_size
-            parser = sniff(head(path))
-            plan.append((path, parser, None if parser else "not a recognised log format"))
+            sizes[ev] = ev.size()
+            parser = sniff(ev.head())
+            plan.append((ev, parser, None if parser else "not a recognised log format"))
         except READ_ERRORS as exc:
-            sizes.setdefault(path, 0)
-            plan.append((path, None, f"cannot read: {reason(exc)}"))
+            sizes.setdefault(ev, 0)
+            plan.append((ev, None, f"cannot read: {reason(exc)}"))
     # Year-bearing formats first, so year-less syslog can take its year from them.
     plan.sort(key=lambda p: bool(p[1] and p[1].needs_year))
     total = sum(sizes.values()) or 1
@@ -162,28 +163,29 @@ def load(paths: Iterable[str | os.PathLike], *, year: int | None = None,
     infos: list[InputInfo] = []
     all_batches: list[pa.RecordBatch] = []
     latest: datetime | None = None
-    for path, parser, error in plan:
+    for ev, parser, error in plan:
         check(cancel)
-        progress(done, total, f"reading {path.name}")
+        progress(done, total, f"reading {ev.name}")
         try:
-            digest = sha256(path)
-        except OSError as exc:
-            infos.append(_info(str(path), "", sizes[path], None, [], None, f"cannot read: {reason(exc)}"))
+            digest = ev.sha256()
+        except READ_ERRORS as exc:
+            infos.append(_info(ev.display, "", sizes[ev], None, [], None, f"cannot read: {reason(exc)}"))
             continue
         if parser is None:
-            infos.append(_info(str(path), digest, sizes[path], None, [], None, error))
+            infos.append(_info(ev.display, digest, sizes[ev], None, [], None, error))
         else:
-            ctx = ParseContext(path, str(path), lambda p=path: open_binary(p), year=year,
-                               year_hint=latest.year if (parser.needs_year and latest) else None)
-            batches = _parse_one(path, parser, ctx)
-            info = _info(str(path), digest, sizes[path], parser.id, batches, ctx)
+            ctx = ParseContext(ev.path, ev.display, ev.open, year=year,
+                               year_hint=latest.year if (parser.needs_year and latest) else None,
+                               member=ev.member)
+            batches = _parse_one(parser, ctx)
+            info = _info(ev.display, digest, sizes[ev], parser.id, batches, ctx)
             infos.append(info)
             all_batches.extend(batches)
             if not parser.needs_year and info.last_ts and (latest is None or info.last_ts > latest):
                 latest = info.last_ts
-        done += sizes[path]
-        progress(done, total, f"read {path.name}")
-    order = {str(p): i for i, p in enumerate(files)}
+        done += sizes[ev]
+        progress(done, total, f"read {ev.name}")
+    order = {ev.display: i for i, ev in enumerate(files)}
     infos.sort(key=lambda i: order[i.path])
     table = pa.Table.from_batches(all_batches, schema=BASE_SCHEMA)
     if table.num_rows > 1 and not _is_sorted(table.column("ts")):

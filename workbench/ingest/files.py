@@ -1,68 +1,144 @@
-"""Opening evidence files: read-only, transparently decompressed, hashed, sniffed by content."""
+"""Opening evidence: read-only, transparently decompressed (gzip by content), zip archives opened
+member by member in memory (never extracted, so no path in an archive can reach the disk), hashed,
+and the first bytes handed to the sniffers."""
 
 from __future__ import annotations
 
 import gzip
 import hashlib
 import os
+import zipfile
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterable
 
 GZIP_MAGIC = b"\x1f\x8b"
+ZIP_MAGIC = b"PK\x03\x04"
 HEAD_BYTES = 64 * 1024
+MAX_MEMBERS = 100_000  # members of one archive that are read
+MAX_RATIO = 200  # a member inflating more than this many times its compressed size is a bomb
+MAX_MEMBER_BYTES = 16 * 1024**3
 
 
-def expand(paths: Iterable[str | os.PathLike]) -> list[Path]:
-    """Files named directly, and every regular file below named folders, in a stable order.
+class ArchiveError(OSError):
+    """An archive member that is refused (bomb, encrypted, too many members)."""
 
-    Hidden files (``.name``) inside folders are skipped; a file named directly is always taken.
-    """
-    out: list[Path] = []
+
+@dataclass(frozen=True)
+class Evidence:
+    """One input: a file on disk, or a member of a zip archive on disk."""
+
+    path: Path
+    member: str | None = None
+
+    @property
+    def display(self) -> str:
+        """How the input is named everywhere (findings JSON, report): ``archive.zip!dir/file`` for members."""
+        return f"{self.path}!{self.member}" if self.member else str(self.path)
+
+    @property
+    def name(self) -> str:
+        return self.member.rsplit("/", 1)[-1] if self.member else self.path.name
+
+    def size(self) -> int:
+        if self.member is None:
+            return self.path.stat().st_size
+        with zipfile.ZipFile(self.path) as zf:
+            return zf.getinfo(self.member).file_size
+
+    def open(self) -> BinaryIO:
+        """A read-only binary stream of the content, gzip decompressed by content."""
+        raw = self._open_raw()
+        start = raw.read(2)
+        raw.seek(0) if raw.seekable() else None
+        if not raw.seekable():  # a deflated zip member: reopen instead of seeking
+            raw.close()
+            raw = self._open_raw()
+        if start == GZIP_MAGIC:
+            return gzip.open(raw, "rb")  # type: ignore[return-value]
+        return raw
+
+    def _open_raw(self) -> BinaryIO:
+        if self.member is None:
+            return open(self.path, "rb")
+        zf = zipfile.ZipFile(self.path)
+        info = zf.getinfo(self.member)
+        _check_member(info)
+        return zf.open(info)  # type: ignore[return-value]
+
+    def sha256(self, chunk: int = 1 << 20) -> str:
+        digest = hashlib.sha256()
+        with self._open_raw() as fh:
+            while block := fh.read(chunk):
+                digest.update(block)
+        return digest.hexdigest()
+
+    def head(self, size: int = HEAD_BYTES) -> bytes:
+        """The first ``size`` bytes of the decompressed content (for sniffing).
+
+        A truncated gzip still gives what could be decompressed, so it can be named and reported.
+        """
+        with self._open_raw() as fh:
+            start = fh.read(size)
+            if not start.startswith(GZIP_MAGIC):
+                return start
+            inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            out = bytearray(inflate.decompress(start, size))
+            while len(out) < size and not inflate.eof and (block := fh.read(16384)):
+                out += inflate.decompress(block, size - len(out))
+        return bytes(out)
+
+
+def _check_member(info: zipfile.ZipInfo) -> None:
+    if info.flag_bits & 0x1:
+        raise ArchiveError(0, "encrypted archive member")
+    if info.file_size > MAX_MEMBER_BYTES or info.file_size > MAX_RATIO * max(info.compress_size, 1) + (1 << 20):
+        raise ArchiveError(0, f"refused: {info.compress_size} bytes inflating to {info.file_size} (a zip bomb?)")
+
+
+def is_zip(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(4) == ZIP_MAGIC
+
+
+def _members(path: Path) -> list[Evidence]:
+    with zipfile.ZipFile(path) as zf:
+        infos = [i for i in zf.infolist() if not i.is_dir()]
+    return [Evidence(path, i.filename) for i in infos[:MAX_MEMBERS]]
+
+
+def expand(paths: Iterable[str | os.PathLike]) -> list[Evidence]:
+    """Files named directly, every regular file below named folders, and the members of zip
+    archives among them, in a stable order. Hidden files inside folders are skipped."""
+    files: list[Path] = []
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            for root, dirs, files in os.walk(path):
+            for root, dirs, names in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                out.extend(Path(root) / f for f in sorted(files) if not f.startswith("."))
+                files.extend(Path(root) / f for f in sorted(names) if not f.startswith("."))
         else:
-            out.append(path)
+            files.append(path)
+    out: list[Evidence] = []
+    for path in files:
+        try:
+            if path.is_file() and is_zip(path):
+                out.extend(_members(path))
+                continue
+        except (OSError, zipfile.BadZipFile):
+            pass  # reported when it is read as a plain file
+        out.append(Evidence(path))
     return out
 
 
-def is_gzip(path: Path) -> bool:
-    with open(path, "rb") as fh:
-        return fh.read(2) == GZIP_MAGIC
-
-
-def open_binary(path: Path) -> BinaryIO:
-    """Open ``path`` read-only, decompressing gzip by content (not by file name)."""
-    if is_gzip(path):
-        return gzip.open(path, "rb")  # type: ignore[return-value]
-    return open(path, "rb")
-
-
-def head(path: Path, size: int = HEAD_BYTES) -> bytes:
-    """The first ``size`` bytes of the decompressed content (for sniffing).
-
-    A truncated gzip still gives what could be decompressed, so it can be named and reported.
-    """
-    if not is_gzip(path):
-        with open(path, "rb") as fh:
-            return fh.read(size)
-    inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    out = bytearray()
-    with open(path, "rb") as fh:
-        while len(out) < size and (block := fh.read(16384)):
-            out += inflate.decompress(block, size - len(out))
-            if inflate.eof:
-                break
-    return bytes(out)
-
-
-def sha256(path: Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
+def evidence_of(display: str) -> Evidence:
+    """The inverse of :attr:`Evidence.display` (used to read an original record again)."""
+    path = Path(display)
+    if path.exists() or "!" not in display:
+        return Evidence(path)
+    pos = len(display)
+    while (pos := display.rfind("!", 0, pos)) > 0:
+        if Path(display[:pos]).is_file():
+            return Evidence(Path(display[:pos]), display[pos + 1:])
+    return Evidence(path)

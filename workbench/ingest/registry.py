@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import pyarrow as pa
 
@@ -15,14 +15,23 @@ from ..events import EventBatch
 class ParseContext:
     """What a parser gets: the file, a way to read it (decompressed), and the run's options."""
 
-    path: Path
+    path: Path  # the file on disk (for an archive member: the archive; use open_binary)
     display_path: str
-    open_binary: Callable[[], object]  # returns a binary file object, already decompressed
+    open_binary: Callable[[], Any]  # returns a binary file object, already decompressed
     year: int | None = None  # for formats without a year (BSD syslog)
     year_hint: int | None = None  # the year the other inputs point at, when no --year was given
     errors: list[str] = field(default_factory=list)  # per-record problems; the file still loads
     notes: list[str] = field(default_factory=list)  # facts the analyst should know (assumptions made)
     bad_records: int = 0
+    member: str | None = None  # set when the input is a member of a zip archive
+
+    @property
+    def is_plain_file(self) -> bool:
+        """True when ``path`` itself is the input (not an archive holding it, not gzip-compressed)."""
+        if self.member is not None:
+            return False
+        with open(self.path, "rb") as fh:
+            return fh.read(2) != b"\x1f\x8b"
 
     def record_error(self, where: str, reason: str, limit: int = 20) -> None:
         """Note a bad record; only the first ``limit`` are spelled out, all are counted."""

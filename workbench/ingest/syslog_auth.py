@@ -76,7 +76,7 @@ def _sniff(head: bytes) -> bool:
     return hits >= max(1, len(lines) // 2)
 
 
-def _interpret(prog: str, msg: str) -> tuple[str, str, str, str | None, str | None, str | None]:
+def interpret(prog: str, msg: str) -> tuple[str, str, str, str | None, str | None, str | None]:
     """(action, outcome, event_name, user, target, ip) for one message."""
     for pattern, action, outcome, kind in _MESSAGES:
         m = pattern.match(msg)
@@ -161,7 +161,7 @@ def parse(ctx: ParseContext) -> Iterator[EventBatch]:
         if line.ts is None:
             ctx.record_error(f"line {line.lineno}", "impossible date for the inferred year")
             continue
-        action, outcome, name, user, target, ip = _interpret(line.prog, line.msg)
+        action, outcome, name, user, target, ip = interpret(line.prog, line.msg)
         batch.add(line.ts, str(line.lineno), action, outcome, line.raw, user=user, target_user=target,
                   src_ip=ip, host=line.host, event_name=name,
                   logon_type="network" if line.prog == "sshd" and action.startswith("auth.") else None)
