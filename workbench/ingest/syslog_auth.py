@@ -105,8 +105,8 @@ def _assign_years(lines: list[_Line], first_year: int) -> None:
             year += 1
         prev = line.month
         try:
-            line.ts = datetime.strptime(f"{year}-{line.month:02d}-{line.day:02d} {line.clock}",
-                                        "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
+            hh, mm, ss = line.clock.split(":")
+            line.ts = datetime(year, line.month, line.day, int(hh), int(mm), int(ss), tzinfo=timezone.utc)
         except ValueError:
             line.ts = None  # e.g. Feb 29 in a non-leap year: reported by the caller
 
