@@ -91,3 +91,20 @@ def test_wrong_types_from_a_hostile_exporter_do_not_crash(tmp_path):
     row = result.table.to_pylist()[0]
     assert row["user"] == '["x"]' and row["event_name"] == "42" and row["host"] == "111122223333"
     assert row["src_ip"] is None and row["action"] == "api.call"
+
+
+def test_json_lines_stream_in_chunks_with_exact_offsets(data_dir, tmp_path, monkeypatch):
+    from workbench.ingest import cloudtrail
+
+    records = _records(data_dir) * 5
+    records = [dict(r, eventID=f"{r['eventID']}-{i}") for i, r in enumerate(records)]
+    path = tmp_path / "trail.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\r\n\n")
+    monkeypatch.setattr(cloudtrail, "CHUNK", 700)  # many chunks, lines cut across them
+    monkeypatch.setattr(cloudtrail, "HEAD", 900)
+    result = load([path])
+    (info,) = result.inputs
+    assert info.events == 30 and info.complete
+    refs = result.table.column("ref").to_pylist()
+    for row in range(result.table.num_rows):
+        assert json.loads(raw_record(result.table, row)) == records[[r["eventID"] for r in records].index(refs[row])]

@@ -70,6 +70,7 @@ _DECODE_RECORD = msgspec.json.Decoder(_Record)
 _DECODE_DELIVERY = msgspec.json.Decoder(_Delivery)
 _DECODE_ARRAY = msgspec.json.Decoder(list[msgspec.Raw])
 _BOM = b"\xef\xbb\xbf"
+HEAD = 64 * 1024
 
 
 def _sniff(head: bytes) -> bool:
@@ -222,30 +223,86 @@ def _times(ctx: ParseContext, values: list[str | None], wheres: list[str]) -> tu
     return pa.array(parsed, TS_TYPE), keep
 
 
+def _decode(ctx: ParseContext, wheres: list[str], bufs: list[Any], data: bytes | None) -> tuple[list[_Record], list[int]]:
+    """Typed records for ``bufs``: in one call when every record is well-typed, else one by one.
+
+    ``data``: the whole document when the records came out of one (decoded again, typed)."""
+    try:
+        if data is not None:
+            shape = list[_Record] if data.lstrip(_BOM + b" \t\r\n")[:1] == b"[" else _TypedDelivery
+            decoded = msgspec.json.decode(data, type=shape)
+            records = decoded if isinstance(decoded, list) else decoded.Records
+        else:
+            records = msgspec.json.decode(b"[" + b",".join(bufs) + b"]", type=list[_Record])
+        return records, list(range(len(wheres)))
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return _one_by_one(ctx, wheres, bufs)
+
+
+def _emit(ctx: ParseContext, records: list[_Record], keep: list[int], wheres: list[str], offsets: list[int],
+          lengths: list[int]) -> Iterator[pa.RecordBatch]:
+    for start in range(0, len(records), BATCH_SIZE):
+        rows = keep[start:start + BATCH_SIZE]
+        yield from _batch(ctx, records[start:start + BATCH_SIZE], [wheres[i] for i in rows],
+                          [offsets[i] for i in rows], [lengths[i] for i in rows])
+
+
+def _is_json_lines(head: bytes) -> bool:
+    """More than one line, the first of them a whole JSON object."""
+    lines = head.removeprefix(_BOM).lstrip().split(b"\n", 2)
+    if len(lines) < 2 or not lines[1].strip():
+        return False
+    try:
+        return isinstance(msgspec.json.decode(lines[0]), dict)
+    except msgspec.DecodeError:
+        return False
+
+
+CHUNK = 32 * 1024 * 1024  # JSON Lines are read this much at a time: memory stays bounded
+
+
+def _json_lines(ctx: ParseContext, fh: Any, start: bytes) -> Iterator[pa.RecordBatch]:
+    """Stream JSON Lines chunk by chunk; offsets stay those of the whole (decompressed) file."""
+    pos, lineno, carry = 0, 0, start
+    while True:
+        block = fh.read(CHUNK)
+        data = carry + block
+        if block:
+            cut = data.rfind(b"\n") + 1
+            data, carry = (data[:cut], data[cut:]) if cut else (b"", data)
+        else:
+            carry = b""
+        if data:
+            wheres, offsets, lengths, bufs = [], [], [], []
+            for line in data.split(b"\n"):
+                lineno += 1
+                body = line.strip()
+                if body:
+                    wheres.append(f"line {lineno}")
+                    offsets.append(pos + len(line) - len(line.lstrip()))
+                    lengths.append(len(body))
+                    bufs.append(body)
+                pos += len(line) + 1
+            lineno -= 1  # the split leaves an empty piece after the chunk's last newline
+            pos -= 1
+            records, keep = _decode(ctx, wheres, bufs, None)
+            yield from _emit(ctx, records, keep, wheres, offsets, lengths)
+        if not block:
+            return
+
+
 @register(SOURCE, "AWS CloudTrail", _sniff, priority=60)
 def parse(ctx: ParseContext) -> Iterator[pa.RecordBatch]:
     with ctx.open_binary() as fh:
-        data = fh.read()
+        start = fh.read(HEAD)
+        if _is_json_lines(start):
+            yield from _json_lines(ctx, fh, start)
+            return
+        data = start + fh.read()
     wheres, offsets, lengths, bufs, whole = _split(data)
-    records: list[_Record] | None = None
-    try:  # the fast path: every record well-typed, decoded in one call
-        if whole:
-            records = msgspec.json.decode(data, type=list[_Record] if data.lstrip(_BOM + b" \t\r\n")[:1] == b"["
-                                          else _TypedDelivery)
-            records = records if isinstance(records, list) else records.Records
-        elif bufs:
-            records = msgspec.json.decode(b"[" + b",".join(bufs) + b"]", type=list[_Record])
-        keep = list(range(len(wheres)))
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        records = None
-    if records is None:
-        records, keep = _one_by_one(ctx, wheres, bufs)
+    records, keep = _decode(ctx, wheres, bufs, data if whole else None)
     del bufs
-    for start in range(0, len(records), BATCH_SIZE):
-        part = slice(start, start + BATCH_SIZE)
-        rows = keep[part]
-        yield from _batch(ctx, records[part], [wheres[i] for i in rows], [offsets[i] for i in rows],
-                          [lengths[i] for i in rows])
+    yield from _emit(ctx, records, keep, wheres, offsets, lengths)
 
 
 def _batch(ctx: ParseContext, records: list[_Record], wheres: list[str], offsets: list[int],
