@@ -100,6 +100,8 @@ class EventBatch:
         session_id: str | None = None,
         log_country: str | None = None,
         bytes: int | None = None,
+        raw_offset: int | None = None,
+        raw_length: int | None = None,
     ) -> None:
         c = self.columns
         c["ts"].append(ts)
@@ -120,8 +122,8 @@ class EventBatch:
         c["log_country"].append(log_country)
         c["bytes"].append(bytes)
         c["raw"].append(raw)
-        c["raw_offset"].append(None)
-        c["raw_length"].append(None)
+        c["raw_offset"].append(raw_offset)
+        c["raw_length"].append(raw_length)
 
     def __len__(self) -> int:
         return len(self.columns["ts"])

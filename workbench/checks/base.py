@@ -14,7 +14,8 @@ import pandas as pd
 
 from ..findings import EvidenceRef, Finding
 
-CLOUD_SOURCES = frozenset({"cloudtrail", "entra_signin", "entra_audit", "azure_activity", "gcp_audit", "workspace"})
+CLOUD_SOURCES = frozenset({"cloudtrail", "entra_signin", "entra_audit", "azure_activity", "gcp_audit", "workspace",
+                           "m365_audit"})
 
 
 @dataclass

@@ -20,8 +20,7 @@ def _groups(events: pd.DataFrame, gap: pd.Timedelta) -> list[pd.DataFrame]:
 def run(inp: CheckInput) -> list[Finding]:
     cfg = inp.config[ID]
     ev = inp.events
-    creates = ev[(ev["action"] == "credential.create") & (ev["outcome"] == "success")
-                 & ev["event_name"].isin(cfg["events"])].sort_values("ts", kind="stable")
+    creates = ev[(ev["action"] == "credential.create") & (ev["outcome"] == "success")].sort_values("ts", kind="stable")
     if creates.empty:
         return []
     # Accounts created in the log (onboarding creates a user, then its keys): who created whom.
@@ -72,8 +71,9 @@ def run(inp: CheckInput) -> list[Finding]:
 
 CHECK = Check(
     id=ID, title="New cloud credentials", techniques=("T1098.001",), run=run,
-    description=("Every successful credential creation (CreateAccessKey, CreateLoginProfile, CreateKeyPair, "
-                 "ImportKeyPair, UploadSSHPublicKey, CreateServiceSpecificCredential), grouped per actor. "
+    description=("Every successful credential creation (AWS CreateAccessKey, CreateLoginProfile, CreateKeyPair, "
+                 "ImportKeyPair, UploadSSHPublicKey, CreateServiceSpecificCredential; Entra credentials added to "
+                 "applications and service principals; ...), grouped per actor. "
                  "High when the key is for another account that the actor did not just create, or the "
                  "actor acts from a country never seen for it before."),
 )

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from ..events import BASE_SCHEMA
 from ..progress import CancelToken, Progress, check, no_progress
-from . import cloudtrail, cloudtrail_history, journald, syslog_auth  # noqa: F401  (registration)
+from . import cloudtrail, cloudtrail_history, entra, entra_audit, journald, m365, syslog_auth  # noqa: F401  (registration)
 from .files import Evidence, expand
 from .registry import PARSERS, ParseContext, Parser, sniff
 
