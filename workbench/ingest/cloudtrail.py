@@ -11,6 +11,7 @@ fields have unexpected JSON types takes the slower, forgiving path of :func:`_lo
 
 from __future__ import annotations
 
+import mmap
 import re
 from typing import Any, Iterator
 
@@ -78,19 +79,23 @@ def _sniff(head: bytes) -> bool:
     return start[:1] in (b"{", b"[") and _SNIFF.search(start) is not None and b'"eventTime"' in start
 
 
-def _split(data: bytes) -> tuple[list[str], list[int], list[int], list[Any], bool]:
+def _split(data: Any) -> tuple[list[str], list[int], list[int], list[Any], bool]:
     """Where each record's original bytes are: (wheres, offsets, lengths, buffers, whole_document).
 
     For a JSON document msgspec gives each record's bytes (``msgspec.Raw``); records follow one
     another with only white space and commas between, so each starts at the first byte of its own
-    kind after the previous one ends. JSON Lines are split on newlines."""
-    stripped = data.lstrip(_BOM + b" \t\r\n")
+    kind after the previous one ends. JSON Lines are split on newlines.
+
+    ``data`` is bytes or a read-only ``mmap`` of the file."""
+    head = bytes(data[:HEAD])
+    body = memoryview(data)[len(_BOM):] if head.startswith(_BOM) else memoryview(data)
+    stripped = head.lstrip(_BOM + b" \t\r\n")
     raws: list[msgspec.Raw] | None = None
     try:
         if stripped[:1] == b"[":
-            raws = _DECODE_ARRAY.decode(data)
+            raws = _DECODE_ARRAY.decode(body)
         elif stripped[:1] == b"{":
-            raws = _DECODE_DELIVERY.decode(data).Records
+            raws = _DECODE_DELIVERY.decode(body).Records
     except (msgspec.DecodeError, msgspec.ValidationError):
         raws = None  # JSON Lines, one lone record, or broken: go line by line
     if raws is not None:
@@ -108,6 +113,7 @@ def _split(data: bytes) -> tuple[list[str], list[int], list[int], list[Any], boo
                 offsets.append(pos)
                 pos += size
         return [f"record {i}" for i in range(1, len(raws) + 1)], offsets, lengths, raws, True
+    data = bytes(data)
     wheres, offsets, lengths, bufs = [], [], [], []
     pos = 0
     for lineno, line in enumerate(data.split(b"\n"), 1):
@@ -223,17 +229,10 @@ def _times(ctx: ParseContext, values: list[str | None], wheres: list[str]) -> tu
     return pa.array(parsed, TS_TYPE), keep
 
 
-def _decode(ctx: ParseContext, wheres: list[str], bufs: list[Any], data: bytes | None) -> tuple[list[_Record], list[int]]:
-    """Typed records for ``bufs``: in one call when every record is well-typed, else one by one.
-
-    ``data``: the whole document when the records came out of one (decoded again, typed)."""
+def _decode(ctx: ParseContext, wheres: list[str], bufs: list[Any]) -> tuple[list[_Record], list[int]]:
+    """Typed records for ``bufs``: in one call when every record is well-typed, else one by one."""
     try:
-        if data is not None:
-            shape = list[_Record] if data.lstrip(_BOM + b" \t\r\n")[:1] == b"[" else _TypedDelivery
-            decoded = msgspec.json.decode(data, type=shape)
-            records = decoded if isinstance(decoded, list) else decoded.Records
-        else:
-            records = msgspec.json.decode(b"[" + b",".join(bufs) + b"]", type=list[_Record])
+        records = msgspec.json.decode(b"[" + b",".join(bufs) + b"]", type=list[_Record])
         return records, list(range(len(wheres)))
     except (msgspec.DecodeError, msgspec.ValidationError):
         return _one_by_one(ctx, wheres, bufs)
@@ -285,7 +284,7 @@ def _json_lines(ctx: ParseContext, fh: Any, start: bytes) -> Iterator[pa.RecordB
                 pos += len(line) + 1
             lineno -= 1  # the split leaves an empty piece after the chunk's last newline
             pos -= 1
-            records, keep = _decode(ctx, wheres, bufs, None)
+            records, keep = _decode(ctx, wheres, bufs)
             yield from _emit(ctx, records, keep, wheres, offsets, lengths)
         if not block:
             return
@@ -298,11 +297,21 @@ def parse(ctx: ParseContext) -> Iterator[pa.RecordBatch]:
         if _is_json_lines(start):
             yield from _json_lines(ctx, fh, start)
             return
+        if ctx.is_plain_file:  # map the file: its pages are the OS's to drop, not our heap
+            with open(ctx.path, "rb") as plain, mmap.mmap(plain.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                yield from _document(ctx, mapped)
+            return
         data = start + fh.read()
+    yield from _document(ctx, data)
+
+
+def _document(ctx: ParseContext, data: Any) -> Iterator[pa.RecordBatch]:
+    """One JSON document (or lines that did not look like JSON Lines), decoded a batch at a time."""
     wheres, offsets, lengths, bufs, whole = _split(data)
-    records, keep = _decode(ctx, wheres, bufs, data if whole else None)
-    del bufs
-    yield from _emit(ctx, records, keep, wheres, offsets, lengths)
+    for start in range(0, len(bufs), BATCH_SIZE):
+        part = slice(start, start + BATCH_SIZE)
+        records, keep = _decode(ctx, wheres[part], bufs[part])
+        yield from _emit(ctx, records, keep, wheres[part], offsets[part], lengths[part])
 
 
 def _batch(ctx: ParseContext, records: list[_Record], wheres: list[str], offsets: list[int],
