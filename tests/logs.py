@@ -62,3 +62,23 @@ def sshd(when: datetime, msg: str, host: str = "web-01", pid: int = 2000) -> str
 def write_lines(path: Path, lines: list[str]) -> Path:
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def entra_signin(user: str, when: datetime, ip: str, code: int = 0, app: str = "Office 365 Exchange Online") -> dict:
+    """One Microsoft Graph signIn resource (v1.0), as in a `{"value": [...]}` export."""
+    return {
+        "id": f"5a1b2c3d-0000-4000-9000-{next(_ids):012d}", "createdDateTime": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "userDisplayName": user.split("@")[0], "userPrincipalName": user, "userId": "00000000-0000-0000-0000-000000000001",
+        "appId": "00000002-0000-0ff1-ce00-000000000000", "appDisplayName": app, "ipAddress": ip,
+        "clientAppUsed": "Browser", "correlationId": "11111111-2222-3333-4444-555555555555",
+        "conditionalAccessStatus": "notApplied", "isInteractive": True, "riskDetail": "none",
+        "status": {"errorCode": code, "failureReason": "Other." if code == 0 else "Invalid username or password.",
+                   "additionalDetails": None},
+        "location": {"city": "", "state": "", "countryOrRegion": "", "geoCoordinates": {}},
+    }
+
+
+def write_signins(path: Path, records: list[dict]) -> Path:
+    path.write_text(json.dumps({"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns",
+                                "value": sorted(records, key=lambda r: r["createdDateTime"])}))
+    return path

@@ -49,7 +49,8 @@ def test_other_seed_gives_other_files(case, tmp_path):
 def test_labels_file_matches_return_value(case):
     out, labels = case
     assert orjson.loads((out / "labels.json").read_bytes()) == labels
-    assert {i["check"] for i in labels["incidents"]} == {"brute_force_success", "new_credentials", "new_country"}
+    assert {i["check"] for i in labels["incidents"]} == {"brute_force_success", "new_credentials", "new_country",
+                                                         "password_spray"}
 
 
 def test_volume(case, records, lines):

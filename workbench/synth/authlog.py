@@ -188,13 +188,14 @@ def _brute_force(log: AuthLog, t: datetime) -> dict[str, Any]:
 
 
 def _spray(log: AuthLog, t: datetime) -> dict[str, Any]:
-    """20 invalid users, 1–2 passwords each, spread over an hour, never a success."""
-    rng, tag = log.rng, "ssh-spray-benign"
+    """20 invalid users, 1–2 passwords each, spread over an hour, never a success: a password
+    spray (T1110.003) that failed, and must not pass for a brute force that succeeded."""
+    rng, tag = log.rng, "ssh-spray"
     for user in SPRAY_USERS:
         t = log.attempts(t, SPRAY_IP, user, False, rng.randint(1, 2), tag)
         t += timedelta(seconds=rng.randint(120, 220))
-    return {"id": tag, "check": "brute_force_success", "expect_finding": False, "users": list(SPRAY_USERS),
-            "ips": [SPRAY_IP], "note": "spray without success"}
+    return {"id": tag, "check": "password_spray", "users": list(SPRAY_USERS), "ips": [SPRAY_IP],
+            "note": "spray without success"}
 
 
 def generate(rng: random.Random, start: date, days: int, scale: float,
@@ -204,12 +205,12 @@ def generate(rng: random.Random, start: date, days: int, scale: float,
     attack = at(start + timedelta(days=days - 2), 1, 13, rng.randint(0, 59))
     spray = at(start + timedelta(days=days - 9), 19, 2, rng.randint(0, 59))
     _baseline(log, start, days, quiet=(attack - timedelta(hours=2), attack + timedelta(hours=2)))
-    incident, benign = _brute_force(log, attack), _spray(log, spray)
+    incident, spraying = _brute_force(log, attack), _spray(log, spray)
     body, refs = log.render()
-    for label in (incident, benign):
+    for label in (incident, spraying):
         tagged = refs[label["id"]]
         label.update(first_seen=iso(tagged[0][1]), last_seen=iso(tagged[-1][1]), file=FILE,
                      refs=[n for n, _ in tagged])
         if f"{label['id']}:context" in refs:
             label["context_refs"] = [n for n, _ in refs[f"{label['id']}:context"]]
-    return body, body.count(b"\n"), [incident], [benign]
+    return body, body.count(b"\n"), [incident, spraying], []
