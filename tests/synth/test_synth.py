@@ -115,9 +115,9 @@ def test_injected_incidents(case, records, lines):
     assert creds == ["CreateLoginProfile", "CreateAccessKey"]
     ssh = incidents["ssh-bruteforce-deploy"]
     assert "Accepted password for deploy from 185.220.101.34" in lines[ssh["refs"][-1] - 1]
-    spray = [b for b in labels["benign_expected"] if b["ips"] == ["103.152.220.10"]][0]
+    spray = incidents["ssh-spray"]
+    assert spray["check"] == "password_spray" and spray["ips"] == ["103.152.220.10"] and len(spray["users"]) == 20
     assert not any("Accepted" in line and "103.152.220.10" in line for line in lines)
-    assert spray["expect_finding"] is False
 
 
 def test_baseline_has_no_lone_bursts(records):
@@ -134,4 +134,4 @@ def test_baseline_has_no_lone_bursts(records):
 def test_scale_changes_volume(tmp_path):
     small = generate_case(tmp_path / "small", seed=7, days=12, scale=0.3)
     assert small["files"]["cloudtrail.json"]["records"] < 2500
-    assert len(small["incidents"]) == 5
+    assert len(small["incidents"]) == 6
