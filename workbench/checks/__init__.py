@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from . import brute_force, new_country, new_credentials, password_spray
+from . import brute_force, impossible_travel, new_country, new_credentials, password_spray
 from .base import Check, CheckInput
 
-CHECKS: tuple[Check, ...] = (brute_force.CHECK, password_spray.CHECK, new_credentials.CHECK, new_country.CHECK)
+CHECKS: tuple[Check, ...] = (brute_force.CHECK, password_spray.CHECK, new_credentials.CHECK, new_country.CHECK,
+                               impossible_travel.CHECK)
 
 __all__ = ["CHECKS", "Check", "CheckInput"]
