@@ -84,7 +84,7 @@ class Analysis:
 def run_checks(table: pa.Table, config: dict[str, Any], geo_available: bool,
                cancel: CancelToken | None = None) -> tuple[list[Finding], list[CheckStatus]]:
     frame = table.drop_columns(["raw"]).to_pandas()
-    inp = CheckInput(frame, config, geo_available)
+    inp = CheckInput(frame, config, geo_available, table)
     findings: list[Finding] = []
     statuses = []
     for chk in CHECKS:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from . import brute_force, impossible_travel, new_country, new_credentials, password_spray
+from . import brute_force, impossible_travel, new_country, new_credentials, password_spray, privilege_change
 from .base import Check, CheckInput
 
 CHECKS: tuple[Check, ...] = (brute_force.CHECK, password_spray.CHECK, new_credentials.CHECK, new_country.CHECK,
-                               impossible_travel.CHECK)
+                               impossible_travel.CHECK, privilege_change.CHECK)
 
 __all__ = ["CHECKS", "Check", "CheckInput"]

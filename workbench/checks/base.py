@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import pandas as pd
+import pyarrow as pa
 
 from ..findings import EvidenceRef, Finding
+from ..store import raw_record
 
 CLOUD_SOURCES = frozenset({"cloudtrail", "entra_signin", "entra_audit", "azure_activity", "gcp_audit", "workspace",
                            "m365_audit"})
@@ -23,6 +25,13 @@ class CheckInput:
     events: pd.DataFrame  # index = row number in the event table
     config: dict[str, Any]
     geo_available: bool = True
+    table: pa.Table | None = None  # the event table, for the few checks that read original records
+
+    def raw_text(self, rows: Iterable[int]) -> dict[int, str | None]:
+        """The original records of a few rows (read back from the evidence where needed)."""
+        if self.table is None:
+            return {}
+        return {int(r): raw_record(self.table, int(r)) for r in rows}
 
     @cached_property
     def logins(self) -> pd.DataFrame:

@@ -189,7 +189,7 @@ def _baseline(tr: Trail, cast: list[Person], start: date, days: int, skip: dict[
                                 key=who.access_key, region=who.region)
 
 
-def _onboarding(tr: Trail, admin: Person, day: date) -> dict[str, Any]:
+def _onboarding(tr: Trail, admin: Person, day: date) -> list[dict[str, Any]]:
     """admin.ops creates a new hire, puts them in a group and creates their first access key."""
     rng, hire = tr.rng, "p.lindqvist"
     t = local_to_utc(admin.zone, day, 11.0) + timedelta(seconds=rng.randint(0, 900))
@@ -210,10 +210,12 @@ def _onboarding(tr: Trail, admin: Person, day: date) -> dict[str, Any]:
     key = {"accessKeyId": aws_id(rng, "AKIA"), "status": "Active", "userName": hire, "createDate": iam_date(t)}
     made = tr.add(t, admin, "iam.amazonaws.com", "CreateAccessKey", ip, ua, params={"userName": hire},
                   response={"accessKey": key}, read_only=False, **kw)
-    return {"id": "benign-onboarding", "check": "new_credentials", "expect_finding": True,
-            "users": [admin.name, hire], "ips": [ip], **_span([made]),
-            "context_refs": [r["eventID"] for r in (login, create, group)],
-            "note": "admin.ops onboards a new hire: CreateUser then CreateAccessKey from the usual IP in work hours"}
+    note = "admin.ops onboards a new hire: CreateUser, AddUserToGroup, CreateAccessKey from the usual IP in work hours"
+    return [{"id": "benign-onboarding", "check": "new_credentials", "expect_finding": True,
+             "users": [admin.name, hire], "ips": [ip], **_span([made]),
+             "context_refs": [r["eventID"] for r in (login, create, group)], "note": note},
+            {"id": "benign-onboarding-group", "check": "privilege_change", "expect_finding": True,
+             "users": [admin.name, hire], "ips": [ip], **_span([group]), "note": note}]
 
 
 def _brute_force(tr: Trail, victim: Person, t: datetime) -> list[dict[str, Any]]:
@@ -251,8 +253,8 @@ def _brute_force(tr: Trail, victim: Person, t: datetime) -> list[dict[str, Any]]
            "createDate": ""}
     access = call(14, "iam.amazonaws.com", "CreateAccessKey", "iam.create-access-key",
                   {"userName": "svc-backup"}, {"accessKey": key})
-    call(17, "iam.amazonaws.com", "AttachUserPolicy", "iam.attach-user-policy",
-         {"userName": "support-admin", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"})
+    grant = call(17, "iam.amazonaws.com", "AttachUserPolicy", "iam.attach-user-policy",
+                 {"userName": "support-admin", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"})
     return [
         {"id": "ct-bruteforce-jsmith", "check": "brute_force_success", "users": [victim.name],
          "ips": list(dict.fromkeys(ips)), **_span([*fails, ok])},
@@ -260,6 +262,8 @@ def _brute_force(tr: Trail, victim: Person, t: datetime) -> list[dict[str, Any]]
          "users": [victim.name, "support-admin", "svc-backup"], "ips": [ATTACK_IP], **_span([profile, access])},
         {"id": "ct-newcountry-jsmith", "check": "new_country", "users": [victim.name], "ips": [ATTACK_IP],
          "country": "RU", **_span([ok])},
+        {"id": "ct-privilege-jsmith", "check": "privilege_change", "users": [victim.name, "support-admin"],
+         "ips": [ATTACK_IP], **_span([grant])},
     ]
 
 
@@ -280,7 +284,7 @@ def generate(rng: random.Random, cast: list[Person], start: date, days: int, sca
     travel_day = weekday_on_or_before(start + timedelta(days=days - 6))
     onboarding_day = weekday_on_or_before(start + timedelta(days=days // 2))
     _baseline(tr, cast, start, days, skip={"m.garcia": travel_day})
-    benign = [_onboarding(tr, by_name["admin.ops"], onboarding_day)]
+    benign = _onboarding(tr, by_name["admin.ops"], onboarding_day)
     incidents = [*_brute_force(tr, by_name["j.smith"], at(attack_day, 3, 41, rng.randint(0, 59))),
                  _travel(tr, by_name["m.garcia"], travel_day)]
     tr.rows.sort(key=lambda row: (row[0], row[1]))
