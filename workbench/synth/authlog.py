@@ -213,4 +213,7 @@ def generate(rng: random.Random, start: date, days: int, scale: float,
                      refs=[n for n, _ in tagged])
         if f"{label['id']}:context" in refs:
             label["context_refs"] = [n for n, _ in refs[f"{label['id']}:context"]]
-    return body, body.count(b"\n"), [incident, spraying], []
+    accepted = incident["refs"][-1]  # the attacker's login, at 01:xx: far from deploy's working hours
+    hours = {"id": "ssh-hours-deploy", "check": "unusual_hours", "users": ["deploy"], "ips": [ATTACK_IP],
+             "file": FILE, "refs": [accepted], "first_seen": incident["last_seen"], "last_seen": incident["last_seen"]}
+    return body, body.count(b"\n"), [incident, spraying, hours], []

@@ -262,6 +262,8 @@ def _brute_force(tr: Trail, victim: Person, t: datetime) -> list[dict[str, Any]]
          "users": [victim.name, "support-admin", "svc-backup"], "ips": [ATTACK_IP], **_span([profile, access])},
         {"id": "ct-newcountry-jsmith", "check": "new_country", "users": [victim.name], "ips": [ATTACK_IP],
          "country": "RU", **_span([ok])},
+        {"id": "ct-hours-jsmith", "check": "unusual_hours", "users": [victim.name], "ips": [ATTACK_IP],
+         **_span([ok])},
         {"id": "ct-privilege-jsmith", "check": "privilege_change", "users": [victim.name, "support-admin"],
          "ips": [ATTACK_IP], **_span([grant])},
     ]

@@ -1,0 +1,42 @@
+from datetime import timedelta
+
+from logs import T0, console_login, entra_signin, write_signins, write_trail
+
+from workbench.pipeline import analyze
+
+
+def _findings(analysis):
+    return [f for f in analysis.findings if f.check == "unusual_hours"]
+
+
+def _days(make, user, ip, n=15, hour=15):
+    """One login a day at about ``hour`` UTC."""
+    return [make(user, T0.replace(hour=hour) + timedelta(days=d, minutes=7 * (d % 5)), ip) for d in range(n)]
+
+
+def test_a_night_login_against_the_accounts_own_day_pattern(tmp_path):
+    records = _days(console_login, "alice", "73.162.10.20")
+    records.append(console_login("alice", T0.replace(hour=3) + timedelta(days=9), "73.162.10.20"))
+    (f,) = _findings(analyze([write_trail(tmp_path / "trail.json", records)], geoip_dbs=[]))
+    assert f.users == ("alice",) and f.severity == "low" and f.facts["hours_utc"] == [3]
+    assert "2024-03-13 03:00:00 UTC" in f.explanation and "against its other 15 logins" in f.explanation
+    assert "busiest hours are 15h" in f.explanation
+
+
+def test_entra_signins_too_and_regular_night_workers_are_fine(tmp_path):
+    records = _days(entra_signin, "bob@contoso.com", "81.2.69.160", hour=9)
+    records.append(entra_signin("bob@contoso.com", T0.replace(hour=22) + timedelta(days=4), "81.2.69.160"))
+    records += _days(entra_signin, "night@contoso.com", "81.2.69.160", hour=2)  # always at night: normal
+    (f,) = _findings(analyze([write_signins(tmp_path / "s.json", records)], geoip_dbs=[]))
+    assert f.users == ("bob@contoso.com",)
+
+
+def test_thin_history_uses_office_hours_only_when_enabled(tmp_path):
+    records = [console_login("temp", T0.replace(hour=h), "73.162.10.20") for h in (10, 11, 23)]
+    trail = write_trail(tmp_path / "trail.json", records)
+    assert _findings(analyze([trail], geoip_dbs=[])) == []
+    case = tmp_path / "case.yaml"
+    case.write_text("unusual_hours:\n  fallback_to_office_hours: true\n"
+                    "  office_hours: {timezone: Europe/London, start: 8, end: 18, weekdays: [0, 1, 2, 3, 4]}\n")
+    (f,) = _findings(analyze([trail], geoip_dbs=[], config_files=[case]))
+    assert f.facts["hours_utc"] == [23] and "office hours 08:00–18:00 Europe/London" in f.explanation
