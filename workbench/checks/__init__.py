@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from . import brute_force, impossible_travel, new_country, new_credentials, password_spray, privilege_change, unusual_hours
+from . import brute_force, cloud_cli, impossible_travel, new_country, new_credentials, password_spray, privilege_change, unusual_hours
 from .base import Check, CheckInput
 
 CHECKS: tuple[Check, ...] = (brute_force.CHECK, password_spray.CHECK, new_credentials.CHECK, new_country.CHECK,
                                impossible_travel.CHECK, privilege_change.CHECK,
-                               unusual_hours.CHECK)
+                               unusual_hours.CHECK, cloud_cli.CHECK)
 
 __all__ = ["CHECKS", "Check", "CheckInput"]

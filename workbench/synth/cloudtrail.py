@@ -230,14 +230,16 @@ def _brute_force(tr: Trail, victim: Person, t: datetime) -> list[dict[str, Any]]
     t += timedelta(seconds=rng.randint(10, 40))
     ok = tr.login(t, victim, ATTACK_IP, ATTACK_BROWSER, ok=True, mfa=False)
     kw: dict[str, Any] = {"key": aws_id(rng, "ASIA"), "session": t, "mfa": False}
+    calls: list[dict[str, Any]] = []
 
     def call(minutes: int, source: str, name: str, cmd: str, params: Any = None, response: Any = None,
              read_only: bool = False) -> dict[str, Any]:
         when = t + timedelta(minutes=minutes, seconds=rng.randint(0, 50))
         for created in (response or {}).values():  # IAM stamps the new object with the call's time
             created["createDate"] = iam_date(when.replace(microsecond=0))
-        return tr.add(when, victim, source, name, ATTACK_IP, ATTACK_CLI.format(cmd=cmd), params=params,
-                      response=response, read_only=read_only, **kw)
+        calls.append(tr.add(when, victim, source, name, ATTACK_IP, ATTACK_CLI.format(cmd=cmd), params=params,
+                            response=response, read_only=read_only, **kw))
+        return calls[-1]
 
     call(3, "sts.amazonaws.com", "GetCallerIdentity", "sts.get-caller-identity", read_only=True)
     call(4, "iam.amazonaws.com", "ListUsers", "iam.list-users", read_only=True)
@@ -264,6 +266,7 @@ def _brute_force(tr: Trail, victim: Person, t: datetime) -> list[dict[str, Any]]
          "country": "RU", **_span([ok])},
         {"id": "ct-hours-jsmith", "check": "unusual_hours", "users": [victim.name], "ips": [ATTACK_IP],
          **_span([ok])},
+        {"id": "ct-cli-jsmith", "check": "cloud_cli", "users": [victim.name], "ips": [ATTACK_IP], **_span(calls)},
         {"id": "ct-privilege-jsmith", "check": "privilege_change", "users": [victim.name, "support-admin"],
          "ips": [ATTACK_IP], **_span([grant])},
     ]

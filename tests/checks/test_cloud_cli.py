@@ -1,0 +1,50 @@
+from datetime import timedelta
+
+from logs import BROWSER, T0, api_call, console_login, entra_signin, write_signins, write_trail
+
+from workbench.pipeline import analyze
+
+
+def _findings(analysis):
+    return [f for f in analysis.findings if f.check == "cloud_cli"]
+
+
+def _console_user(user, ip, days=10):
+    """A console user: a login and a few browser calls a day."""
+    out = []
+    for d in range(days):
+        t = T0 + timedelta(days=d)
+        out.append(console_login(user, t, ip))
+        for k in range(3):
+            rec = api_call(user, t + timedelta(minutes=k + 1), ip, "DescribeInstances")
+            rec["userAgent"] = BROWSER
+            out.append(rec)
+    return out
+
+
+def test_aws_cli_from_a_new_ip_by_a_console_user(tmp_path):
+    records = _console_user("alice", "73.162.10.20")
+    t = T0 + timedelta(days=10)
+    records += [console_login("alice", t, "45.155.205.99"),
+                api_call("alice", t + timedelta(minutes=2), "45.155.205.99", "ListUsers"),
+                api_call("alice", t + timedelta(minutes=3), "45.155.205.99", "CreateAccessKey", {"userName": "x"})]
+    (f,) = _findings(analyze([write_trail(tmp_path / "trail.json", records)], geoip_dbs=[]))
+    assert len(f.evidence) == 2 and f.ips == ("45.155.205.99",)
+    assert "ListUsers, CreateAccessKey" in f.explanation and "aws-cli/2.15.10" in f.explanation
+    assert "45.155.205.99 first seen for it less than 24 h before" in f.explanation
+
+
+def test_azure_powershell_sign_in_by_an_entra_user(tmp_path):
+    records = [entra_signin("bob@contoso.com", T0 + timedelta(hours=8 * i), "81.2.69.160") for i in range(25)]
+    records.append(entra_signin("bob@contoso.com", T0 + timedelta(days=9), "177.37.10.20", app="Azure PowerShell"))
+    (f,) = _findings(analyze([write_signins(tmp_path / "s.json", records)], geoip_dbs=[]))
+    assert f.users == ("bob@contoso.com",) and "Azure PowerShell" in f.explanation
+
+
+def test_developers_and_automation_using_their_usual_cli_are_not_reported(tmp_path):
+    records = [api_call("ci-deploy", T0 + timedelta(hours=h), "52.94.76.1", "GetCallerIdentity") for h in range(100)]
+    dev = _console_user("dev", "24.5.80.12")
+    dev.append(api_call("dev", T0 + timedelta(hours=2), "24.5.80.12", "DescribeInstances"))  # CLI from day one
+    dev.append(api_call("dev", T0 + timedelta(days=8), "24.5.80.12", "DescribeInstances"))
+    records += dev
+    assert _findings(analyze([write_trail(tmp_path / "trail.json", records)], geoip_dbs=[])) == []

@@ -1,0 +1,70 @@
+"""Cloud CLI or PowerShell access by an account that normally uses the console or a browser
+(T1021.007, T1059.009): aws-cli / boto, Azure CLI and PowerShell, Microsoft Graph PowerShell, gcloud."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from ..events import format_ts
+from ..findings import Finding
+from .base import Check, CheckInput, distinct, place, refs
+
+ID = "cloud_cli"
+
+
+def run(inp: CheckInput) -> list[Finding]:
+    cfg = inp.config[ID]
+    ev = inp.events[inp.events["user"].notna() & (inp.events["user_agent"].notna() | inp.events["client_app"].notna())]
+    agent = re.compile("|".join(cfg["user_agents"]), re.IGNORECASE)
+    apps = {a.lower() for a in cfg["client_apps"]}
+    is_cli = (ev["user_agent"].fillna("").str.contains(agent)
+              | ev["client_app"].fillna("").str.lower().isin(apps))
+    ev = ev.assign(cli=is_cli.to_numpy())
+    share = ev.groupby("user")["cli"].mean()
+    total = ev.groupby("user").size()
+    # accounts that mostly use a console or browser but did use a CLI
+    rare = share[(share > 0) & (share <= cfg["max_usual_share"]) & (total >= cfg["min_history"])].index
+    cli = ev[ev["cli"] & ev["user"].isin(rare)]
+    gap = pd.Timedelta(minutes=cfg["group_minutes"])
+    recent = pd.Timedelta(hours=cfg["new_ip_hours"])
+    seen = ev.dropna(subset=["src_ip"]).groupby(["user", "src_ip"])["ts"].min()
+    findings = []
+    for user, mine in cli.sort_values("ts", kind="stable").groupby("user", sort=True):
+        history = ev[(ev["user"] == user)]
+        for n, (_, burst) in enumerate(mine.groupby((mine["ts"].diff() > gap).cumsum())):
+            start = burst["ts"].min()
+            before = history[history["ts"] < start]
+            if len(before) < cfg["min_history"]:
+                continue  # nothing to compare with
+            new_ips = [ip for ip in distinct(burst["src_ip"]) if seen.get((user, ip), start) >= start - recent]
+            first_use = n == 0 and not before["cli"].any()
+            if not new_ips and not (first_use and start - before["ts"].min() >= pd.Timedelta(days=cfg["first_use_days"])):
+                continue  # the account's usual CLI from its usual places
+            first = burst.iloc[0]
+            tools = distinct(burst["user_agent"].fillna(burst["client_app"]))
+            names = ", ".join(distinct(burst["event_name"])[:8])
+            text = (f"{user} used a command-line client {len(burst)} time{'s' * (len(burst) != 1)} from "
+                    f"{format_ts(first['ts'])} ({place(first)}): {names}. Client: {tools[0][:120]}"
+                    f"{f' (+{len(tools) - 1} more)' if len(tools) > 1 else ''}. Only {share[user]:.1%} of the "
+                    f"account's {total[user]} events come from such clients"
+                    + (f"; {', '.join(new_ips)} first seen for it less than {cfg['new_ip_hours']} h before"
+                       if new_ips else "; its first use of one") + ".")
+            findings.append(Finding(
+                check=ID, title=f"Cloud CLI use by a console user: {user}", severity="medium",
+                techniques=("T1021.007", "T1059.009"), explanation=text,
+                first_seen=burst["ts"].min().to_pydatetime(), last_seen=burst["ts"].max().to_pydatetime(),
+                users=(str(user),), ips=distinct(burst["src_ip"]), hosts=distinct(burst["host"]),
+                evidence=refs(burst), facts={"events": len(burst), "usual_cli_share": round(float(share[user]), 4)},
+            ))
+    return findings
+
+
+CHECK = Check(
+    id=ID, title="Cloud CLI use by a console user", techniques=("T1021.007", "T1059.009"), run=run,
+    description=("Events from command-line clients (by user agent or the sign-in's client application) by "
+                 "an account whose events come from such clients only rarely over the loaded period, when "
+                 "they come from an IP new for the account, or are its first use of a CLI after a history "
+                 "of console use."),
+)
