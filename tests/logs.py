@@ -82,3 +82,7 @@ def write_signins(path: Path, records: list[dict]) -> Path:
     path.write_text(json.dumps({"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns",
                                 "value": sorted(records, key=lambda r: r["createdDateTime"])}))
     return path
+
+
+def sshd_accept(when: datetime, user: str, ip: str, host: str) -> str:
+    return sshd(when, f"Accepted publickey for {user} from {ip} port 50022 ssh2: ED25519 SHA256:abc", host=host)

@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
-from . import brute_force, cloud_cli, impossible_travel, new_country, new_credentials, password_spray, privilege_change, unusual_hours
+from . import (
+    brute_force,
+    cloud_cli,
+    impossible_travel,
+    lateral_movement,
+    mfa_fatigue,
+    new_country,
+    new_credentials,
+    password_spray,
+    privilege_change,
+    unusual_hours,
+)
 from .base import Check, CheckInput
 
-CHECKS: tuple[Check, ...] = (brute_force.CHECK, password_spray.CHECK, new_credentials.CHECK, new_country.CHECK,
-                               impossible_travel.CHECK, privilege_change.CHECK,
-                               unusual_hours.CHECK, cloud_cli.CHECK)
+CHECKS: tuple[Check, ...] = (
+    brute_force.CHECK,
+    password_spray.CHECK,
+    mfa_fatigue.CHECK,
+    new_country.CHECK,
+    impossible_travel.CHECK,
+    unusual_hours.CHECK,
+    cloud_cli.CHECK,
+    new_credentials.CHECK,
+    privilege_change.CHECK,
+    lateral_movement.CHECK,
+)
 
 __all__ = ["CHECKS", "Check", "CheckInput"]
