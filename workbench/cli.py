@@ -35,6 +35,8 @@ def add_analyze_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-geoip", action="store_true", help="use no GeoIP database at all")
     p.add_argument("--playbooks", type=Path, action="append", default=[], metavar="DIR",
                    help="extra folder of playbooks; its playbooks override the shipped ones")
+    p.add_argument("--indicators", type=Path, action="append", default=[], metavar="FILE",
+                   help="indicator list (IPs, CIDRs, user agents, accounts; plain text or CSV; repeatable)")
     p.add_argument("--title", help="report title")
     p.add_argument("--analyst", help="analyst name for the report")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
@@ -99,7 +101,7 @@ def run_analyze(args: argparse.Namespace) -> int:
     show_progress = not args.quiet and sys.stderr.isatty()
     try:
         analysis = analyze(args.paths, year=args.year, config_files=args.config, geoip_dbs=geoip,
-                           extra_playbook_dirs=args.playbooks, progress=_progress_printer(show_progress))
+                           extra_playbook_dirs=args.playbooks, indicator_files=args.indicators, progress=_progress_printer(show_progress))
     except WorkbenchError as exc:
         print(f"workbench: {exc}", file=sys.stderr)
         return EXIT_USAGE

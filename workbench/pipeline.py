@@ -17,6 +17,7 @@ from .checks import CHECKS, CheckInput
 from .config import load_config
 from .enrich.geoip import DatabaseInfo, GeoIP, enrich
 from .findings import Finding, sort_findings
+from .indicators import load_indicators
 from .ingest import InputInfo, load
 from .paths import default_geoip_db, playbooks_dir
 from .playbooks import Playbook, PlaybookLibrary
@@ -100,11 +101,15 @@ def run_checks(table: pa.Table, config: dict[str, Any], geo_available: bool,
 
 def analyze(paths: Iterable[str | os.PathLike], *, year: int | None = None, config_files: Iterable[Path] = (),
             geoip_dbs: Iterable[Path] | None = None, extra_playbook_dirs: Iterable[Path] = (),
+            indicator_files: Iterable[Path] = (),
             progress: Progress = no_progress, cancel: CancelToken | None = None) -> Analysis:
     """Load, enrich and check; ``geoip_dbs=None`` means the bundled default database.
 
     Playbooks come from the shipped folder, then each extra folder (later ones override)."""
     config = load_config(*config_files)
+    config["indicator_match"]["files"] = [*config["indicator_match"]["files"], *map(str, indicator_files)]
+    if config["indicator_match"]["files"]:
+        load_indicators([Path(p) for p in config["indicator_match"]["files"]])  # fail early, before the evidence
     playbooks = PlaybookLibrary.load([playbooks_dir(), *extra_playbook_dirs])
     loaded = load(paths, year=year, progress=progress, cancel=cancel)
     check(cancel)

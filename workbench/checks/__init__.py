@@ -6,6 +6,7 @@ from . import (
     brute_force,
     cloud_cli,
     impossible_travel,
+    indicator_match,
     lateral_movement,
     mfa_fatigue,
     new_country,
@@ -27,6 +28,7 @@ CHECKS: tuple[Check, ...] = (
     new_credentials.CHECK,
     privilege_change.CHECK,
     lateral_movement.CHECK,
+    indicator_match.CHECK,
 )
 
 __all__ = ["CHECKS", "Check", "CheckInput"]
