@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import (
+    access_surge,
     brute_force,
     cloud_cli,
     impossible_travel,
@@ -28,6 +29,7 @@ CHECKS: tuple[Check, ...] = (
     new_credentials.CHECK,
     privilege_change.CHECK,
     lateral_movement.CHECK,
+    access_surge.CHECK,
     indicator_match.CHECK,
 )
 
