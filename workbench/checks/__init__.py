@@ -14,6 +14,7 @@ from . import (
     new_credentials,
     password_spray,
     privilege_change,
+    token_use,
     unusual_hours,
 )
 from .base import Check, CheckInput
@@ -26,6 +27,7 @@ CHECKS: tuple[Check, ...] = (
     impossible_travel.CHECK,
     unusual_hours.CHECK,
     cloud_cli.CHECK,
+    token_use.CHECK,
     new_credentials.CHECK,
     privilege_change.CHECK,
     lateral_movement.CHECK,
