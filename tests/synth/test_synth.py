@@ -50,7 +50,8 @@ def test_labels_file_matches_return_value(case):
     out, labels = case
     assert orjson.loads((out / "labels.json").read_bytes()) == labels
     assert {i["check"] for i in labels["incidents"]} == {"brute_force_success", "new_credentials", "new_country",
-                                                         "password_spray", "privilege_change", "unusual_hours", "cloud_cli"}
+                                                         "password_spray", "privilege_change", "unusual_hours", "cloud_cli",
+                                                         "sensitive_actions"}
 
 
 def test_volume(case, records, lines):
@@ -134,4 +135,4 @@ def test_baseline_has_no_lone_bursts(records):
 def test_scale_changes_volume(tmp_path):
     small = generate_case(tmp_path / "small", seed=7, days=12, scale=0.3)
     assert small["files"]["cloudtrail.json"]["records"] < 2500
-    assert len(small["incidents"]) == 10
+    assert len(small["incidents"]) == 11

@@ -14,6 +14,7 @@ from . import (
     new_credentials,
     password_spray,
     privilege_change,
+    sensitive_actions,
     token_use,
     unusual_hours,
 )
@@ -31,6 +32,7 @@ CHECKS: tuple[Check, ...] = (
     new_credentials.CHECK,
     privilege_change.CHECK,
     lateral_movement.CHECK,
+    sensitive_actions.CHECK,
     access_surge.CHECK,
     indicator_match.CHECK,
 )

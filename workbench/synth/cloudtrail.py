@@ -215,7 +215,9 @@ def _onboarding(tr: Trail, admin: Person, day: date) -> list[dict[str, Any]]:
              "users": [admin.name, hire], "ips": [ip], **_span([made]),
              "context_refs": [r["eventID"] for r in (login, create, group)], "note": note},
             {"id": "benign-onboarding-group", "check": "privilege_change", "expect_finding": True,
-             "users": [admin.name, hire], "ips": [ip], **_span([group]), "note": note}]
+             "users": [admin.name, hire], "ips": [ip], **_span([group]), "note": note},
+            {"id": "benign-onboarding-createuser", "check": "sensitive_actions", "expect_finding": True,
+             "users": [admin.name], "ips": [ip], **_span([create]), "note": note}]
 
 
 def _brute_force(tr: Trail, victim: Person, t: datetime) -> list[dict[str, Any]]:
@@ -245,7 +247,8 @@ def _brute_force(tr: Trail, victim: Person, t: datetime) -> list[dict[str, Any]]
     call(4, "iam.amazonaws.com", "ListUsers", "iam.list-users", read_only=True)
     user = {"path": "/", "userName": "support-admin", "userId": aws_id(rng, "AIDA", 21),
             "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/support-admin", "createDate": ""}
-    call(9, "iam.amazonaws.com", "CreateUser", "iam.create-user", {"userName": "support-admin"}, {"user": user})
+    created = call(9, "iam.amazonaws.com", "CreateUser", "iam.create-user", {"userName": "support-admin"},
+                   {"user": user})
     profile = call(11, "iam.amazonaws.com", "CreateLoginProfile", "iam.create-login-profile",
                    {"userName": "support-admin", "password": "HIDDEN_DUE_TO_SECURITY_REASONS",
                     "passwordResetRequired": False},
@@ -266,6 +269,8 @@ def _brute_force(tr: Trail, victim: Person, t: datetime) -> list[dict[str, Any]]
          "country": "RU", **_span([ok])},
         {"id": "ct-hours-jsmith", "check": "unusual_hours", "users": [victim.name], "ips": [ATTACK_IP],
          **_span([ok])},
+        {"id": "ct-sensitive-jsmith", "check": "sensitive_actions", "users": [victim.name], "ips": [ATTACK_IP],
+         **_span([created])},
         {"id": "ct-cli-jsmith", "check": "cloud_cli", "users": [victim.name], "ips": [ATTACK_IP], **_span(calls)},
         {"id": "ct-privilege-jsmith", "check": "privilege_change", "users": [victim.name, "support-admin"],
          "ips": [ATTACK_IP], **_span([grant])},

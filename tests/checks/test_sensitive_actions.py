@@ -1,0 +1,27 @@
+from datetime import timedelta
+
+from logs import T0, api_call, console_login, write_trail
+
+from workbench.pipeline import analyze
+
+
+def _findings(analysis):
+    return [f for f in analysis.findings if f.check == "sensitive_actions"]
+
+
+def test_first_stop_logging_after_weeks_of_ordinary_work(tmp_path):
+    records = [console_login("ops", T0 + timedelta(days=d), "24.5.80.12") for d in range(10)]
+    t = T0 + timedelta(days=10)
+    records += [api_call("ops", t, "24.5.80.12", "StopLogging", {"name": "org-trail"}),
+                api_call("ops", t + timedelta(minutes=2), "24.5.80.12", "DeleteTrail", {"name": "org-trail"}),
+                api_call("ops", t + timedelta(days=1), "24.5.80.12", "StopLogging", {"name": "other"})]  # not first
+    (f,) = _findings(analyze([write_trail(tmp_path / "t.json", records)], geoip_dbs=[]))
+    assert f.facts["actions"] == ["StopLogging", "DeleteTrail"] and len(f.evidence) == 2
+    assert "never performed in the logs since 2024-03-04 15:00:00 UTC" in f.explanation
+
+
+def test_new_accounts_and_failed_attempts_are_not_reported(tmp_path):
+    records = [api_call("fresh", T0, "24.5.80.12", "CreateUser", {"userName": "x"}),  # no history yet
+               console_login("old", T0, "24.5.80.12"),
+               api_call("old", T0 + timedelta(days=9), "24.5.80.12", "DeleteTrail", {"name": "t"}, error="AccessDenied")]
+    assert _findings(analyze([write_trail(tmp_path / "t.json", records)], geoip_dbs=[])) == []
