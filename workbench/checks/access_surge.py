@@ -3,9 +3,6 @@ its own hourly baseline."""
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
-
 from ..findings import Finding
 from ..events import format_ts
 from .base import Check, CheckInput, distinct, refs
@@ -13,38 +10,34 @@ from .base import Check, CheckInput, distinct, refs
 ID = "access_surge"
 
 
-def _surges(hourly: pd.Series, cfg: dict, floor: float) -> pd.Series:
-    """Hours of one account whose value is at least ``factor`` × its usual (95th percentile) hour."""
-    if len(hourly) < cfg["min_active_hours"]:
-        return hourly.iloc[0:0]
-    usual = float(np.percentile(hourly.to_numpy(), 95))
-    return hourly[(hourly >= floor) & (hourly >= cfg["factor"] * max(usual, 1.0))]
-
-
 def run(inp: CheckInput) -> list[Finding]:
     cfg = inp.config[ID]
-    ev = inp.events[inp.events["user"].notna()]
-    ev = ev.assign(hour=ev["ts"].dt.floor("h"))
-    findings = []
-    for user, mine in ev.groupby("user", sort=True):
-        counts = mine.groupby("hour").size()
-        volume = mine.groupby("hour")["bytes"].sum(min_count=1).dropna()
-        hits = {**{h: "requests" for h in _surges(counts, cfg, cfg["min_requests"]).index},
-                **{h: "bytes" for h in _surges(volume, cfg, cfg["min_bytes"]).index}}
-        for hour, metric in sorted(hits.items()):
-            hit = mine[mine["hour"] == hour]
-            usual = np.percentile((counts if metric == "requests" else volume).to_numpy(), 95)
-            value = len(hit) if metric == "requests" else int(hit["bytes"].sum())
-            what = f"{value:,} requests" if metric == "requests" else f"{value:,} bytes transferred"
+    ev = inp.events.loc[inp.events["user"].notna(), ["ts", "source", "file", "ref", "user", "bytes", "src_ip",
+                                                      "host", "event_name"]]
+    hours = ev["ts"].dt.floor("h")
+    per_hour = ev.groupby(["user", hours]).agg(requests=("ts", "size"), bytes=("bytes", "sum"))
+    active = per_hour.groupby(level="user")["requests"].transform("size")
+    per_hour = per_hour[active >= cfg["min_active_hours"]]
+    findings: list[Finding] = []
+    if per_hour.empty:
+        return findings
+    for metric, floor in (("requests", cfg["min_requests"]), ("bytes", cfg["min_bytes"])):
+        values = per_hour[metric]
+        usual = values.groupby(level="user").transform("quantile", 0.95)
+        surging = values[(values >= floor) & (values >= cfg["factor"] * usual.clip(lower=1.0))]
+        for (user, hour), value in surging.items():
+            hit = ev[(ev["user"] == user) & (hours == hour)]
+            what = f"{int(value):,} requests" if metric == "requests" else f"{int(value):,} bytes transferred"
             top = ", ".join(f"{n} ×{c}" for n, c in hit["event_name"].value_counts().head(5).items())
-            text = (f"{user}: {what} in the hour from {format_ts(hour)}, against {usual:,.0f} in its usual busy "
-                    f"hour (95th percentile of {len(counts)} active hours); most frequent: {top}.")
+            n_hours = int(active[(user, hour)])
+            text = (f"{user}: {what} in the hour from {format_ts(hour)}, against {usual[(user, hour)]:,.0f} in its "
+                    f"usual busy hour (95th percentile of {n_hours} active hours); most frequent: {top}.")
             findings.append(Finding(
                 check=ID, title=f"Access surge: {user}", severity="medium",
                 techniques=("T1530", "T1586.003") if metric == "bytes" else ("T1586.003", "T1530"),
                 explanation=text, first_seen=hit["ts"].min().to_pydatetime(), last_seen=hit["ts"].max().to_pydatetime(),
                 users=(str(user),), ips=distinct(hit["src_ip"]), hosts=distinct(hit["host"]), evidence=refs(hit),
-                facts={"metric": metric, "value": value, "usual_p95": float(usual)},
+                facts={"metric": metric, "value": int(value), "usual_p95": float(usual[(user, hour)])},
             ))
     return findings
 

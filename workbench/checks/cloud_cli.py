@@ -12,15 +12,20 @@ from ..findings import Finding
 from .base import Check, CheckInput, distinct, place, refs
 
 ID = "cloud_cli"
+COLUMNS = ["ts", "source", "file", "ref", "user", "user_agent", "client_app", "src_ip", "host", "event_name",
+           "country", "city", "ip_class"]
 
 
 def run(inp: CheckInput) -> list[Finding]:
     cfg = inp.config[ID]
-    ev = inp.events[inp.events["user"].notna() & (inp.events["user_agent"].notna() | inp.events["client_app"].notna())]
+    all_ev = inp.events
+    ev = all_ev.loc[all_ev["user"].notna() & (all_ev["user_agent"].notna() | all_ev["client_app"].notna()), COLUMNS]
     agent = re.compile("|".join(cfg["user_agents"]), re.IGNORECASE)
     apps = {a.lower() for a in cfg["client_apps"]}
-    is_cli = (ev["user_agent"].fillna("").str.contains(agent)
-              | ev["client_app"].fillna("").str.lower().isin(apps))
+    # each distinct user agent and client is tested once
+    cli_agents = [ua for ua in ev["user_agent"].dropna().unique() if agent.search(ua)]
+    cli_apps = [app for app in ev["client_app"].dropna().unique() if app.lower() in apps]
+    is_cli = ev["user_agent"].isin(cli_agents) | ev["client_app"].isin(cli_apps)
     ev = ev.assign(cli=is_cli.to_numpy())
     share = ev.groupby("user")["cli"].mean()
     total = ev.groupby("user").size()
@@ -29,10 +34,11 @@ def run(inp: CheckInput) -> list[Finding]:
     cli = ev[ev["cli"] & ev["user"].isin(rare)]
     gap = pd.Timedelta(minutes=cfg["group_minutes"])
     recent = pd.Timedelta(hours=cfg["new_ip_hours"])
-    seen = ev.dropna(subset=["src_ip"]).groupby(["user", "src_ip"])["ts"].min()
+    seen = ev[ev["user"].isin(rare)].dropna(subset=["src_ip"]).groupby(["user", "src_ip"])["ts"].min()
     findings = []
+    positions = ev.groupby("user").indices  # each account's rows, found once
     for user, mine in cli.sort_values("ts", kind="stable").groupby("user", sort=True):
-        history = ev[(ev["user"] == user)]
+        history = ev.iloc[positions[user]][["ts", "cli"]]
         for n, (_, burst) in enumerate(mine.groupby((mine["ts"].diff() > gap).cumsum())):
             start = burst["ts"].min()
             before = history[history["ts"] < start]

@@ -13,10 +13,9 @@ ID = "mfa_fatigue"
 
 def run(inp: CheckInput) -> list[Finding]:
     cfg = inp.config[ID]
-    ev = inp.events[inp.events["user"].notna()]
-    codes = tuple(f":{c}" for c in cfg["denial_codes"])
-    denied = ev["event_name"].fillna("").str.endswith(codes)
-    prompts = ev[denied]
+    ev = inp.events
+    names = [f"{prefix}:{code}" for prefix in cfg["event_prefixes"] for code in cfg["denial_codes"]]
+    prompts = ev[ev["event_name"].isin(names) & ev["user"].notna()]
     if prompts.empty:
         return []
     window = pd.Timedelta(minutes=cfg["window_minutes"])

@@ -26,7 +26,7 @@ def run(inp: CheckInput) -> list[Finding]:
     # Accounts created in the log (onboarding creates a user, then its keys): who created whom.
     made = ev[(ev["action"] == "account.create") & (ev["outcome"] == "success") & ev["target_user"].notna()]
     created_by = dict(zip(made["target_user"], made["user"]))
-    located = ev[ev["country"].notna()]
+    located = ev[ev["country"].notna() & ev["user"].isin(creates["user"].unique())]
     first_in_country = located.groupby(["user", "country"])["ts"].min().to_dict()
     # an account needs events from before the window for "new" to mean anything
     has_history = (located.groupby("user")["ts"].min() < creates["ts"].max()

@@ -25,9 +25,9 @@ def run(inp: CheckInput) -> list[Finding]:
     unknown = inp.events[(inp.events["action"] == "auth.invalid_user") & inp.events["src_ip"].notna()]
     gap = pd.Timedelta(minutes=cfg["gap_minutes"])
     findings = []
+    wide = failures.groupby("src_ip")["user"].nunique()
+    failures = failures[failures["src_ip"].isin(wide.index[wide >= cfg["min_accounts"]])]
     for ip, per_ip in failures.groupby("src_ip", sort=True):
-        if per_ip["user"].nunique() < cfg["min_accounts"]:
-            continue
         for burst in _bursts(per_ip, gap):
             tries = burst.groupby("user").size()
             if len(tries) < cfg["min_accounts"] or tries.mean() > cfg["max_tries_per_account"]:

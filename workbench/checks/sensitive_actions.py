@@ -14,19 +14,19 @@ ID = "sensitive_actions"
 
 def run(inp: CheckInput) -> list[Finding]:
     cfg = inp.config[ID]
-    ev = inp.events[inp.events["user"].notna()].sort_values("ts", kind="stable")
-    sensitive = ev["event_name"].isin(cfg["event_names"]) & (ev["outcome"] == "success")
-    if not sensitive.any():
+    ev = inp.events  # in time order already
+    done = ev[ev["event_name"].isin(cfg["event_names"]) & (ev["outcome"] == "success") & ev["user"].notna()]
+    if done.empty:
         return []
-    first_use = sensitive & ~ev[sensitive].duplicated(["user", "event_name"]).reindex(ev.index, fill_value=True)
-    start = ev.groupby("user")["ts"].transform("min")
-    seasoned = (ev["ts"] - start) >= pd.Timedelta(days=cfg["min_history_days"])
-    hits = ev[first_use & seasoned]
+    first_use = done[~done.duplicated(["user", "event_name"])]
+    active_since = ev[ev["user"].isin(first_use["user"].unique())].groupby("user")["ts"].min()
+    start = first_use["user"].map(active_since)
+    hits = first_use[(first_use["ts"] - start) >= pd.Timedelta(days=cfg["min_history_days"])]
     findings = []
     gap = pd.Timedelta(minutes=cfg["group_minutes"])
     for user, mine in hits.groupby("user", sort=True):
         for _, group in mine.groupby((mine["ts"].diff() > gap).cumsum()):
-            since = format_ts(start[group.index[0]])
+            since = format_ts(active_since[user])
             lines = [f"{r['event_name']} at {format_ts(r['ts'])} from {place(r)}" for _, r in group.iterrows()]
             text = (f"{user} performed {len(group)} sensitive action{'s' * (len(group) != 1)} it had never performed "
                     f"in the logs since {since}: " + "; ".join(lines) + ".")

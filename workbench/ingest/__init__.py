@@ -6,7 +6,6 @@ Parsers are listed explicitly below (so PyInstaller sees them) and register them
 
 from __future__ import annotations
 
-import gc
 import gzip
 import zipfile
 import os
@@ -14,13 +13,13 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from contextlib import contextmanager
-from typing import Iterable, Iterator
+from typing import Iterable
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..events import BASE_SCHEMA
+from ..perf import gc_paused
 from ..progress import CancelToken, Progress, check, no_progress
 from . import cloudtrail, cloudtrail_history, entra, entra_audit, journald, m365, syslog_auth  # noqa: F401  (registration)
 from .files import Evidence, expand
@@ -100,22 +99,10 @@ def reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Parsing makes millions of short-lived objects and no cycles: the cyclic GC only slows it."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _parse_one(parser: Parser, ctx: ParseContext) -> list[pa.RecordBatch]:
     batches: list[pa.RecordBatch] = []
     try:
-        with _gc_paused():
+        with gc_paused():
             for batch in parser.parse(ctx):
                 batches.append(batch if isinstance(batch, pa.RecordBatch) else batch.to_arrow())
     except READ_ERRORS as exc:
