@@ -18,6 +18,7 @@ import orjson
 from . import __version__
 from .errors import WorkbenchError
 from .events import format_ts
+from .paths import default_file_mode
 from .pipeline import Analysis, analyze
 
 EXIT_OK, EXIT_USAGE, EXIT_PARTIAL = 0, 2, 3
@@ -65,6 +66,7 @@ def write_json_atomic(data: object, out: Path) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
+        os.chmod(tmp, default_file_mode())
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -4,6 +4,7 @@ an editable install and a PyInstaller bundle."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -51,3 +52,10 @@ def default_geoip_db() -> Path | None:
         if candidate.is_file():
             return candidate
     return None
+
+
+def default_file_mode() -> int:
+    """The mode a new file gets from the user's umask (temporary files are made 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask

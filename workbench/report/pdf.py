@@ -13,6 +13,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Paragraph, Spacer
 
 from ..checks import CHECKS
+from ..paths import default_file_mode
 from ..errors import ReportError
 from ..events import format_ts
 from ..findings import SEVERITIES, Finding
@@ -54,6 +55,7 @@ def write_report(analysis: Analysis, out: Path | str, *, title: str | None = Non
         canvas = partial(NumberedCanvas, header=title,
                          footer=f"workbench {analysis.version} · created {format_ts(analysis.created)}")
         doc.build(story, canvasmaker=canvas)
+        os.chmod(tmp, default_file_mode())  # a handoff report: readable as any file the analyst saves
         os.replace(tmp, out)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
