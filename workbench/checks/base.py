@@ -64,6 +64,11 @@ class Check:
     needs_geo: bool = False
 
 
+def bursts(events: pd.DataFrame, gap: pd.Timedelta) -> list[pd.DataFrame]:
+    """``events`` (in time order) split wherever more than ``gap`` passes between two of them."""
+    return [group for _, group in events.groupby((events["ts"].diff() > gap).cumsum())]
+
+
 def refs(events: pd.DataFrame) -> tuple[EvidenceRef, ...]:
     """Evidence refs for the rows of ``events``, in time order."""
     ordered = events.sort_values("ts", kind="stable")

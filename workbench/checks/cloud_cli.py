@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..events import format_ts
 from ..findings import Finding
-from .base import Check, CheckInput, distinct, place, refs
+from .base import Check, CheckInput, bursts, distinct, place, refs
 
 ID = "cloud_cli"
 COLUMNS = ["ts", "source", "file", "ref", "user", "user_agent", "client_app", "src_ip", "host", "event_name",
@@ -39,7 +39,7 @@ def run(inp: CheckInput) -> list[Finding]:
     positions = ev.groupby("user").indices  # each account's rows, found once
     for user, mine in cli.sort_values("ts", kind="stable").groupby("user", sort=True):
         history = ev.iloc[positions[user]][["ts", "cli"]]
-        for n, (_, burst) in enumerate(mine.groupby((mine["ts"].diff() > gap).cumsum())):
+        for n, burst in enumerate(bursts(mine, gap)):
             start = burst["ts"].min()
             before = history[history["ts"] < start]
             if len(before) < cfg["min_history"]:

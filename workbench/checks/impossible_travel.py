@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..events import format_ts
 from ..findings import Finding
-from .base import Check, CheckInput, distinct, minutes, refs
+from .base import Check, CheckInput, bursts, distinct, minutes, refs
 
 ID = "impossible_travel"
 EARTH_KM = 6371.0088
@@ -47,8 +47,7 @@ def run(inp: CheckInput) -> list[Finding]:
     findings = []
     for user, user_legs in legs.groupby("user", sort=True):
         # legs within a day of each other are one incident
-        incident_no = (user_legs["ts"].diff() > pd.Timedelta(hours=24)).cumsum()
-        for _, incident in user_legs.groupby(incident_no):
+        for incident in bursts(user_legs, pd.Timedelta(hours=24)):
             rows = sorted(set(incident.index) | set(incident["prev_row"].astype(int)))
             evidence = inp.events.loc[rows]
             parts = []

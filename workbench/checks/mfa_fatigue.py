@@ -6,7 +6,7 @@ import pandas as pd
 
 from ..events import format_ts
 from ..findings import Finding
-from .base import Check, CheckInput, distinct, minutes, place, refs
+from .base import Check, CheckInput, bursts, distinct, minutes, place, refs
 
 ID = "mfa_fatigue"
 
@@ -22,7 +22,7 @@ def run(inp: CheckInput) -> list[Finding]:
     successes = ev[ev["action"] == "auth.success"]
     findings = []
     for user, mine in prompts.sort_values("ts", kind="stable").groupby("user", sort=True):
-        for _, burst in mine.groupby((mine["ts"].diff() > window).cumsum()):
+        for burst in bursts(mine, window):
             if len(burst) < cfg["min_denials"]:
                 continue
             end = burst["ts"].max()

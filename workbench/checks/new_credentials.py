@@ -6,15 +6,9 @@ import pandas as pd
 
 from ..events import format_ts
 from ..findings import Finding
-from .base import Check, CheckInput, distinct, place, refs
+from .base import Check, CheckInput, bursts, distinct, place, refs
 
 ID = "new_credentials"
-
-
-def _groups(events: pd.DataFrame, gap: pd.Timedelta) -> list[pd.DataFrame]:
-    """Split one actor's events where more than ``gap`` passes between two of them."""
-    breaks = (events["ts"].diff() > gap).cumsum()
-    return [g for _, g in events.groupby(breaks)]
 
 
 def run(inp: CheckInput) -> list[Finding]:
@@ -33,7 +27,7 @@ def run(inp: CheckInput) -> list[Finding]:
                    - pd.Timedelta(hours=cfg["new_country_hours"])).to_dict()
     findings = []
     for actor, actor_events in creates.groupby("user", sort=True):
-        for group in _groups(actor_events, pd.Timedelta(minutes=cfg["group_minutes"])):
+        for group in bursts(actor_events, pd.Timedelta(minutes=cfg["group_minutes"])):
             lines, others, preexisting = [], [], []
             for _, row in group.iterrows():
                 target = row["target_user"] if isinstance(row["target_user"], str) else actor

@@ -6,15 +6,9 @@ import pandas as pd
 
 from ..events import format_ts
 from ..findings import Finding
-from .base import CLOUD_SOURCES, Check, CheckInput, distinct, minutes, refs
+from .base import CLOUD_SOURCES, Check, CheckInput, bursts, distinct, minutes, refs
 
 ID = "password_spray"
-
-
-def _bursts(failures: pd.DataFrame, gap: pd.Timedelta) -> list[pd.DataFrame]:
-    """One source's failures split wherever more than ``gap`` passes without one."""
-    breaks = (failures["ts"].diff() > gap).cumsum()
-    return [burst for _, burst in failures.groupby(breaks)]
 
 
 def run(inp: CheckInput) -> list[Finding]:
@@ -28,7 +22,7 @@ def run(inp: CheckInput) -> list[Finding]:
     wide = failures.groupby("src_ip")["user"].nunique()
     failures = failures[failures["src_ip"].isin(wide.index[wide >= cfg["min_accounts"]])]
     for ip, per_ip in failures.groupby("src_ip", sort=True):
-        for burst in _bursts(per_ip, gap):
+        for burst in bursts(per_ip, gap):
             tries = burst.groupby("user").size()
             if len(tries) < cfg["min_accounts"] or tries.mean() > cfg["max_tries_per_account"]:
                 continue

@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..events import format_ts
 from ..findings import Finding
-from .base import Check, CheckInput, distinct, place, refs
+from .base import Check, CheckInput, bursts, distinct, place, refs
 
 ID = "privilege_change"
 
@@ -24,7 +24,7 @@ def run(inp: CheckInput) -> list[Finding]:
     gap = pd.Timedelta(minutes=cfg["group_minutes"])
     findings = []
     for actor, mine in changes.groupby(changes["user"].fillna("(unknown)"), sort=True):
-        for _, group in mine.groupby((mine["ts"].diff() > gap).cumsum()):
+        for group in bursts(mine, gap):
             lines, admin_hits, selfish = [], 0, 0
             for row_id, row in group.iterrows():
                 target = row["target_user"] if isinstance(row["target_user"], str) else "?"

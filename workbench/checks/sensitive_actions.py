@@ -7,7 +7,7 @@ import pandas as pd
 
 from ..events import format_ts
 from ..findings import Finding
-from .base import Check, CheckInput, distinct, place, refs
+from .base import Check, CheckInput, bursts, distinct, place, refs
 
 ID = "sensitive_actions"
 
@@ -25,7 +25,7 @@ def run(inp: CheckInput) -> list[Finding]:
     findings = []
     gap = pd.Timedelta(minutes=cfg["group_minutes"])
     for user, mine in hits.groupby("user", sort=True):
-        for _, group in mine.groupby((mine["ts"].diff() > gap).cumsum()):
+        for group in bursts(mine, gap):
             since = format_ts(active_since[user])
             lines = [f"{r['event_name']} at {format_ts(r['ts'])} from {place(r)}" for _, r in group.iterrows()]
             text = (f"{user} performed {len(group)} sensitive action{'s' * (len(group) != 1)} it had never performed "
