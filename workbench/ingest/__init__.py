@@ -163,7 +163,9 @@ def load(paths: Iterable[str | os.PathLike], *, year: int | None = None,
         else:
             ctx = ParseContext(ev.path, ev.display, ev.open, year=year,
                                year_hint=latest.year if (parser.needs_year and latest) else None,
-                               member=ev.member)
+                               member=ev.member,
+                               on_bytes=lambda n, base=done, size=sizes[ev], name=ev.name:
+                               progress(base + min(n, size), total, f"reading {name}"))
             batches = _parse_one(parser, ctx)
             info = _info(ev.display, digest, sizes[ev], parser.id, batches, ctx)
             infos.append(info)

@@ -286,6 +286,7 @@ def _json_lines(ctx: ParseContext, fh: Any, start: bytes) -> Iterator[pa.RecordB
             pos -= 1
             records, keep = _decode(ctx, wheres, bufs)
             yield from _emit(ctx, records, keep, wheres, offsets, lengths)
+            ctx.on_bytes(pos)
         if not block:
             return
 
@@ -312,6 +313,8 @@ def _document(ctx: ParseContext, data: Any) -> Iterator[pa.RecordBatch]:
         part = slice(start, start + BATCH_SIZE)
         records, keep = _decode(ctx, wheres[part], bufs[part])
         yield from _emit(ctx, records, keep, wheres[part], offsets[part], lengths[part])
+        if offsets[part]:
+            ctx.on_bytes(offsets[part][-1])
 
 
 def _batch(ctx: ParseContext, records: list[_Record], wheres: list[str], offsets: list[int],

@@ -24,6 +24,7 @@ class ParseContext:
     notes: list[str] = field(default_factory=list)  # facts the analyst should know (assumptions made)
     bad_records: int = 0
     member: str | None = None  # set when the input is a member of a zip archive
+    on_bytes: Callable[[int], None] = lambda done: None  # progress within the file (bytes of content read)
 
     @property
     def is_plain_file(self) -> bool:

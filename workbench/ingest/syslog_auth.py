@@ -114,7 +114,11 @@ def _assign_years(lines: list[_Line], first_year: int) -> None:
 def _read(ctx: ParseContext) -> list[_Line]:
     out: list[_Line] = []
     with ctx.open_binary() as fh:
+        done = 0
         for lineno, rawb in enumerate(fh, 1):
+            done += len(rawb)
+            if lineno % 100_000 == 0:
+                ctx.on_bytes(done)
             raw = rawb.decode("utf-8", "replace").rstrip("\r\n")
             if not raw.strip():
                 continue
