@@ -51,7 +51,8 @@ def test_labels_file_matches_return_value(case):
     assert orjson.loads((out / "labels.json").read_bytes()) == labels
     assert {i["check"] for i in labels["incidents"]} == {"brute_force_success", "new_credentials", "new_country",
                                                          "password_spray", "privilege_change", "unusual_hours", "cloud_cli",
-                                                         "sensitive_actions"}
+                                                         "sensitive_actions", "mfa_fatigue", "token_use",
+                                                         "impossible_travel"}
 
 
 def test_volume(case, records, lines):
@@ -89,13 +90,16 @@ def test_authlog_is_sorted_bsd_syslog(lines):
 
 
 def test_refs_point_at_the_evidence(case, records, lines):
-    labels = case[1]
+    out, labels = case
     by_id = {r["eventID"]: r for r in records}
+    signins = {r["id"]: r for r in orjson.loads((out / "entra_signins.json").read_bytes())["value"]}
     for label in labels["incidents"] + labels["benign_expected"]:
         assert label["refs"], label["id"]
         for key in ("context_refs", "refs"):
             for ref in label.get(key, []):
-                if label["file"] == "cloudtrail.json":
+                if label["file"] == "entra_signins.json":
+                    assert signins[ref]["ipAddress"] in label["ips"], (label["id"], ref)
+                elif label["file"] == "cloudtrail.json":
                     assert ref in by_id, (label["id"], ref)
                     if key == "refs":
                         assert by_id[ref]["sourceIPAddress"] in label["ips"], (label["id"], ref)
@@ -135,4 +139,4 @@ def test_baseline_has_no_lone_bursts(records):
 def test_scale_changes_volume(tmp_path):
     small = generate_case(tmp_path / "small", seed=7, days=12, scale=0.3)
     assert small["files"]["cloudtrail.json"]["records"] < 2500
-    assert len(small["incidents"]) == 11
+    assert len(small["incidents"]) == 14

@@ -40,7 +40,10 @@ def run(inp: CheckInput) -> list[Finding]:
     cfg = inp.config[ID]
     window = pd.Timedelta(minutes=cfg["window_minutes"])
     findings = []
-    for (user, source), logins in inp.logins.groupby(["user", "source"], sort=True):
+    mfa = inp.config["mfa_fatigue"]
+    mfa_denials = [f"{p}:{c}" for p in mfa["event_prefixes"] for c in mfa["denial_codes"]]
+    logins = inp.logins[~inp.logins["event_name"].isin(mfa_denials)]  # the password was right: MFA fatigue's
+    for (user, source), logins in logins.groupby(["user", "source"], sort=True):
         for incident in _incidents(logins, cfg["min_failures"], window):
             failures = incident[incident["action"] == "auth.failure"]
             success = incident[incident["action"] == "auth.success"].iloc[-1]

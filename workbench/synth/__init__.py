@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from . import authlog, cloudtrail
+from . import authlog, cloudtrail, entra
 from .people import make_cast, parse_start
 
 MIN_DAYS = 10  # the incidents sit at fixed places near the end and need a baseline before them
@@ -37,8 +37,11 @@ def generate_case(out_dir: str | Path, seed: int = 7, start: str | date = "2024-
         random.Random(f"{seed}:cloudtrail"), cast, first, days, scale)
     al_body, al_count, al_incidents, al_benign = authlog.generate(
         random.Random(f"{seed}:authlog"), first, days, scale)
+    en_body, en_count, en_incidents, en_benign = entra.generate(
+        random.Random(f"{seed}:entra"), cast, first, days, scale)
     (out / cloudtrail.FILE).write_bytes(ct_body)
     (out / authlog.FILE).write_bytes(al_body)
+    (out / entra.FILE).write_bytes(en_body)
     labels: dict[str, Any] = {
         "seed": seed,
         "start": first.isoformat(),
@@ -48,9 +51,10 @@ def generate_case(out_dir: str | Path, seed: int = 7, start: str | date = "2024-
             cloudtrail.FILE: {"format": "cloudtrail", "records": ct_count, "account": "111122223333"},
             authlog.FILE: {"format": "authlog", "lines": al_count, "host": authlog.HOST,
                            "year": first.year, "timezone": "UTC"},
+            entra.FILE: {"format": "entra_signin", "records": en_count, "tenant": entra.TENANT},
         },
-        "incidents": [*ct_incidents, *al_incidents],
-        "benign_expected": [*ct_benign, *al_benign],
+        "incidents": [*ct_incidents, *al_incidents, *en_incidents],
+        "benign_expected": [*ct_benign, *al_benign, *en_benign],
         "cast": [{"user": p.name, "country": p.country, "ips": list(p.ips), "automation": p.automation}
                  for p in cast],
     }
