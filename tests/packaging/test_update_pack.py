@@ -1,0 +1,170 @@
+"""Offline update packs: built, verified on import (any mismatch, traversal or absolute name refused, nothing
+written), the previous pack kept, a report of what changed; the CLI commands."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from workbench.__main__ import main
+from workbench.update_pack import (UpdatePackError, active_overrides, build_pack, data_dir, import_pack, read_state,
+                                   rollback)
+
+ROOT = Path(__file__).resolve().parents[2]
+PLAYBOOKS = ROOT / "playbooks"
+
+
+@pytest.fixture
+def sources(tmp_path, city_db) -> dict[str, Path]:
+    books = tmp_path / "books"
+    books.mkdir()
+    (books / "T1021.md").write_text((PLAYBOOKS / "T1021.md").read_text(encoding="utf-8"), encoding="utf-8")
+    config = tmp_path / "config.yaml"
+    config.write_text("brute_force_success:\n  min_failures: 7\n", encoding="utf-8")
+    return {"playbooks": books, "config": config, "geoip": city_db}
+
+
+def _build(tmp_path: Path, sources: dict[str, Path], name: str = "pack-1") -> Path:
+    out = tmp_path / f"{name}.zip"
+    build_pack(out, name=name, playbooks=sources["playbooks"], config=sources["config"], geoip_dbs=[sources["geoip"]])
+    return out
+
+
+def _rewrite(pack: Path, out: Path, *, edit=None, extra: dict[str, bytes] | None = None,
+             manifest_edit=None) -> Path:
+    """A copy of ``pack`` with members changed, added, or the manifest edited."""
+    with zipfile.ZipFile(pack) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "manifest.json" and manifest_edit:
+                manifest = json.loads(data)
+                manifest_edit(manifest)
+                data = json.dumps(manifest).encode()
+            elif edit and info.filename in edit:
+                data = edit[info.filename]
+            dst.writestr(info.filename, data)
+        for name, data in (extra or {}).items():
+            dst.writestr(name, data)
+    return out
+
+
+def test_build_writes_a_manifest_with_every_members_digest(tmp_path, sources):
+    pack = _build(tmp_path, sources)
+    with zipfile.ZipFile(pack) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+        assert set(manifest["files"]) == {"playbooks/T1021.md", "config/config.yaml", f"geoip/{sources['geoip'].name}"}
+        for member, entry in manifest["files"].items():
+            assert hashlib.sha256(zf.read(member)).hexdigest() == entry["sha256"]
+    assert manifest["name"] == "pack-1" and manifest["format"] == "workbench-update-pack"
+    assert manifest["files"]["playbooks/T1021.md"]["content"] == "playbook T1021"
+
+
+def test_build_refuses_content_that_does_not_parse(tmp_path, sources):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("brute_force_success:\n  no_such_setting: 1\n", encoding="utf-8")
+    with pytest.raises(UpdatePackError, match="no_such_setting"):
+        build_pack(tmp_path / "x.zip", name="x", config=bad)
+    with pytest.raises(UpdatePackError, match="nothing to pack"):
+        build_pack(tmp_path / "x.zip", name="x")
+    with pytest.raises(UpdatePackError, match="pack name"):
+        build_pack(tmp_path / "x.zip", name="../x", config=sources["config"])
+    assert not (tmp_path / "x.zip").exists()
+
+
+def test_import_installs_reports_and_feeds_the_analysis(tmp_path, sources):
+    data = tmp_path / "data"
+    report = import_pack(_build(tmp_path, sources), data)
+    assert report.name == "pack-1" and report.previous is None
+    assert {c.status for c in report.changes} == {"added"} and len(report.changes) == 3
+    assert read_state(data) == {"active": "pack-1", "previous": None}
+    over = active_overrides(data)
+    assert over.config_files == [data / "packs" / "pack-1" / "config" / "config.yaml"]
+    assert [p.name for p in over.geoip_dbs] == [sources["geoip"].name]
+    assert over.playbook_dirs == [data / "packs" / "pack-1" / "playbooks"]
+
+
+def test_second_pack_keeps_the_first_and_reports_the_changes(tmp_path, sources):
+    data = tmp_path / "data"
+    import_pack(_build(tmp_path, sources), data)
+    sources["config"].write_text("brute_force_success:\n  min_failures: 9\n", encoding="utf-8")
+    (sources["playbooks"] / "T1021.md").unlink()
+    (sources["playbooks"] / "T1098.001.md").write_bytes((PLAYBOOKS / "T1098.001.md").read_bytes())
+    report = import_pack(_build(tmp_path, sources, "pack-2"), data)
+    changes = {c.member: c for c in report.changes}
+    assert changes["config/config.yaml"].status == "changed"
+    assert "min_failures: 7 -> 9" in changes["config/config.yaml"].detail
+    assert changes["playbooks/T1021.md"].status == "removed"
+    assert changes["playbooks/T1098.001.md"].status == "added"
+    assert changes[f"geoip/{sources['geoip'].name}"].status == "unchanged"
+    assert read_state(data) == {"active": "pack-2", "previous": "pack-1"}
+    assert (data / "packs" / "pack-1" / "config" / "config.yaml").is_file()
+    back = rollback(data)
+    assert back.name == "pack-1" and read_state(data) == {"active": "pack-1", "previous": "pack-2"}
+    import_pack(_build(tmp_path, sources, "pack-3"), data)  # the oldest pack goes
+    assert sorted(p.name for p in (data / "packs").iterdir() if p.is_dir()) == ["pack-1", "pack-3"]
+
+
+@pytest.mark.parametrize("case, message", [
+    ("altered", "does not match"),
+    ("unlisted", "not listed"),
+    ("traversal", r"'\.\.'"),
+    ("absolute", "absolute"),
+    ("backslash", "absolute or Windows"),
+    ("missing", "absent"),
+    ("manifest", "not a workbench-update-pack"),
+    ("bad playbook", "missing the"),
+])
+def test_import_refuses_a_bad_pack_and_writes_nothing(tmp_path, sources, case, message):
+    good = _build(tmp_path, sources)
+    bad = tmp_path / "bad.zip"
+    if case == "altered":
+        _rewrite(good, bad, edit={"config/config.yaml": b"brute_force_success:\n  min_failures: 2\n"})
+    elif case == "unlisted":
+        _rewrite(good, bad, extra={"playbooks/T9999.md": b"# x\n"})
+    elif case == "traversal":
+        _rewrite(good, bad, extra={"playbooks/../../evil.md": b"x"})
+    elif case == "absolute":
+        _rewrite(good, bad, extra={"/tmp/evil.md": b"x"})
+    elif case == "backslash":
+        _rewrite(good, bad, extra={"playbooks\\..\\evil.md": b"x"})
+    elif case == "missing":
+        _rewrite(good, bad, manifest_edit=lambda m: m["files"].update(
+            {"playbooks/T1.md": {"size": 1, "sha256": "0" * 64}}))
+    elif case == "manifest":
+        _rewrite(good, bad, manifest_edit=lambda m: m.update(format="something-else"))
+    else:
+        text = b"# broken\n| Column Name | Value |\n| --- | --- |\n| Name | x |\n"
+        digest = hashlib.sha256(text).hexdigest()
+        _rewrite(good, bad, edit={"playbooks/T1021.md": text}, manifest_edit=lambda m: m["files"].update(
+            {"playbooks/T1021.md": {"size": len(text), "sha256": digest}}))
+    data = tmp_path / "data"
+    with pytest.raises(UpdatePackError, match=message):
+        import_pack(bad, data)
+    assert [p.name for p in (data / "packs").iterdir()] == []
+    assert not (tmp_path / "evil.md").exists()
+
+
+def test_data_dir_follows_the_platform_and_the_override(monkeypatch, tmp_path):
+    monkeypatch.setenv("WORKBENCH_DATA_DIR", str(tmp_path / "d"))
+    assert data_dir() == tmp_path / "d"
+    monkeypatch.delenv("WORKBENCH_DATA_DIR")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("APPDATA", str(tmp_path / "appdata"))
+    assert data_dir().name == "workbench" and data_dir().parent.name in ("xdg", "appdata", "Application Support")
+
+
+def test_cli_build_import_status_rollback(tmp_path, sources, capsys):
+    pack, data = tmp_path / "cli-pack.zip", tmp_path / "data"
+    assert main(["update-pack", "build", str(pack), "--playbooks", str(sources["playbooks"]),
+                 "--config", str(sources["config"]), "--geoip-db", str(sources["geoip"])]) == 0
+    assert main(["update-pack", "import", str(pack), "--data-dir", str(data)]) == 0
+    out = capsys.readouterr().out
+    assert "pack cli-pack, 3 files" in out and "added     config/config.yaml" in out
+    assert main(["update-pack", "status", "--data-dir", str(data)]) == 0
+    assert "active: cli-pack" in capsys.readouterr().out
+    assert main(["update-pack", "rollback", "--data-dir", str(data)]) == 2
+    assert "no previous update pack" in capsys.readouterr().err
