@@ -22,6 +22,8 @@ def main(argv: list[str] | None = None) -> int:
         return cli.run_analyze(args)
     if args.command == "update-pack":
         return cli.run_update_pack(args)
+    if args.command == "lookup":
+        return cli.run_lookup(args)
     from .gui.app import main as gui_main
 
     gui_args = list(getattr(args, "paths", []) or [])

@@ -2,6 +2,7 @@
 
 Exit codes: 0 every input loaded cleanly; 3 some inputs were rejected or partly unreadable (the rest
 were analyzed and the outputs still written; one stderr line per such input); 2 usage errors.
+``workbench lookup IP...``: what the workbench knows of each IP; exit 2 if one is not an IP address.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import orjson
 
 from . import __version__
 from .errors import WorkbenchError
+from .enrich.geoip import GeoResult, open_geoip
 from .events import format_ts
 from .paths import default_file_mode
 from .pipeline import Analysis, analyze
@@ -31,9 +33,7 @@ def add_analyze_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--year", type=int, help="year of the first line of syslog files that carry no year")
     p.add_argument("--config", type=Path, action="append", default=[], metavar="FILE",
                    help="YAML file overriding check thresholds (repeatable, applied in order)")
-    p.add_argument("--geoip-db", type=Path, action="append", metavar="FILE",
-                   help="MaxMind-format database (City, Country or ASN; repeatable) instead of the bundled one")
-    p.add_argument("--no-geoip", action="store_true", help="use no GeoIP database at all")
+    add_geoip_arguments(p)
     p.add_argument("--playbooks", type=Path, action="append", default=[], metavar="DIR",
                    help="extra folder of playbooks; its playbooks override the shipped ones")
     p.add_argument("--indicators", type=Path, action="append", default=[], metavar="FILE",
@@ -41,6 +41,15 @@ def add_analyze_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--title", help="report title")
     p.add_argument("--analyst", help="analyst name for the report")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+
+
+def add_geoip_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--geoip-db", type=Path, action="append", metavar="FILE",
+                   help="MaxMind-format database (City, Country or ASN; repeatable), used in the order given "
+                        "(the first that answers a part wins); the bundled one only fills parts none can answer")
+    p.add_argument("--no-default-geoip", action="store_true",
+                   help="with --geoip-db: never add the bundled database")
+    p.add_argument("--no-geoip", action="store_true", help="use no GeoIP database at all")
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -103,13 +112,13 @@ def run_analyze(args: argparse.Namespace) -> int:
     show_progress = not args.quiet and sys.stderr.isatty()
     try:
         analysis = analyze(args.paths, year=args.year, config_files=args.config, geoip_dbs=geoip,
-                           extra_playbook_dirs=args.playbooks, indicator_files=args.indicators, progress=_progress_printer(show_progress))
+                           default_geoip=not args.no_default_geoip, extra_playbook_dirs=args.playbooks, indicator_files=args.indicators, progress=_progress_printer(show_progress))
     except WorkbenchError as exc:
         print(f"workbench: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if show_progress:
         print(file=sys.stderr)
-    for line in analysis.geoip_errors + analysis.playbooks.errors:
+    for line in analysis.geoip_errors + analysis.geoip_warnings + analysis.playbooks.errors:
         print(f"workbench: warning: {line}", file=sys.stderr)
     partial = [i for i in analysis.inputs if not i.complete]
     for info in partial:
@@ -125,6 +134,58 @@ def run_analyze(args: argparse.Namespace) -> int:
         for out in outputs:
             print(f"wrote {out}")
     return EXIT_PARTIAL if partial else EXIT_OK
+
+
+def add_lookup_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("ips", nargs="+", metavar="IP", help="IPv4 or IPv6 addresses")
+    add_geoip_arguments(p)
+    p.add_argument("--json", action="store_true", help="print JSON for scripts instead of text blocks")
+
+
+def _lookup_block(result: GeoResult) -> list[str]:
+    def source(part: str) -> str:
+        where = result.sources.get(part)
+        return f"  [{Path(where).name}]" if where else ""
+
+    lines = [result.ip]
+    if result.ip_class != "public":
+        return [*lines, f"  class:     {result.ip_class} (never geolocated)"]
+    lines.append("  class:     public")
+    lines.append(f"  country:   {result.country or 'unknown'}{source('country')}")
+    lines.append(f"  city:      {result.city or 'unknown'}{source('city')}")
+    if result.lat is not None and result.lon is not None:
+        radius = f" ± {result.accuracy_km} km" if result.accuracy_km is not None else ""
+        lines.append(f"  location:  {result.lat:.4f}, {result.lon:.4f}{radius}{source('location')}")
+    else:
+        lines.append("  location:  unknown")
+    if result.asn is not None:
+        lines.append(f"  AS:        AS{result.asn} {result.as_org or ''}".rstrip() + source("asn"))
+    else:
+        lines.append("  AS:        unknown")
+    return lines
+
+
+def run_lookup(args: argparse.Namespace) -> int:
+    geo = open_geoip([] if args.no_geoip else args.geoip_db, use_default=not args.no_default_geoip)
+    try:
+        results = geo.lookup_many(args.ips)
+    finally:
+        geo.close()
+    for line in geo.errors + geo.warnings:
+        print(f"workbench: warning: {line}", file=sys.stderr)
+    bad = [r.ip for r in results if r.ip_class is None]
+    for ip in bad:
+        print(f"workbench: {ip!r} is not an IP address", file=sys.stderr)
+    if args.json:
+        doc = {"databases": [d.to_dict() for d in geo.databases], "errors": geo.errors, "warnings": geo.warnings,
+               "results": [{**r.to_dict(), **({"error": "not an IP address"} if r.ip_class is None else {})}
+                           for r in results]}
+        sys.stdout.buffer.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
+    else:
+        if not geo.databases:
+            print("(no GeoIP database: address classes only)\n")
+        print("\n\n".join("\n".join(_lookup_block(r)) for r in results if r.ip_class is not None))
+    return EXIT_USAGE if bad else EXIT_OK
 
 
 def add_update_pack_arguments(p: argparse.ArgumentParser) -> None:
@@ -177,5 +238,6 @@ def build_parser() -> argparse.ArgumentParser:
     gui = sub.add_parser("gui", help="open the desktop app (the default with no command)")
     gui.add_argument("paths", nargs="*", metavar="PATH", help="log files or folders to open")
     gui.add_argument("--demo", action="store_true", help="open the bundled demo case")
+    add_lookup_arguments(sub.add_parser("lookup", help="what the workbench knows of IP addresses (GeoIP, class)"))
     add_update_pack_arguments(sub.add_parser("update-pack", help="build or import an offline update pack"))
     return parser

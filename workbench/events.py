@@ -64,8 +64,10 @@ GEO_FIELDS: list[tuple[str, pa.DataType]] = [
     ("city", pa.string()),
     ("lat", pa.float64()),
     ("lon", pa.float64()),
+    ("accuracy_km", pa.int64()),  # radius around lat/lon the database vouches for, where it says
     ("asn", pa.int64()),
     ("as_org", pa.string()),
+    ("geo_mismatch", pa.bool_()),  # log_country and country both known and different
 ]
 
 BASE_SCHEMA = pa.schema(BASE_FIELDS)

@@ -15,11 +15,11 @@ import pyarrow.compute as pc
 from . import __version__
 from .checks import CHECKS, CheckInput
 from .config import load_config
-from .enrich.geoip import DatabaseInfo, GeoIP, enrich
+from .enrich.geoip import DatabaseInfo, enrich, open_geoip
 from .findings import Finding, sort_findings
 from .indicators import load_indicators
 from .ingest import InputInfo, load
-from .paths import default_geoip_db, playbooks_dir
+from .paths import playbooks_dir
 from .playbooks import Playbook, PlaybookLibrary
 from .perf import gc_paused
 from .progress import CancelToken, Progress, check, no_progress
@@ -46,6 +46,7 @@ class Analysis:
     checks: list[CheckStatus] = field(default_factory=list)
     created: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     version: str = __version__
+    geoip_warnings: list[str] = field(default_factory=list)  # stale databases
 
     @property
     def events_total(self) -> int:
@@ -80,6 +81,7 @@ class Analysis:
             "geoip": [{"path": d.path, "type": d.database_type, "built": d.built.isoformat()} for d in self.geoip],
             "checks": [{"id": c.id, "ran": c.ran, "findings": c.findings, "reason": c.reason} for c in self.checks],
             "findings": [f.to_dict() for f in self.findings],
+            "geoip_warnings": list(self.geoip_warnings),
         }
 
 
@@ -102,10 +104,13 @@ def run_checks(table: pa.Table, config: dict[str, Any], geo_available: bool,
 
 
 def analyze(paths: Iterable[str | os.PathLike], *, year: int | None = None, config_files: Iterable[Path] = (),
-            geoip_dbs: Iterable[Path] | None = None, extra_playbook_dirs: Iterable[Path] = (),
+            geoip_dbs: Iterable[Path] | None = None, default_geoip: bool = True,
+            extra_playbook_dirs: Iterable[Path] = (),
             indicator_files: Iterable[Path] = (),
             progress: Progress = no_progress, cancel: CancelToken | None = None) -> Analysis:
-    """Load, enrich and check; ``geoip_dbs=None`` means the bundled default database.
+    """Load, enrich and check; ``geoip_dbs=None`` means the bundled default database, ``[]`` none; the
+    analyst's databases come first and the default fills parts they lack unless ``default_geoip=False``
+    (see :mod:`workbench.enrich.geoip`).
 
     Playbooks come from the shipped folder, then each extra folder (later ones override)."""
     config = load_config(*config_files)
@@ -116,21 +121,18 @@ def analyze(paths: Iterable[str | os.PathLike], *, year: int | None = None, conf
     loaded = load(paths, year=year, progress=progress, cancel=cancel)
     check(cancel)
     progress(0, 1, "enriching IP addresses")
-    if geoip_dbs is None:
-        default = default_geoip_db()
-        geoip_dbs = [default] if default else []
-    geo = GeoIP(geoip_dbs)
+    geo = open_geoip(geoip_dbs, use_default=default_geoip)
     try:
         table = enrich(loaded.table, geo if geo.available else None)
     finally:
         geo.close()
     check(cancel)
     progress(0, 1, "running checks")
-    findings, statuses = run_checks(table, config, geo.available, cancel)
+    findings, statuses = run_checks(table, config, geo.locates, cancel)
     findings = [
         Finding(**{**f.__dict__, "playbook": book.technique}) if (book := playbooks.match(f.techniques)) else f
         for f in findings
     ]
     progress(1, 1, f"{len(findings)} findings")
     return Analysis(loaded.inputs, table, sort_findings(findings), playbooks, config,
-                    geo.databases, geo.errors, statuses)
+                    geo.databases, geo.errors, statuses, geoip_warnings=geo.warnings)

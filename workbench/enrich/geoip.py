@@ -1,68 +1,103 @@
-"""Offline IP enrichment with geoip2 over MaxMind-format databases (City, Country, ASN).
+"""Offline IP enrichment over MaxMind-format databases (City, Country, ASN; MaxMind or DB-IP).
 
-Each distinct IP is looked up once; non-public ranges are labelled and never geolocated.
-The default database is DB-IP City Lite (CC BY 4.0, "IP Geolocation by DB-IP.com").
+Each distinct IP is looked up once; private, loopback, link-local, CGNAT, documentation and other
+non-public ranges are labelled (``ip_class``) and never geolocated.
+
+Which databases answer (:func:`open_geoip`):
+
+* none given (``paths=None``): the bundled default, DB-IP City Lite;
+* an empty list (``--no-geoip``): none at all;
+* the analyst's databases: those, in the order given; for each part of an answer (country, city,
+  location, ASN) the first database that answers it wins. The bundled default is added after them
+  only when every one of them opened and none of them can answer a part it can (country, city,
+  location): with only an ASN database given, countries and cities still come from the default;
+  with a City database given, the default is not used. ``use_default=False``
+  (``--no-default-geoip``) never adds it. A database that cannot be opened is an error, never
+  silently replaced by the default.
 """
 
 from __future__ import annotations
 
-import ipaddress
-from dataclasses import dataclass
-from datetime import datetime, timezone
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable, Sequence
 
-import geoip2.database
-import geoip2.errors
 import maxminddb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..events import GEO_FIELDS
+from ..paths import default_geoip_db
+from ..perf import gc_paused
+from .ipclass import PUBLIC, classify, ip_class, parse
+from .mmdb import PARTS, CorruptDatabase, Database, provides
 
-_CGNAT = ipaddress.ip_network("100.64.0.0/10")
-_DOCUMENTATION = [ipaddress.ip_network(n) for n in
-                  ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")]
+__all__ = ["DatabaseInfo", "GeoIP", "GeoResult", "enrich", "ip_class", "open_geoip", "STALE_AFTER"]
+
+STALE_AFTER = timedelta(days=365)
+BUNDLED_TYPE = "DBIP-City-Lite"  # what paths.default_geoip_db() finds: country, city, location
+_GEO_NAMES = [name for name, _ in GEO_FIELDS]
+_ANSWER_FIELDS = [f for part in PARTS.values() for f in part]
 
 
-def ip_class(ip: str) -> str | None:
-    """'public' or the label of the special range ``ip`` is in; None if it is not an IP."""
-    try:
-        addr = ipaddress.ip_address(ip)
-    except ValueError:
-        return None
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
-        addr = addr.ipv4_mapped
-    if addr.is_loopback:
-        return "loopback"
-    if addr.is_link_local:
-        return "link-local"
-    if addr in _CGNAT:
-        return "cgnat"
-    if any(addr in net for net in _DOCUMENTATION):
-        return "documentation"
-    if addr.is_multicast:
-        return "multicast"
-    if addr.is_private:
-        return "private"
-    if addr.is_reserved or addr.is_unspecified:
-        return "reserved"
-    return "public"
+def licence_for(database_type: str) -> str:
+    """The licence and credit line a database of this type needs, where the type tells it."""
+    kind = database_type.upper()
+    if kind.startswith("DBIP"):
+        return "CC BY 4.0; IP Geolocation by DB-IP.com (https://db-ip.com)"
+    if kind.startswith("GEOLITE2"):
+        return ("GeoLite2 End User License Agreement; includes GeoLite2 data created by MaxMind, "
+                "available from https://www.maxmind.com")
+    if kind.startswith("GEOIP2"):
+        return "MaxMind GeoIP2 commercial licence (the analyst's subscription)"
+    return ""
 
 
 @dataclass(frozen=True)
 class DatabaseInfo:
+    """What the About box and the report say about a database in use."""
+
     path: str
     database_type: str
     built: datetime
+    licence: str = ""  # licence and credit line; "" where the type does not tell
+    bundled: bool = False  # the default installed with the workbench
 
     @property
     def description(self) -> str:
         return f"{self.database_type}, built {self.built:%Y-%m-%d} ({Path(self.path).name})"
 
+    @property
+    def parts(self) -> frozenset[str]:
+        """What it can answer: some of country, city, location, asn."""
+        return provides(self.database_type)
+
+    def stale_at(self, when: datetime) -> bool:
+        return when - self.built > STALE_AFTER
+
+    @property
+    def stale(self) -> bool:
+        """Built more than a year ago (:data:`STALE_AFTER`), as of now."""
+        return self.stale_at(datetime.now(timezone.utc))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "type": self.database_type, "built": self.built.isoformat(),
+                "licence": self.licence, "bundled": self.bundled, "stale": self.stale}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> DatabaseInfo:
+        return cls(d["path"], d["type"], datetime.fromisoformat(d["built"]), d.get("licence", ""),
+                   d.get("bundled", False))
+
 
 @dataclass(frozen=True)
 class GeoResult:
+    """What is known of one IP; ``sources`` names the database (path) that answered each part."""
+
     ip_class: str | None
     country: str | None = None
     city: str | None = None
@@ -70,67 +105,197 @@ class GeoResult:
     lon: float | None = None
     asn: int | None = None
     as_org: str | None = None
+    accuracy_km: int | None = None
+    ip: str = ""
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ip": self.ip, "ip_class": self.ip_class, "country": self.country, "city": self.city,
+                "lat": self.lat, "lon": self.lon, "accuracy_km": self.accuracy_km, "asn": self.asn,
+                "as_org": self.as_org, "sources": dict(self.sources)}
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "no such file"
+    if isinstance(exc, IsADirectoryError):
+        return "is a folder, not a database file"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower()
+    if isinstance(exc, CorruptDatabase):
+        return f"damaged file ({exc})"
+    return "not a valid MaxMind DB file (corrupt or truncated)"
 
 
 class GeoIP:
-    """Readers over one or more databases; the first database that answers a field wins."""
+    """Open databases, in order; for each part of an answer the first database that answers wins."""
 
-    def __init__(self, paths: Iterable[Path]) -> None:
-        self._readers: list[tuple[str, geoip2.database.Reader]] = []
-        self.databases: list[DatabaseInfo] = []
-        self.errors: list[str] = []
+    def __init__(self, paths: Iterable[Path], *, now: datetime | None = None,
+                 bundled: Path | None = None) -> None:
+        self._dbs: list[tuple[Database, DatabaseInfo]] = []
+        self.errors: list[str] = []  # one line each, naming the file
+        self.warnings: list[str] = []  # stale databases
+        self.now = now or datetime.now(timezone.utc)
+        self._closed = False
         for path in paths:
-            try:
-                reader = geoip2.database.Reader(str(path))
-            except (OSError, ValueError, maxminddb.InvalidDatabaseError) as exc:
-                self.errors.append(f"{path}: not a usable MaxMind database ({exc})")
-                continue
-            meta = reader.metadata()
-            self._readers.append((meta.database_type, reader))
-            self.databases.append(DatabaseInfo(str(path), meta.database_type,
-                                               datetime.fromtimestamp(meta.build_epoch, tz=timezone.utc)))
+            self.add(Path(path), bundled=bundled is not None and Path(path) == Path(bundled))
+
+    def add(self, path: Path, *, bundled: bool = False) -> bool:
+        """Open one more database after the others; False (and a line in :attr:`errors`) if unusable."""
+        try:
+            db = Database(path)
+        except (OSError, ValueError, maxminddb.InvalidDatabaseError, CorruptDatabase) as exc:
+            self.errors.append(f"{path}: cannot use this GeoIP database: {_one_line(exc)}")
+            return False
+        meta = db.metadata
+        try:
+            built = datetime.fromtimestamp(meta.build_epoch, tz=timezone.utc)
+        except (OverflowError, OSError, ValueError, TypeError):
+            db.close()
+            self.errors.append(f"{path}: cannot use this GeoIP database: its build date is not a date")
+            return False
+        info = DatabaseInfo(str(path), meta.database_type, built, licence_for(meta.database_type), bundled)
+        self._dbs.append((db, info))
+        if info.stale_at(self.now):
+            self.warnings.append(
+                f"{path}: GeoIP database {info.database_type} was built {info.built:%Y-%m-%d}, "
+                f"{(self.now - info.built).days} days before this analysis (more than a year): addresses may "
+                "have moved since; use a current GeoLite2 or GeoIP2 database")
+        return True
+
+    @property
+    def databases(self) -> list[DatabaseInfo]:
+        return [info for _, info in self._dbs]
 
     @property
     def available(self) -> bool:
-        return bool(self._readers)
+        """Some database is in use."""
+        return bool(self._dbs)
+
+    @property
+    def locates(self) -> bool:
+        """Some database in use can answer countries (what the location checks need)."""
+        return any("country" in info.parts for _, info in self._dbs)
+
+    def answer_columns(self, ips: Sequence[str | None]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """Every GEO field but ``geo_mismatch`` for each IP (object arrays, None: not known), and for
+        each part (country, city, location, asn) the path of the database that answered it.
+
+        A database found damaged during the lookup is reported in :attr:`errors` and dropped."""
+        if self._closed:
+            raise RuntimeError("GeoIP databases already closed")
+        addrs = parse(ips)
+        labels = classify(addrs)
+        public = pc.fill_null(pc.equal(labels, PUBLIC), False).to_numpy(zero_copy_only=False)
+        n = len(ips)
+        cols = {name: np.full(n, None, dtype=object) for name in _ANSWER_FIELDS}
+        cols["ip_class"] = np.array(labels.to_pylist(), dtype=object)
+        sources = {part: np.full(n, None, dtype=object) for part in PARTS}
+        working = []
+        for db, info in self._dbs:
+            try:
+                with gc_paused():
+                    answers = db.answers(addrs, public)
+            except (maxminddb.InvalidDatabaseError, CorruptDatabase, IndexError, ValueError) as exc:
+                self.errors.append(f"{info.path}: cannot use this GeoIP database: {_one_line(exc)}")
+                db.close()
+                continue
+            working.append((db, info))
+            for part, names in PARTS.items():
+                take = np.equal(sources[part], None) & np.not_equal(answers[names[0]], None)
+                sources[part][take] = info.path
+                for name in names:
+                    cols[name][take] = answers[name][take]
+        self._dbs = working
+        return cols, sources
+
+    def lookup_many(self, ips: Sequence[str]) -> list[GeoResult]:
+        cols, sources = self.answer_columns(ips)
+        out = []
+        for i, ip in enumerate(ips):
+            values = {name: cols[name][i] for name in ["ip_class", *_ANSWER_FIELDS]}
+            src = {part: s[i] for part, s in sources.items() if s[i] is not None}
+            out.append(GeoResult(ip=ip, sources=src, **values))  # type: ignore[arg-type]
+        return out
 
     def lookup(self, ip: str) -> GeoResult:
-        label = ip_class(ip)
-        if label != "public":
-            return GeoResult(label)
-        out: dict[str, object] = {}
-        for kind, reader in self._readers:
-            try:
-                if "ASN" in kind:
-                    r = reader.asn(ip)
-                    out.setdefault("asn", r.autonomous_system_number)
-                    out.setdefault("as_org", r.autonomous_system_organization)
-                elif "City" in kind:
-                    r = reader.city(ip)
-                    out.setdefault("country", r.country.iso_code)
-                    out.setdefault("city", r.city.name)
-                    out.setdefault("lat", r.location.latitude)
-                    out.setdefault("lon", r.location.longitude)
-                else:
-                    r = reader.country(ip)
-                    out.setdefault("country", r.country.iso_code)
-            except (geoip2.errors.AddressNotFoundError, ValueError, TypeError):
-                continue
-        return GeoResult("public", **{k: v for k, v in out.items() if v is not None})  # type: ignore[arg-type]
+        return self.lookup_many([ip])[0]
 
     def close(self) -> None:
-        for _, reader in self._readers:
-            reader.close()
+        """Close the files; :attr:`databases`, :attr:`locates` and the messages stay as they were."""
+        for db, _ in self._dbs:
+            db.close()
+        self._closed = True
+
+    def __enter__(self) -> GeoIP:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def open_geoip(paths: Iterable[Path] | None, *, use_default: bool = True, now: datetime | None = None,
+               default: Path | None = None) -> GeoIP:
+    """The databases an analysis uses, in the override order described in the module docstring.
+
+    ``default`` overrides where the bundled database is looked for (tests)."""
+    bundled = (default or default_geoip_db()) if use_default else None
+    if paths is None:
+        return GeoIP([bundled] if bundled else [], now=now, bundled=bundled)
+    given = [Path(p) for p in paths]
+    geo = GeoIP(given, now=now)
+    if bundled and given and not geo.errors:
+        covered = set().union(*(info.parts for info in geo.databases))
+        if not provides(BUNDLED_TYPE) <= covered:
+            geo.add(Path(bundled), bundled=True)
+    return geo
+
+
+def _mismatch(table: pa.Table, country: pa.ChunkedArray) -> pa.ChunkedArray:
+    """True where the log's own country (ISO alpha-2) and the GeoIP country are both known and differ."""
+    if "log_country" not in table.column_names:
+        return pa.chunked_array([pa.array(np.zeros(table.num_rows, dtype=bool))])
+    logged = pc.utf8_upper(pc.utf8_trim_whitespace(table.column("log_country")))
+    iso = pc.equal(pc.binary_length(logged), 2)
+    differ = pc.and_(iso, pc.not_equal(logged, country))
+    return pc.fill_null(differ, False)
+
+
+def _distinct(ips: pa.ChunkedArray) -> tuple[pa.Array, list[pa.Array]]:
+    """The distinct values of ``ips`` and, for each chunk, the index of each row's value (null stays null).
+
+    Hashes chunk by chunk, then only the (small) chunk dictionaries together: no copy of the column."""
+    encoded = [pc.dictionary_encode(chunk) for chunk in ips.chunks]
+    if len(encoded) == 1:
+        return encoded[0].dictionary, [encoded[0].indices]
+    values = pc.unique(pa.concat_arrays([e.dictionary for e in encoded] or [pa.array([], pa.string())]))
+    return values, [pc.take(pc.index_in(e.dictionary, value_set=values), e.indices) for e in encoded]
+
+
+def _expand(per_ip: pa.Array, indices: list[pa.Array], num_rows: int) -> pa.ChunkedArray:
+    """One value per distinct IP → one per row."""
+    if per_ip.null_count == len(per_ip):
+        return pa.chunked_array([pa.nulls(num_rows, per_ip.type)])
+    return pa.chunked_array([pc.take(per_ip, idx) for idx in indices], type=per_ip.type)
 
 
 def enrich(table: pa.Table, geo: GeoIP | None) -> pa.Table:
-    """Add the GEO columns to ``table``, looking each distinct ``src_ip`` up once."""
-    ips = table.column("src_ip")
-    distinct = pc.unique(ips).drop_null()
-    results = [geo.lookup(ip) if geo else GeoResult(ip_class(ip)) for ip in distinct.to_pylist()]
-    idx = pc.index_in(ips, value_set=distinct)
+    """The table with the GEO columns (replacing any it has), looking each distinct ``src_ip`` up once.
+
+    ``geo=None``: only ``ip_class`` is filled. The per-row columns are built in threads: Arrow's
+    ``take`` releases the GIL."""
+    table = table.drop_columns([n for n in _GEO_NAMES if n in table.column_names])
+    values, indices = _distinct(table.column("src_ip").cast(pa.string()))
+    distinct = values.to_pylist()
+    if geo is not None:
+        cols, _ = geo.answer_columns(distinct)
+    else:
+        cols = {"ip_class": classify(parse(distinct))}
+    per_ip = {name: pa.array(cols[name], type=dtype) if name in cols else pa.nulls(len(distinct), dtype)
+              for name, dtype in GEO_FIELDS if name != "geo_mismatch"}
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        columns = dict(zip(per_ip, pool.map(lambda a: _expand(a, indices, table.num_rows), per_ip.values())))
+    columns["geo_mismatch"] = _mismatch(table, columns["country"])
     for name, dtype in GEO_FIELDS:
-        values = pa.array([getattr(r, name) for r in results], type=dtype)
-        table = table.append_column(pa.field(name, dtype), pc.take(values, idx) if len(values) else
-                                    pa.nulls(table.num_rows, dtype))
+        table = table.append_column(pa.field(name, dtype), columns[name])
     return table
