@@ -48,3 +48,18 @@ def test_developers_and_automation_using_their_usual_cli_are_not_reported(tmp_pa
     dev.append(api_call("dev", T0 + timedelta(days=8), "24.5.80.12", "DescribeInstances"))
     records += dev
     assert _findings(analyze([write_trail(tmp_path / "trail.json", records)], geoip_dbs=[])) == []
+
+
+def _first_cli_day(user, ip, day):
+    t = T0 + timedelta(days=day, hours=1)
+    return [api_call(user, t + timedelta(minutes=k), ip, "DescribeInstances") for k in range(3)]
+
+
+def test_first_cli_use_is_reported_once_but_not_when_it_becomes_a_habit(tmp_path):
+    one_off = _console_user("erin", "73.162.10.20", days=12) + _first_cli_day("erin", "73.162.10.20", 9)
+    (f,) = _findings(analyze([write_trail(tmp_path / "a.json", one_off)], geoip_dbs=[]))
+    assert f.users == ("erin",) and "its first use of one" in f.explanation and len(f.evidence) == 3
+    habit = _console_user("frank", "73.162.10.20", days=14)
+    for day in (8, 9, 10, 12, 13):  # a developer who took up the CLI: five days of use from the usual IP
+        habit += _first_cli_day("frank", "73.162.10.20", day)
+    assert _findings(analyze([write_trail(tmp_path / "b.json", habit)], geoip_dbs=[])) == []

@@ -40,3 +40,25 @@ def test_thin_history_uses_office_hours_only_when_enabled(tmp_path):
                     "  office_hours: {timezone: Europe/London, start: 8, end: 18, weekdays: [0, 1, 2, 3, 4]}\n")
     (f,) = _findings(analyze([trail], geoip_dbs=[], config_files=[case]))
     assert f.facts["hours_utc"] == [23] and "office hours 08:00–18:00 Europe/London" in f.explanation
+
+
+def test_an_afternoon_login_inside_office_hours_is_not_unusual_for_a_morning_person(tmp_path):
+    # 14 morning logins are too few to call an afternoon inside office hours unusual (the office
+    # hours prior speaks for it), but a night login is still reported against the same history.
+    records = _days(console_login, "carol", "73.162.10.20", n=14, hour=13)
+    records.append(console_login("carol", T0.replace(hour=18, minute=30) + timedelta(days=3), "73.162.10.20"))
+    trail = write_trail(tmp_path / "trail.json", records)
+    assert _findings(analyze([trail], geoip_dbs=[])) == []
+    records.append(console_login("carol", T0.replace(hour=2) + timedelta(days=6), "73.162.10.20"))
+    (f,) = _findings(analyze([write_trail(tmp_path / "trail2.json", records)], geoip_dbs=[]))
+    assert f.facts["hours_utc"] == [2] and f.facts["share_near"] == 0.0
+    assert "(Sun)" in f.explanation and "busiest hours are 13h, 18h UTC" in f.explanation
+    assert "its other 15 logins and office hours 07:00–19:00 UTC" in f.explanation
+
+
+def test_ssh_logins_and_a_weekend_login_outside_office_hours(tmp_path):
+    from logs import sshd_accept, write_lines
+    lines = [sshd_accept(T0.replace(hour=10) + timedelta(days=d), "ops", "10.0.4.12", "web-01") for d in range(12)]
+    lines.append(sshd_accept(T0.replace(hour=1) + timedelta(days=12), "ops", "10.0.4.12", "web-01"))
+    (f,) = _findings(analyze([write_lines(tmp_path / "auth.log", lines)], year=2024, geoip_dbs=[]))
+    assert f.users == ("ops",) and f.facts["hours_utc"] == [1] and "(Sat)" in f.explanation

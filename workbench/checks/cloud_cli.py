@@ -37,6 +37,8 @@ def run(inp: CheckInput) -> list[Finding]:
     seen = ev[ev["user"].isin(rare)].dropna(subset=["src_ip"]).groupby(["user", "src_ip"])["ts"].min()
     findings = []
     positions = ev.groupby("user").indices  # each account's rows, found once
+    # a CLI used on many days is a habit the account took up, not a one-off
+    cli_days = cli.groupby("user")["ts"].agg(lambda ts: ts.dt.floor("D").nunique())
     for user, mine in cli.sort_values("ts", kind="stable").groupby("user", sort=True):
         history = ev.iloc[positions[user]][["ts", "cli"]]
         for n, burst in enumerate(bursts(mine, gap)):
@@ -45,7 +47,7 @@ def run(inp: CheckInput) -> list[Finding]:
             if len(before) < cfg["min_history"]:
                 continue  # nothing to compare with
             new_ips = [ip for ip in distinct(burst["src_ip"]) if seen.get((user, ip), start) >= start - recent]
-            first_use = n == 0 and not before["cli"].any()
+            first_use = n == 0 and not before["cli"].any() and cli_days[user] <= cfg["first_use_max_days"]
             if not new_ips and not (first_use and start - before["ts"].min() >= pd.Timedelta(days=cfg["first_use_days"])):
                 continue  # the account's usual CLI from its usual places
             first = burst.iloc[0]
@@ -72,5 +74,5 @@ CHECK = Check(
     description=("Events from command-line clients (by user agent or the sign-in's client application) by "
                  "an account whose events come from such clients only rarely over the loaded period, when "
                  "they come from an IP new for the account, or are its first use of a CLI after a history "
-                 "of console use."),
+                 "of console use and the account does not go on to use one on more than a few days."),
 )

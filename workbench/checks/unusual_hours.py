@@ -1,5 +1,5 @@
 """Logins at hours unusual for the account (T1078): measured against the account's own hour-of-day
-baseline over the whole loaded period, falling back to office hours when its history is thin."""
+baseline over the whole loaded period, smoothed towards office hours when its history is thin."""
 
 from __future__ import annotations
 
@@ -13,52 +13,80 @@ from ..findings import Finding
 from .base import Check, CheckInput, distinct, place, refs
 
 ID = "unusual_hours"
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def _share_near(hours: np.ndarray, spread: int) -> np.ndarray:
-    """For each login, the share of the account's *other* logins within ``spread`` hours of its hour."""
-    counts = np.bincount(hours, minlength=24)
-    near = sum(np.roll(counts, k) for k in range(-spread, spread + 1))  # near[h] = logins in h±spread
-    others = len(hours) - 1
-    return (near[hours] - 1) / max(others, 1)
+def _near(counts: np.ndarray, spread: int) -> np.ndarray:
+    """``counts`` (accounts × 24 hours) summed over each hour ± ``spread`` (circular)."""
+    return sum(np.roll(counts, k, axis=-1) for k in range(-spread, spread + 1))
+
+
+def office_share(ts: pd.Series, office: dict, spread: int) -> np.ndarray:
+    """For each instant, the share of an office-hours worker's logins that fall within ``spread``
+    hours of its local hour on that weekday: the prior of an account with no history."""
+    local = ts.dt.tz_convert(ZoneInfo(office["timezone"]))
+    inside = np.zeros(24)
+    inside[office["start"]:office["end"]] = 1.0
+    near = _near(inside, spread) / max(inside.sum(), 1.0)
+    workday = local.dt.day_of_week.isin(office["weekdays"]).to_numpy()
+    return np.where(workday, near[local.dt.hour.to_numpy()], 0.0)
+
+
+def scores(ok: pd.DataFrame, cfg: dict) -> pd.DataFrame:
+    """Per successful login: ``others`` (the account's other logins), ``near`` (how many of them
+    fall within ± spread hours of its UTC hour) and ``share``: near plus ``prior_logins`` logins
+    spread over office hours, over others plus ``prior_logins``. A thin history leans on office
+    hours; a long one speaks for itself."""
+    spread, weight = cfg["spread_hours"], float(cfg["prior_logins"])
+    codes, users = pd.factorize(ok["user"])
+    hours = ok["ts"].dt.hour.to_numpy()
+    counts = np.zeros((len(users), 24))
+    np.add.at(counts, (codes, hours), 1.0)
+    near = _near(counts, spread)[codes, hours] - 1  # the login itself is not its own baseline
+    others = counts.sum(axis=1)[codes] - 1
+    prior = office_share(ok["ts"], cfg["office_hours"], spread)
+    share = (near + weight * prior) / np.maximum(others + weight, 1.0)
+    return pd.DataFrame({"others": others.astype(int), "near": near.astype(int), "share": share}, index=ok.index)
 
 
 def run(inp: CheckInput) -> list[Finding]:
     cfg = inp.config[ID]
     office = cfg["office_hours"]
-    zone = ZoneInfo(office["timezone"])
     ok = inp.logins[inp.logins["action"] == "auth.success"]
+    if ok.empty:
+        return []
+    scored = scores(ok, cfg)
+    thin = scored["others"] < cfg["min_history"]
+    odd = (scored["share"] < cfg["max_share"]) & (~thin | cfg["fallback_to_office_hours"])
+    hits = ok[odd.to_numpy()]
     findings = []
-    for user, mine in ok.groupby("user", sort=True):
-        hours = mine["ts"].dt.hour.to_numpy()
-        if len(mine) - 1 >= cfg["min_history"]:
-            odd = _share_near(hours, cfg["spread_hours"]) < cfg["max_share"]
-            basis = f"its other {len(mine) - 1} logins"
-        elif cfg["fallback_to_office_hours"]:
-            local = mine["ts"].dt.tz_convert(zone)
-            weekday = local.dt.day_of_week.isin(office["weekdays"]).to_numpy()
-            inside = (local.dt.hour >= office["start"]) & (local.dt.hour < office["end"])
-            odd = ~(weekday & inside.to_numpy())
-            basis = (f"office hours {office['start']:02d}:00–{office['end']:02d}:00 {office['timezone']} "
-                     f"(only {len(mine)} logins: too few for a baseline of its own)")
+    for user, mine in hits.groupby("user", sort=True):
+        every = ok[(ok["user"] == user) & ~ok.index.isin(mine.index)]  # the usual logins
+        usual = np.bincount(every["ts"].dt.hour.to_numpy(), minlength=24)
+        busiest = ", ".join(f"{h:02d}h" for h in np.argsort(-usual, kind="stable")[:3] if usual[h])
+        n_others = int(scored.at[mine.index[0], "others"])
+        office_text = (f"office hours {office['start']:02d}:00–{office['end']:02d}:00 {office['timezone']} "
+                       f"({', '.join(DAYS[d] for d in office['weekdays'])})")
+        if n_others < cfg["min_history"]:
+            basis = f"{office_text} (only {n_others + 1} logins: too few for a baseline of its own)"
         else:
-            continue
-        hits = mine[odd]
-        if hits.empty:
-            continue
-        usual = np.bincount(hours, minlength=24)
-        busiest = ", ".join(f"{h:02d}h" for h in np.argsort(-usual)[:3] if usual[h])
-        for _, day in hits.groupby(hits["ts"].dt.floor("D")):
+            basis = f"its other {n_others} logins and {office_text}"
+        # one finding per account and day
+        for _, day in mine.groupby(mine["ts"].dt.floor("D")):
             first = day.iloc[0]
-            text = (f"{user} logged in at {format_ts(first['ts'])} from {place(first)}"
+            share = float(scored.loc[day.index, "share"].max())
+            text = (f"{user} logged in at {format_ts(first['ts'])} ({DAYS[first['ts'].day_of_week]}) from {place(first)}"
                     + (f" and {len(day) - 1} more time{'s' * (len(day) != 2)} that day" if len(day) > 1 else "")
-                    + f", hours unusual against {basis}; its busiest hours are {busiest} UTC.")
+                    + f", hours unusual against {basis}: {share:.1%} of its logins fall within "
+                      f"{cfg['spread_hours']} h of that hour (limit {cfg['max_share']:.0%}); its busiest hours are "
+                      f"{busiest} UTC.")
             findings.append(Finding(
                 check=ID, title=f"Login at an unusual hour: {user}", severity="low", techniques=("T1078",),
                 explanation=text, first_seen=day["ts"].min().to_pydatetime(),
                 last_seen=day["ts"].max().to_pydatetime(), users=(str(user),), ips=distinct(day["src_ip"]),
                 hosts=distinct(day["host"]), evidence=refs(day),
-                facts={"hours_utc": sorted({int(h) for h in day["ts"].dt.hour}), "baseline_logins": len(mine) - 1},
+                facts={"hours_utc": sorted({int(h) for h in day["ts"].dt.hour}), "baseline_logins": n_others,
+                       "share_near": round(share, 4)},
             ))
     return findings
 
@@ -66,6 +94,8 @@ def run(inp: CheckInput) -> list[Finding]:
 CHECK = Check(
     id=ID, title="Unusual hours", techniques=("T1078",), run=run,
     description=("A successful login at an hour of the day (UTC, ± a spread) that holds less than the given "
-                 "share of the account's other logins over the loaded period; accounts with too few logins "
-                 "are measured against the configured office hours and time zone instead."),
+                 "share of the account's other logins over the loaded period, where the configured office "
+                 "hours, time zone and working days count as a few logins of prior history: a thin history "
+                 "leans on office hours, a long one on the account's own pattern. Accounts below the "
+                 "minimum history are measured against office hours alone, when enabled."),
 )
