@@ -1,0 +1,368 @@
+"""The login map: where an account signed in from, on an offline world outline, with the legs of
+impossible travel drawn. No Qt and no drawing here: the GUI (``gui/widgets/map.py``) and the PDF
+report draw the same data.
+
+The outline is Natural Earth's 1:110m Admin 0 countries (public domain) in the TopoJSON form that
+the ``world-atlas`` package distributes (``resources/world/``; see its README). It is read once and
+decoded into rings of (lon, lat) degrees.
+
+API (every coordinate is degrees, longitude first):
+
+``load_outline() -> Outline``
+    ``Outline.land`` and ``Outline.countries``: tuples of ``numpy`` arrays of shape (n, 2), each a
+    closed ring; ``Outline.borders``: the shared country borders as open polylines (draw them thin).
+``Projection(bounds, width, height)``
+    Equirectangular (plate carrée): ``project(lon, lat) -> (x, y)`` with y downwards, for a
+    ``width`` × ``height`` box; works on scalars and arrays. ``Bounds.world()`` is the whole earth;
+    ``LoginMap.bounds()`` frames the points of a map with a margin, at the projection's 2:1 aspect.
+``login_map(table, users, *, findings=(), config=None) -> LoginMap``
+    From the event table (``lat``, ``lon``, ``country``, ``city``, ``src_ip``, ``ts``, ``action``,
+    ``user``): one :class:`LoginPoint` per place the accounts attempted a login from
+    (``auth.success`` / ``auth.failure``), and one :class:`TravelLeg` per change of place between
+    consecutive successful logins of one account, the same pairs ``checks/impossible_travel.py``
+    examines. A leg is ``impossible`` when both its ends are evidence of an ``impossible_travel``
+    finding among ``findings`` and it breaks that check's thresholds (``config``, default
+    ``resources/config.yaml``), so the map marks the very legs the finding's explanation cites.
+``finding_map(analysis, finding) -> LoginMap``
+    The same for a finding's accounts, with the analysis' findings and configuration.
+``great_circle(a_lon, a_lat, b_lon, b_lat, n) -> ndarray``
+    (n, 2) points along the shorter great circle; longitudes are unwrapped (they may leave
+    [-180, 180] when the leg crosses the antimeridian), so a renderer draws a continuous line and clips.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .paths import resources_dir
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .findings import Finding
+    from .pipeline import Analysis
+
+OUTLINE_FILE = "countries-110m.json"
+LOGIN_ACTIONS = ("auth.success", "auth.failure")
+CHECK_ID = "impossible_travel"
+MAX_USERS = 25  # a password spray names hundreds of accounts: map the first ones only
+
+
+def outline_path() -> Path:
+    return resources_dir() / "world" / OUTLINE_FILE
+
+
+# -- the outline -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outline:
+    land: tuple[np.ndarray, ...]
+    countries: tuple[np.ndarray, ...]
+    borders: tuple[np.ndarray, ...]
+    source: str
+
+
+def _decode_arcs(topo: dict[str, Any]) -> list[np.ndarray]:
+    """TopoJSON arcs: delta-encoded integer positions, scaled and translated into degrees."""
+    scale = np.asarray(topo["transform"]["scale"], dtype=float)
+    shift = np.asarray(topo["transform"]["translate"], dtype=float)
+    return [np.cumsum(np.asarray(arc, dtype=float), axis=0) * scale + shift for arc in topo["arcs"]]
+
+
+def _ring(arcs: list[np.ndarray], indexes: Sequence[int]) -> np.ndarray:
+    """Join arcs into one ring; a negative index ``~i`` is arc ``i`` reversed; shared ends are dropped."""
+    parts = []
+    for k, index in enumerate(indexes):
+        arc = arcs[index] if index >= 0 else arcs[~index][::-1]
+        parts.append(arc if k == 0 else arc[1:])
+    return np.concatenate(parts) if parts else np.empty((0, 2))
+
+
+def _polygons(arcs: list[np.ndarray], geometry: dict[str, Any]) -> list[np.ndarray]:
+    kind = geometry.get("type")
+    polygons = [geometry["arcs"]] if kind == "Polygon" else geometry["arcs"] if kind == "MultiPolygon" else []
+    return [_ring(arcs, ring) for polygon in polygons for ring in polygon]
+
+
+@lru_cache(maxsize=2)
+def load_outline(path: Path | None = None) -> Outline:
+    """The bundled world outline (or the TopoJSON file at ``path`` with ``land`` and ``countries``)."""
+    path = path or outline_path()
+    topo = json.loads(Path(path).read_text(encoding="utf-8"))
+    arcs = _decode_arcs(topo)
+    objects = topo["objects"]
+    land = [r for g in objects["land"]["geometries"] for r in _polygons(arcs, g)]
+    countries = [r for g in objects["countries"]["geometries"] for r in _polygons(arcs, g)]
+    used = _arc_use(objects["countries"]["geometries"])
+    borders = [arcs[i] for i, n in sorted(used.items()) if n > 1]  # an arc two countries share
+    return Outline(tuple(land), tuple(countries), tuple(borders), str(path))
+
+
+def _arc_use(geometries: Iterable[dict[str, Any]]) -> dict[int, int]:
+    """How many country rings use each arc."""
+    counts: dict[int, int] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, int):
+            i = node if node >= 0 else ~node
+            counts[i] = counts.get(i, 0) + 1
+        else:
+            for child in node:
+                walk(child)
+
+    for geometry in geometries:
+        walk(geometry.get("arcs", []))
+    return counts
+
+
+# -- projection --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bounds:
+    west: float
+    south: float
+    east: float
+    north: float
+
+    @classmethod
+    def world(cls) -> "Bounds":
+        return cls(-180.0, -90.0, 180.0, 90.0)
+
+    @property
+    def width(self) -> float:
+        return self.east - self.west
+
+    @property
+    def height(self) -> float:
+        return self.north - self.south
+
+    def fit(self, aspect: float = 2.0) -> "Bounds":
+        """Grown around its centre to ``aspect`` (width / height in degrees), kept inside the world."""
+        width, height = self.width, self.height
+        if width / max(height, 1e-9) < aspect:
+            width = height * aspect
+        else:
+            height = width / aspect
+        width, height = min(width, 360.0), min(height, 180.0)
+        cx, cy = (self.west + self.east) / 2, (self.south + self.north) / 2
+        west = min(max(cx - width / 2, -180.0), 180.0 - width)
+        south = min(max(cy - height / 2, -90.0), 90.0 - height)
+        return Bounds(west, south, west + width, south + height)
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Equirectangular: ``bounds`` fill a ``width`` × ``height`` box, y grows downwards."""
+
+    bounds: Bounds
+    width: float
+    height: float
+
+    def project(self, lon: Any, lat: Any) -> tuple[Any, Any]:
+        b = self.bounds
+        x = (np.asarray(lon, dtype=float) - b.west) / b.width * self.width
+        y = (b.north - np.asarray(lat, dtype=float)) / b.height * self.height
+        if np.ndim(x) == 0:
+            return float(x), float(y)
+        return x, y
+
+    def project_ring(self, ring: np.ndarray) -> np.ndarray:
+        x, y = self.project(ring[:, 0], ring[:, 1])
+        return np.column_stack([x, y])
+
+    def unproject(self, x: float, y: float) -> tuple[float, float]:
+        b = self.bounds
+        return b.west + x / self.width * b.width, b.north - y / self.height * b.height
+
+
+def great_circle(a_lon: float, a_lat: float, b_lon: float, b_lat: float, n: int = 48) -> np.ndarray:
+    """``n`` points from a to b along the shorter great circle, longitudes unwrapped (continuous)."""
+    lon1, lat1, lon2, lat2 = map(math.radians, (a_lon, a_lat, b_lon, b_lat))
+    p1 = np.array([math.cos(lat1) * math.cos(lon1), math.cos(lat1) * math.sin(lon1), math.sin(lat1)])
+    p2 = np.array([math.cos(lat2) * math.cos(lon2), math.cos(lat2) * math.sin(lon2), math.sin(lat2)])
+    omega = math.acos(max(-1.0, min(1.0, float(p1 @ p2))))
+    t = np.linspace(0.0, 1.0, max(n, 2))
+    if omega < 1e-9 or abs(omega - math.pi) < 1e-9:  # same place, or antipodes (no single shorter path)
+        return np.column_stack([a_lon + (b_lon - a_lon) * t, a_lat + (b_lat - a_lat) * t])
+    pts = (np.sin((1 - t) * omega)[:, None] * p1 + np.sin(t * omega)[:, None] * p2) / math.sin(omega)
+    lat = np.degrees(np.arcsin(np.clip(pts[:, 2], -1, 1)))
+    lon = np.degrees(np.unwrap(np.arctan2(pts[:, 1], pts[:, 0])))
+    lon += a_lon - lon[0]  # keep the start where it was given (unwrap may shift by 360)
+    return np.column_stack([lon, lat])
+
+
+# -- login points and legs ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoginPoint:
+    """One place (GeoIP location) where the accounts tried to log in."""
+
+    lat: float
+    lon: float
+    country: str | None
+    city: str | None
+    users: tuple[str, ...]
+    ips: tuple[str, ...]
+    successes: int
+    failures: int
+    first: datetime
+    last: datetime
+    rows: tuple[int, ...]  # table rows of these logins (capped at 1,000)
+
+    @property
+    def place(self) -> str:
+        return ", ".join(x for x in (self.city, self.country) if x) or f"{self.lat:.2f}, {self.lon:.2f}"
+
+
+@dataclass(frozen=True)
+class TravelLeg:
+    """Two consecutive successful logins of one account from different IPs and places."""
+
+    user: str
+    from_row: int
+    to_row: int
+    from_lon: float
+    from_lat: float
+    to_lon: float
+    to_lat: float
+    from_place: str
+    to_place: str
+    from_ip: str
+    to_ip: str
+    start: datetime
+    end: datetime
+    distance_km: float  # great-circle distance between the two located places
+    km: float  # "at least": the distance less both ends' location uncertainty, as the check's explanation
+    kmh: float  # implied speed over ``km``; inf when both logins are at the same moment
+    impossible: bool
+
+
+@dataclass(frozen=True)
+class LoginMap:
+    users: tuple[str, ...]
+    points: tuple[LoginPoint, ...]
+    legs: tuple[TravelLeg, ...]
+    unlocated: int  # logins of these accounts without a location (private IPs, no database, ...)
+    truncated: bool = False  # more accounts than MAX_USERS
+
+    @property
+    def impossible_legs(self) -> tuple[TravelLeg, ...]:
+        return tuple(leg for leg in self.legs if leg.impossible)
+
+    def bounds(self, margin_deg: float = 8.0, aspect: float = 2.0) -> Bounds:
+        """The points with a margin, at ``aspect``; the world when there are none."""
+        if not self.points:
+            return Bounds.world()
+        lons = [p.lon for p in self.points]
+        lats = [p.lat for p in self.points]
+        lons += [x for leg in self.legs for x in great_circle(leg.from_lon, leg.from_lat, leg.to_lon,
+                                                               leg.to_lat, 16)[:, 0].tolist()]
+        box = Bounds(max(min(lons) - margin_deg, -180.0), max(min(lats) - margin_deg, -90.0),
+                     min(max(lons) + margin_deg, 180.0), min(max(lats) + margin_deg, 90.0))
+        if box.width < 40:  # a single city: show its region, not a street plan
+            box = Bounds(box.west - (40 - box.width) / 2, box.south, box.east + (40 - box.width) / 2, box.north)
+        return box.fit(aspect)
+
+
+def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    from .checks.impossible_travel import haversine_km
+
+    return float(haversine_km(np.array([lat1]), np.array([lon1]), np.array([lat2]), np.array([lon2]))[0])
+
+
+def _place(city: Any, country: Any) -> str:
+    return ", ".join(x for x in (city, country) if isinstance(x, str) and x)
+
+
+def _evidence_rows(table: pa.Table, findings: Iterable["Finding"], users: set[str]) -> set[int]:
+    keys = [f"{e.file}\0{e.ref}" for f in findings if f.check == CHECK_ID and users & set(f.users)
+            for e in f.evidence]
+    if not keys:
+        return set()
+    joined = pc.binary_join_element_wise(table.column("file"), table.column("ref"), "\0")
+    return set(np.flatnonzero(pc.is_in(joined, value_set=pa.array(keys)).to_numpy(zero_copy_only=False)).tolist())
+
+
+def login_map(table: pa.Table, users: Iterable[str], *, findings: Iterable["Finding"] = (),
+              config: dict[str, Any] | None = None) -> LoginMap:
+    """The login places of ``users`` and their travel legs (see the module doc)."""
+    wanted = list(dict.fromkeys(u for u in users if u))
+    truncated = len(wanted) > MAX_USERS
+    wanted = wanted[:MAX_USERS]
+    if not wanted or table.num_rows == 0:
+        return LoginMap(tuple(wanted), (), (), 0, truncated)
+    if config is None:
+        from .config import load_config
+
+        config = load_config()
+    cfg = config[CHECK_ID]
+    mask = pc.and_(pc.is_in(table.column("user"), value_set=pa.array(wanted, pa.string())),
+                   pc.is_in(table.column("action"), value_set=pa.array(LOGIN_ACTIONS)))
+    rows = np.flatnonzero(pc.fill_null(mask, False).to_numpy(zero_copy_only=False))
+    columns = ["ts", "user", "action", "src_ip", "country", "city", "lat", "lon"]
+    sub = table.select(columns).take(pa.array(rows, pa.int64())).to_pydict()
+    located = [i for i in range(len(rows)) if sub["lat"][i] is not None and sub["lon"][i] is not None]
+    unlocated = len(rows) - len(located)
+
+    # points: one per location (GeoIP gives the same coordinates to a city)
+    places: dict[tuple[float, float], dict[str, Any]] = {}
+    for i in located:
+        key = (round(sub["lat"][i], 4), round(sub["lon"][i], 4))
+        p = places.setdefault(key, {"country": sub["country"][i], "city": sub["city"][i], "users": {}, "ips": {},
+                                    "ok": 0, "bad": 0, "first": sub["ts"][i], "last": sub["ts"][i], "rows": []})
+        p["users"][sub["user"][i]] = None
+        if sub["src_ip"][i]:
+            p["ips"][sub["src_ip"][i]] = None
+        p["ok" if sub["action"][i] == "auth.success" else "bad"] += 1
+        p["first"], p["last"] = min(p["first"], sub["ts"][i]), max(p["last"], sub["ts"][i])
+        if len(p["rows"]) < 1000:
+            p["rows"].append(int(rows[i]))
+    points = tuple(LoginPoint(lat, lon, p["country"], p["city"], tuple(p["users"]), tuple(p["ips"]), p["ok"],
+                              p["bad"], p["first"], p["last"], tuple(p["rows"]))
+                   for (lat, lon), p in sorted(places.items(), key=lambda kv: kv[1]["first"]))
+
+    # legs: consecutive located successes of one account from different IPs (as the check pairs them)
+    evidence = _evidence_rows(table, findings, set(wanted))
+    legs = []
+    for user in wanted:
+        seq = sorted((i for i in located if sub["user"][i] == user and sub["action"][i] == "auth.success"),
+                     key=lambda i: sub["ts"][i])  # stable: equal times keep table order, as the check's sort
+        for a, b in zip(seq, seq[1:]):
+            if sub["src_ip"][a] == sub["src_ip"][b]:
+                continue
+            la, lo, lb, lob = sub["lat"][a], sub["lon"][a], sub["lat"][b], sub["lon"][b]
+            if (round(la, 4), round(lo, 4)) == (round(lb, 4), round(lob, 4)):
+                continue  # another IP in the same place: no travel to draw
+            distance = _haversine_km(la, lo, lb, lob)
+            reduced = max(distance - 2 * cfg["location_uncertainty_km"], 0.0)
+            hours = (sub["ts"][b] - sub["ts"][a]).total_seconds() / 3600
+            kmh = reduced / hours if hours > 0 else math.inf
+            impossible = (int(rows[a]) in evidence and int(rows[b]) in evidence
+                          and reduced >= cfg["min_km"] and kmh > cfg["max_kmh"])
+            legs.append(TravelLeg(user, int(rows[a]), int(rows[b]), lo, la, lob, lb,
+                                  _place(sub["city"][a], sub["country"][a]), _place(sub["city"][b], sub["country"][b]),
+                                  sub["src_ip"][a] or "", sub["src_ip"][b] or "", sub["ts"][a], sub["ts"][b],
+                                  distance, reduced, kmh, impossible))
+    legs.sort(key=lambda leg: leg.start)
+    return LoginMap(tuple(wanted), points, tuple(legs), unlocated, truncated)
+
+
+def finding_map(analysis: "Analysis", finding: "Finding") -> LoginMap:
+    """The login map of a finding's accounts, impossible legs from the analysis' own findings."""
+    return login_map(analysis.table, finding.users, findings=analysis.findings, config=analysis.config)
+
+
+def account_map(analysis: "Analysis", user: str) -> LoginMap:
+    """The login map of one account."""
+    return login_map(analysis.table, [user], findings=analysis.findings, config=analysis.config)
