@@ -62,3 +62,17 @@ def test_ssh_logins_and_a_weekend_login_outside_office_hours(tmp_path):
     lines.append(sshd_accept(T0.replace(hour=1) + timedelta(days=12), "ops", "10.0.4.12", "web-01"))
     (f,) = _findings(analyze([write_lines(tmp_path / "auth.log", lines)], year=2024, geoip_dbs=[]))
     assert f.users == ("ops",) and f.facts["hours_utc"] == [1] and "(Sat)" in f.explanation
+
+
+def test_office_hours_move_to_where_the_accounts_own_day_lies(tmp_path):
+    # A Pacific-time worker: mornings at 17:00 UTC; a Friday 16:30 local login is 00:30 UTC on
+    # Saturday, outside the UTC office hours but inside its own working day.
+    start = T0.replace(hour=17)  # Monday
+    records = [entra_signin("pat@contoso.com", start + timedelta(days=d, minutes=11 * (d % 4)), "24.5.80.12")
+               for d in range(19) if (T0 + timedelta(days=d)).weekday() < 5]
+    records.append(entra_signin("pat@contoso.com", T0.replace(hour=0, minute=30) + timedelta(days=12), "24.5.80.12"))
+    signins = write_signins(tmp_path / "s.json", records)
+    assert _findings(analyze([signins], geoip_dbs=[])) == []
+    records.append(entra_signin("pat@contoso.com", T0.replace(hour=6) + timedelta(days=15), "24.5.80.12"))  # 22:00 local
+    (f,) = _findings(analyze([write_signins(tmp_path / "s2.json", records)], geoip_dbs=[]))
+    assert f.facts["hours_utc"] == [6] and "moved +4." in f.explanation

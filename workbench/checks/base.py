@@ -39,19 +39,30 @@ class CheckInput:
 
         ``new_country`` is true on a successful login whose country the account never had on an
         earlier successful login; ``prior_countries`` is how many earlier successes had a known
-        country (the baseline the flag stands on).
+        country (the baseline the flag stands on). ``new_asn`` / ``prior_asns`` and ``new_ip`` /
+        ``prior_ips`` are the same for the autonomous system and the source IP.
         """
         ev = self.events
         auth = ev[ev["action"].isin(["auth.success", "auth.failure"]) & ev["user"].notna()]
         auth = auth.sort_values("ts", kind="stable")
         ok = auth[auth["action"] == "auth.success"]
-        known = ok[ok["country"].notna()]
-        first_country = ~known.duplicated(["user", "country"])
-        prior = known.groupby("user").cumcount()
-        auth = auth.assign(new_country=False, prior_countries=0)
-        auth.loc[known.index, "new_country"] = first_country & (prior > 0)
-        auth.loc[known.index, "prior_countries"] = prior
-        return auth
+        flags = {}
+        for column, new_name, prior_name in (("country", "new_country", "prior_countries"),
+                                             ("asn", "new_asn", "prior_asns"), ("src_ip", "new_ip", "prior_ips")):
+            new, prior = first_seen(ok, column)
+            flags[new_name] = new.reindex(auth.index, fill_value=False).astype(bool)
+            flags[prior_name] = prior.reindex(auth.index, fill_value=0).astype(int)
+        return auth.assign(**flags)
+
+
+def first_seen(ok: pd.DataFrame, column: str) -> tuple[pd.Series, pd.Series]:
+    """For successful logins in time order: whether each is the account's first with its value of
+    ``column`` after at least one earlier one (``new``), and how many earlier successes of the
+    account had a known value (``prior``). Rows without a value are neither."""
+    known = ok[ok[column].notna()]
+    prior = known.groupby("user", sort=False).cumcount()
+    new = ~known.duplicated(["user", column]) & (prior > 0)
+    return new, prior
 
 
 @dataclass(frozen=True)

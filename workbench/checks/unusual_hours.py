@@ -21,10 +21,12 @@ def _near(counts: np.ndarray, spread: int) -> np.ndarray:
     return sum(np.roll(counts, k, axis=-1) for k in range(-spread, spread + 1))
 
 
-def office_share(ts: pd.Series, office: dict, spread: int) -> np.ndarray:
+def office_share(ts: pd.Series, office: dict, spread: int, shift_hours: np.ndarray | float = 0.0) -> np.ndarray:
     """For each instant, the share of an office-hours worker's logins that fall within ``spread``
-    hours of its local hour on that weekday: the prior of an account with no history."""
-    local = ts.dt.tz_convert(ZoneInfo(office["timezone"]))
+    hours of its local hour on that weekday: the prior of an account with little history.
+    ``shift_hours`` moves the working day (per instant) to where the account's own day lies."""
+    local = ts.dt.tz_convert(ZoneInfo(office["timezone"])).dt.tz_localize(None)
+    local = local - pd.to_timedelta(np.round(np.asarray(shift_hours, dtype=float) * 60), unit="min")
     inside = np.zeros(24)
     inside[office["start"]:office["end"]] = 1.0
     near = _near(inside, spread) / max(inside.sum(), 1.0)
@@ -32,11 +34,24 @@ def office_share(ts: pd.Series, office: dict, spread: int) -> np.ndarray:
     return np.where(workday, near[local.dt.hour.to_numpy()], 0.0)
 
 
+def _day_shift(ts: pd.Series, codes: np.ndarray, n_users: int, office: dict) -> np.ndarray:
+    """Per account, how many hours its logins are centred away from the middle of office hours
+    (circular mean of its local login times): where its working day lies, whatever its time zone."""
+    local = ts.dt.tz_convert(ZoneInfo(office["timezone"]))
+    hours = (local.dt.hour + local.dt.minute / 60).to_numpy()
+    angle = hours * (2 * np.pi / 24)
+    sin = np.bincount(codes, np.sin(angle), minlength=n_users)
+    cos = np.bincount(codes, np.cos(angle), minlength=n_users)
+    centre = np.arctan2(sin, cos) * (24 / (2 * np.pi))
+    return (centre - (office["start"] + office["end"]) / 2 + 12) % 24 - 12
+
+
 def scores(ok: pd.DataFrame, cfg: dict) -> pd.DataFrame:
     """Per successful login: ``others`` (the account's other logins), ``near`` (how many of them
     fall within ± spread hours of its UTC hour) and ``share``: near plus ``prior_logins`` logins
     spread over office hours, over others plus ``prior_logins``. A thin history leans on office
-    hours; a long one speaks for itself."""
+    hours; a long one speaks for itself. For an account with a history of its own, the office
+    hours are moved to where its own day lies (its time zone need not be the configured one)."""
     spread, weight = cfg["spread_hours"], float(cfg["prior_logins"])
     codes, users = pd.factorize(ok["user"])
     hours = ok["ts"].dt.hour.to_numpy()
@@ -44,9 +59,11 @@ def scores(ok: pd.DataFrame, cfg: dict) -> pd.DataFrame:
     np.add.at(counts, (codes, hours), 1.0)
     near = _near(counts, spread)[codes, hours] - 1  # the login itself is not its own baseline
     others = counts.sum(axis=1)[codes] - 1
-    prior = office_share(ok["ts"], cfg["office_hours"], spread)
+    shift = np.where(others >= cfg["min_history"], _day_shift(ok["ts"], codes, len(users), cfg["office_hours"])[codes], 0.0)
+    prior = office_share(ok["ts"], cfg["office_hours"], spread, shift)
     share = (near + weight * prior) / np.maximum(others + weight, 1.0)
-    return pd.DataFrame({"others": others.astype(int), "near": near.astype(int), "share": share}, index=ok.index)
+    return pd.DataFrame({"others": others.astype(int), "near": near.astype(int), "share": share,
+                         "shift": shift}, index=ok.index)
 
 
 def run(inp: CheckInput) -> list[Finding]:
@@ -70,7 +87,9 @@ def run(inp: CheckInput) -> list[Finding]:
         if n_others < cfg["min_history"]:
             basis = f"{office_text} (only {n_others + 1} logins: too few for a baseline of its own)"
         else:
-            basis = f"its other {n_others} logins and {office_text}"
+            shift = float(scored.at[mine.index[0], "shift"])
+            moved = f", moved {shift:+.1f} h to where its own day lies" if abs(shift) >= 0.5 else ""
+            basis = f"its other {n_others} logins and {office_text}{moved}"
         # one finding per account and day
         for _, day in mine.groupby(mine["ts"].dt.floor("D")):
             first = day.iloc[0]
@@ -95,7 +114,8 @@ CHECK = Check(
     id=ID, title="Unusual hours", techniques=("T1078",), run=run,
     description=("A successful login at an hour of the day (UTC, ± a spread) that holds less than the given "
                  "share of the account's other logins over the loaded period, where the configured office "
-                 "hours, time zone and working days count as a few logins of prior history: a thin history "
-                 "leans on office hours, a long one on the account's own pattern. Accounts below the "
+                 "hours, time zone and working days count as a few logins of prior history (moved to where "
+                 "the account's own day lies): a thin history leans on office hours, a long one on the "
+                 "account's own pattern. Accounts below the "
                  "minimum history are measured against office hours alone, when enabled."),
 )
