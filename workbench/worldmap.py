@@ -285,13 +285,9 @@ def _place(city: Any, country: Any) -> str:
     return ", ".join(x for x in (city, country) if isinstance(x, str) and x)
 
 
-def _evidence_rows(table: pa.Table, findings: Iterable["Finding"], users: set[str]) -> set[int]:
-    keys = [f"{e.file}\0{e.ref}" for f in findings if f.check == CHECK_ID and users & set(f.users)
-            for e in f.evidence]
-    if not keys:
-        return set()
-    joined = pc.binary_join_element_wise(table.column("file"), table.column("ref"), "\0")
-    return set(np.flatnonzero(pc.is_in(joined, value_set=pa.array(keys)).to_numpy(zero_copy_only=False)).tolist())
+def _evidence_keys(findings: Iterable["Finding"], users: set[str]) -> set[tuple[str, str]]:
+    """(file, ref) of every piece of evidence of the impossible-travel findings about ``users``."""
+    return {(e.file, e.ref) for f in findings if f.check == CHECK_ID and users & set(f.users) for e in f.evidence}
 
 
 def login_map(table: pa.Table, users: Iterable[str], *, findings: Iterable["Finding"] = (),
@@ -310,7 +306,7 @@ def login_map(table: pa.Table, users: Iterable[str], *, findings: Iterable["Find
     mask = pc.and_(pc.is_in(table.column("user"), value_set=pa.array(wanted, pa.string())),
                    pc.is_in(table.column("action"), value_set=pa.array(LOGIN_ACTIONS)))
     rows = np.flatnonzero(pc.fill_null(mask, False).to_numpy(zero_copy_only=False))
-    columns = ["ts", "user", "action", "src_ip", "country", "city", "lat", "lon"]
+    columns = ["ts", "user", "action", "src_ip", "country", "city", "lat", "lon", "file", "ref"]
     sub = table.select(columns).take(pa.array(rows, pa.int64())).to_pydict()
     located = [i for i in range(len(rows)) if sub["lat"][i] is not None and sub["lon"][i] is not None]
     unlocated = len(rows) - len(located)
@@ -333,7 +329,8 @@ def login_map(table: pa.Table, users: Iterable[str], *, findings: Iterable["Find
                    for (lat, lon), p in sorted(places.items(), key=lambda kv: kv[1]["first"]))
 
     # legs: consecutive located successes of one account from different IPs (as the check pairs them)
-    evidence = _evidence_rows(table, findings, set(wanted))
+    keys = _evidence_keys(findings, set(wanted))  # the logins are the accounts' rows: match only those
+    evidence = {int(rows[i]) for i in located if (sub["file"][i], sub["ref"][i]) in keys}
     legs = []
     for user in wanted:
         seq = sorted((i for i in located if sub["user"][i] == user and sub["action"][i] == "auth.success"),
