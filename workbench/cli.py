@@ -17,7 +17,7 @@ from typing import Sequence
 import orjson
 
 from . import __version__
-from .errors import WorkbenchError
+from .errors import WorkbenchError, printable
 from .enrich.geoip import GeoResult, open_geoip
 from .events import format_ts
 from .paths import default_file_mode
@@ -99,14 +99,14 @@ def print_summary(analysis: Analysis) -> None:
     print(f"{len(analysis.inputs)} inputs, {analysis.events_total} events, "
           f"{format_ts(first)} .. {format_ts(last)}, {len(analysis.findings)} findings")
     for f in analysis.findings:
-        print(f"  [{f.severity:>8}] {f.title}  ({', '.join(f.techniques)}; playbook {f.playbook or '-'})")
+        print(printable(f"  [{f.severity:>8}] {f.title}  ({', '.join(f.techniques)}; playbook {f.playbook or '-'})"))
 
 
 def run_analyze(args: argparse.Namespace) -> int:
     outputs = [p for p in (args.report, args.findings_json) if p is not None]
     problem = check_outputs(outputs, args.paths)
     if problem:
-        print(f"workbench: {problem}", file=sys.stderr)
+        print(printable(f"workbench: {problem}"), file=sys.stderr)
         return EXIT_USAGE
     geoip = [] if args.no_geoip else args.geoip_db
     show_progress = not args.quiet and sys.stderr.isatty()
@@ -119,10 +119,10 @@ def run_analyze(args: argparse.Namespace) -> int:
     if show_progress:
         print(file=sys.stderr)
     for line in analysis.geoip_errors + analysis.geoip_warnings + analysis.playbooks.errors:
-        print(f"workbench: warning: {line}", file=sys.stderr)
+        print(printable(f"workbench: warning: {line}"), file=sys.stderr)
     partial = [i for i in analysis.inputs if not i.complete]
     for info in partial:
-        print(f"workbench: {info.summary()}", file=sys.stderr)
+        print(printable(f"workbench: {info.summary()}"), file=sys.stderr)
     if args.findings_json:
         write_json_atomic(analysis.to_json(), args.findings_json)
     if args.report:

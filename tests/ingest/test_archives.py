@@ -54,4 +54,4 @@ def test_a_zip_bomb_member_is_refused_and_the_rest_loads(data_dir, tmp_path):
 def test_a_corrupt_zip_is_one_clear_error(tmp_path):
     (tmp_path / "broken.zip").write_bytes(b"PK\x03\x04" + b"\x00" * 100)
     (info,) = load([tmp_path / "broken.zip"]).inputs
-    assert info.rejected and info.errors == ("not a recognised log format",)
+    assert info.rejected and info.errors == ("a damaged zip archive: its list of members cannot be read",)

@@ -34,6 +34,14 @@ __all__ = ["InputInfo", "LoadResult", "load", "PARSERS"]
 READ_ERRORS = (OSError, EOFError, ValueError, UnicodeError, zlib.error, gzip.BadGzipFile, zipfile.BadZipFile)
 
 
+def _unrecognised(head: bytes) -> str:
+    if head.startswith(b"PK\x03\x04"):
+        return "a damaged zip archive: its list of members cannot be read"
+    if head.startswith(b"ElfFile\0"):
+        return "a Windows event log (EVTX) that could not be read"
+    return "not a recognised log format"
+
+
 def _is_sorted(ts: pa.ChunkedArray) -> bool:
     values = ts.combine_chunks()
     return bool(pc.all(pc.less_equal(values[:-1], values[1:])).as_py())
@@ -141,8 +149,9 @@ def load(paths: Iterable[str | os.PathLike], *, year: int | None = None,
         check(cancel)
         try:
             sizes[ev] = ev.size()
-            parser = sniff(ev.head())
-            plan.append((ev, parser, None if parser else "not a recognised log format"))
+            head = ev.head()
+            parser = sniff(head)
+            plan.append((ev, parser, None if parser else _unrecognised(head)))
         except READ_ERRORS as exc:
             sizes.setdefault(ev, 0)
             plan.append((ev, None, f"cannot read: {reason(exc)}"))

@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 from ..events import TS_TYPE, make_batch
 from .fields import ip_or_none, parse_time, text
 from .mappings import CLOUDTRAIL_ACTIONS
+from .salvage import looks_like_json_lines, salvage
 from .registry import BATCH_SIZE, ParseContext, register
 
 SOURCE = "cloudtrail"
@@ -79,7 +80,7 @@ def _sniff(head: bytes) -> bool:
     return start[:1] in (b"{", b"[") and _SNIFF.search(start) is not None and b'"eventTime"' in start
 
 
-def _split(data: Any) -> tuple[list[str], list[int], list[int], list[Any], bool]:
+def _split(data: Any, ctx: ParseContext | None = None) -> tuple[list[str], list[int], list[int], list[Any], bool]:
     """Where each record's original bytes are: (wheres, offsets, lengths, buffers, whole_document).
 
     For a JSON document msgspec gives each record's bytes (``msgspec.Raw``); records follow one
@@ -96,8 +97,16 @@ def _split(data: Any) -> tuple[list[str], list[int], list[int], list[Any], bool]
             raws = _DECODE_ARRAY.decode(body)
         elif stripped[:1] == b"{":
             raws = _DECODE_DELIVERY.decode(body).Records
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
         raws = None  # JSON Lines, one lone record, or broken: go line by line
+    if raws is None and stripped[:1] in (b"[", b"{") and not looks_like_json_lines(head):
+        found = salvage(bytes(data), ("Records",))  # cut short or damaged: the records before and after
+        spans = ([found.lone_object] if found.lone_object else []) + found.spans
+        for where, why in found.problems:
+            if ctx is not None:
+                ctx.record_error(where, why)
+        return ([f"record {i}" for i in range(1, len(spans) + 1)], [o for o, _ in spans], [n for _, n in spans],
+                [data[o:o + n] for o, n in spans], True)
     if raws is not None:
         lengths = [len(r) for r in raws]
         offsets = []
@@ -183,6 +192,9 @@ def _one_by_one(ctx: ParseContext, wheres: list[str], bufs: list[Any]) -> tuple[
         except msgspec.DecodeError as exc:
             ctx.record_error(where, f"invalid JSON ({exc})")
             continue
+        except UnicodeDecodeError:
+            ctx.record_error(where, "not valid UTF-8 text")
+            continue
         keep.append(i)
     return records, keep
 
@@ -234,7 +246,7 @@ def _decode(ctx: ParseContext, wheres: list[str], bufs: list[Any]) -> tuple[list
     try:
         records = msgspec.json.decode(b"[" + b",".join(bufs) + b"]", type=list[_Record])
         return records, list(range(len(wheres)))
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
         return _one_by_one(ctx, wheres, bufs)
 
 
@@ -299,8 +311,15 @@ def parse(ctx: ParseContext) -> Iterator[pa.RecordBatch]:
             yield from _json_lines(ctx, fh, start)
             return
         if ctx.is_plain_file:  # map the file: its pages are the OS's to drop, not our heap
-            with open(ctx.path, "rb") as plain, mmap.mmap(plain.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-                yield from _document(ctx, mapped)
+            with open(ctx.path, "rb") as plain:
+                mapped = mmap.mmap(plain.fileno(), 0, access=mmap.ACCESS_READ)
+                try:
+                    yield from _document(ctx, mapped)
+                finally:
+                    try:
+                        mapped.close()
+                    except BufferError:  # views into it held by an exception in flight: freed with them
+                        pass
             return
         data = start + fh.read()
     yield from _document(ctx, data)
@@ -308,7 +327,7 @@ def parse(ctx: ParseContext) -> Iterator[pa.RecordBatch]:
 
 def _document(ctx: ParseContext, data: Any) -> Iterator[pa.RecordBatch]:
     """One JSON document (or lines that did not look like JSON Lines), decoded a batch at a time."""
-    wheres, offsets, lengths, bufs, whole = _split(data)
+    wheres, offsets, lengths, bufs, whole = _split(data, ctx)
     for start in range(0, len(bufs), BATCH_SIZE):
         part = slice(start, start + BATCH_SIZE)
         records, keep = _decode(ctx, wheres[part], bufs[part])

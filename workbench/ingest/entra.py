@@ -50,6 +50,7 @@ from ..events import EventBatch
 from . import csvio
 from .fields import ip_or_none, parse_time, text
 from .files import HEAD_BYTES
+from .salvage import looks_like_json_lines, salvage
 from .registry import BATCH_SIZE, ParseContext, register
 
 SOURCE = "entra_signin"
@@ -385,8 +386,10 @@ def _members(buf: bytes) -> list[tuple[int, memoryview]] | bool:
     return out
 
 
-def _locate(data: bytes) -> Iterator[tuple[str, int, memoryview]]:
-    """(where, offset, bytes) of every record of a JSON export (see :func:`json_records`)."""
+def _locate(data: bytes, ctx: ParseContext | None = None) -> Iterator[tuple[str, int, memoryview]]:
+    """(where, offset, bytes) of every record of a JSON export (see :func:`json_records`). A document that
+    does not parse as a whole (cut short, damaged, followed by more) gives the records it still holds, and
+    its problems are recorded in ``ctx``."""
     body = data.removeprefix(_BOM)
     base = len(data) - len(body)
     members = _members(body)
@@ -396,6 +399,17 @@ def _locate(data: bytes) -> Iterator[tuple[str, int, memoryview]]:
     if members:
         for i, (offset, view) in enumerate(members, 1):
             yield f"record {i}", base + offset, view
+        return
+    if body.lstrip()[:1] in (b"[", b"{") and not looks_like_json_lines(body):
+        found = salvage(body, ("value", "records", "items", "entries"))  # Graph, archives, Google pages
+        if found.lone_object:
+            offset, length = found.lone_object
+            yield "record 1", base + offset, memoryview(body)[offset:offset + length]
+        for i, (offset, length) in enumerate(found.spans, 1):
+            yield f"record {i}", base + offset, memoryview(body)[offset:offset + length]
+        for where, why in found.problems:
+            if ctx is not None:
+                ctx.record_error(where, why)
         return
     pos = base
     for lineno, line in enumerate(body.split(b"\n"), 1):
@@ -416,7 +430,7 @@ def json_records(ctx: ParseContext, data: bytes) -> Iterator[Item]:
     ``{"records": [...]}`` (diagnostic settings), an array, one object, JSON Lines, or JSON Lines of whole
     Graph pages (one ``{"value": [...]}`` per line, as some collectors save them). A record that is not
     a JSON object is recorded in ``ctx`` and skipped."""
-    for where, offset, view in _locate(data):
+    for where, offset, view in _locate(data, ctx):
         try:
             rec = orjson.loads(view)
         except orjson.JSONDecodeError as exc:

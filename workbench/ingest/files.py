@@ -4,8 +4,10 @@ and the first bytes handed to the sniffers."""
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import hashlib
+import io
 import os
 import zipfile
 import zlib
@@ -15,6 +17,7 @@ from typing import BinaryIO, Iterable
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 HEAD_BYTES = 64 * 1024
 MAX_MEMBERS = 100_000  # members of one archive that are read
 MAX_RATIO = 200  # a member inflating more than this many times its compressed size is a bomb
@@ -48,7 +51,21 @@ class Evidence:
             return zf.getinfo(self.member).file_size
 
     def open(self) -> BinaryIO:
-        """A read-only binary stream of the content, gzip decompressed by content."""
+        """A read-only binary stream of the content, gzip decompressed by content; UTF-16 text (as Windows
+        PowerShell's ``Out-File`` and ``Export-Csv -Encoding Unicode`` write it) is given as UTF-8, so every
+        parser and every stored byte offset sees the same bytes."""
+        stream = self._open_decompressed()
+        start = stream.read(2)
+        if start in UTF16_BOMS:
+            stream.close()
+            return io.BufferedReader(Utf16AsUtf8(self._open_decompressed), 1 << 20)  # type: ignore[return-value]
+        if stream.seekable():
+            stream.seek(0)
+            return stream
+        stream.close()
+        return self._open_decompressed()
+
+    def _open_decompressed(self) -> BinaryIO:
         raw = self._open_raw()
         start = raw.read(2)
         raw.seek(0) if raw.seekable() else None
@@ -81,13 +98,74 @@ class Evidence:
         """
         with self._open_raw() as fh:
             start = fh.read(size)
+            if start.startswith(UTF16_BOMS):
+                with self.open() as text:
+                    return text.read(size)
             if not start.startswith(GZIP_MAGIC):
                 return start
             inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
             out = bytearray(inflate.decompress(start, size))
             while len(out) < size and not inflate.eof and (block := fh.read(16384)):
                 out += inflate.decompress(block, size - len(out))
+        if out.startswith(UTF16_BOMS):
+            with self.open() as text:
+                return text.read(size)
         return bytes(out)
+
+
+class Utf16AsUtf8(io.RawIOBase):
+    """UTF-16 text (with its byte-order mark) read as UTF-8 bytes, decoded as it streams. Seeking forward
+    reads on; seeking back starts again from a freshly opened stream (``opener``)."""
+
+    def __init__(self, opener, chunk: int = 1 << 20) -> None:
+        super().__init__()
+        self._opener, self._chunk = opener, chunk
+        self._start()
+
+    def _start(self) -> None:
+        self._src = self._opener()
+        self._decoder = codecs.getincrementaldecoder("utf-16")(errors="replace")
+        self._pending = b""
+        self._pos = 0
+        self._eof = False
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def readinto(self, buffer) -> int:
+        while not self._pending and not self._eof:
+            block = self._src.read(self._chunk)
+            self._eof = not block
+            self._pending = self._decoder.decode(block, final=self._eof).encode("utf-8", "surrogateescape")
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        self._pos += n
+        return n
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_CUR:
+            offset += self._pos
+        elif whence != io.SEEK_SET:
+            raise io.UnsupportedOperation("seek from the end of transcoded text")
+        if offset < self._pos:
+            self._src.close()
+            self._start()
+        while self._pos < offset:
+            if not self.read(min(offset - self._pos, self._chunk)):
+                break
+        return self._pos
+
+    def close(self) -> None:
+        if not self.closed:
+            self._src.close()
+        super().close()
 
 
 def _check_member(info: zipfile.ZipInfo) -> None:

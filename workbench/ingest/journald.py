@@ -38,6 +38,8 @@ def parse(ctx: ParseContext) -> Iterator[EventBatch]:
     batch = EventBatch(SOURCE, ctx.display_path)
     with ctx.open_binary() as fh:
         for lineno, line in enumerate(fh, 1):
+            if lineno == 1:
+                line = line.removeprefix(b"\xef\xbb\xbf")
             if not line.strip():
                 continue
             try:

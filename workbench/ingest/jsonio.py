@@ -8,6 +8,7 @@ from typing import Any, Iterator
 import orjson
 
 from .registry import ParseContext
+from .salvage import looks_like_json_lines, salvage
 
 BOM = b"\xef\xbb\xbf"
 
@@ -32,6 +33,9 @@ def iter_records(ctx: ParseContext, data: bytes, keys: tuple[str, ...] = ()) -> 
     if isinstance(doc, list):
         yield from ((f"record {i}", rec) for i, rec in enumerate(doc, 1))
         return
+    if doc is None and data.lstrip()[:1] in (b"[", b"{") and not looks_like_json_lines(data):
+        yield from _salvaged(ctx, data, keys)
+        return
     for lineno, line in enumerate(data.splitlines(), 1):
         if not line.strip():
             continue
@@ -41,3 +45,16 @@ def iter_records(ctx: ParseContext, data: bytes, keys: tuple[str, ...] = ()) -> 
             ctx.record_error(f"line {lineno}", f"invalid JSON ({exc.msg})")
 
 
+
+
+def _salvaged(ctx: ParseContext, data: bytes, keys: tuple[str, ...]) -> Iterator[tuple[str, Any]]:
+    """The records a broken document still holds (see :mod:`.salvage`); its problems go to ``ctx``."""
+    found = salvage(data, keys)
+    spans = ([found.lone_object] if found.lone_object else []) + found.spans
+    for i, (offset, length) in enumerate(spans, 1):
+        try:
+            yield f"record {i}", orjson.loads(data[offset:offset + length])
+        except orjson.JSONDecodeError as exc:
+            ctx.record_error(f"record {i}", f"invalid JSON ({exc.msg})")
+    for where, why in found.problems:
+        ctx.record_error(where, why)

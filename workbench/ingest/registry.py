@@ -28,11 +28,12 @@ class ParseContext:
 
     @property
     def is_plain_file(self) -> bool:
-        """True when ``path`` itself is the input (not an archive holding it, not gzip-compressed)."""
+        """True when ``path`` itself is the input (not an archive holding it, not gzip-compressed, not
+        UTF-16 text read as UTF-8)."""
         if self.member is not None:
             return False
         with open(self.path, "rb") as fh:
-            return fh.read(2) != b"\x1f\x8b"
+            return fh.read(2) not in (b"\x1f\x8b", b"\xff\xfe", b"\xfe\xff")  # gzip, UTF-16: not as-is
 
     def record_error(self, where: str, reason: str, limit: int = 20) -> None:
         """Note a bad record; only the first ``limit`` are spelled out, all are counted."""

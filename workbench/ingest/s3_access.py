@@ -95,6 +95,8 @@ def parse(ctx: ParseContext) -> Iterator[EventBatch]:
             if lineno % 100_000 == 0:
                 ctx.on_bytes(done)
             raw = rawb.decode("utf-8", "replace").rstrip("\r\n")
+            if lineno == 1:
+                raw = raw.removeprefix("\ufeff")
             if not raw.strip():
                 continue
             f = fields(raw)
@@ -110,7 +112,7 @@ def parse(ctx: ParseContext) -> Iterator[EventBatch]:
             batch.add(ts, _none(f[REQUEST_ID]) or f"line {lineno}", "api.call", _outcome(f[HTTP_STATUS]), raw,
                       user=requester(f[REQUESTER]), src_ip=ip_or_none(f[REMOTE_IP]), host=_none(f[BUCKET]),
                       user_agent=_none(f[USER_AGENT]), event_name=_none(f[OPERATION]),
-                      bytes=int(sent) if sent.isdigit() else None)
+                      bytes=int(sent) if sent.isascii() and sent.isdigit() and len(sent) <= 18 else None)
             if len(batch) >= BATCH_SIZE:
                 yield batch
                 batch = EventBatch(SOURCE, ctx.display_path)

@@ -120,6 +120,8 @@ def _read(ctx: ParseContext) -> list[_Line]:
             if lineno % 100_000 == 0:
                 ctx.on_bytes(done)
             raw = rawb.decode("utf-8", "replace").rstrip("\r\n")
+            if lineno == 1:
+                raw = raw.removeprefix("\ufeff")  # a byte-order mark from an editor or a copy tool
             if not raw.strip():
                 continue
             m = _BSD.match(raw)
