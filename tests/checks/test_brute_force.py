@@ -59,3 +59,17 @@ def test_failures_before_the_previous_success_do_not_count_twice(tmp_path, city_
     analysis = analyze([write_trail(tmp_path / "trail.json", records)], geoip_dbs=[city_db])
     (f,) = _findings(analysis)
     assert len(f.evidence) == 7 and f.severity == "medium"
+
+
+def test_success_from_a_new_network_makes_it_high(tmp_path, city_db, asn_db):
+    records = history("bob", "73.162.10.20", days=6)
+    attack = T0 + timedelta(days=6, hours=2)
+    records += [console_login("bob", attack + timedelta(seconds=20 * i), "73.93.8.8", ok=False) for i in range(6)]
+    records.append(console_login("bob", attack + timedelta(minutes=3), "73.93.8.8"))
+    trail = write_trail(tmp_path / "trail.json", records)
+    (f,) = _findings(analyze([trail], geoip_dbs=[city_db, asn_db]))
+    assert f.severity == "high" and f.facts["new_network"] and f.facts["new_ip"]
+    assert "its network AS701 was never seen for this account before" in f.explanation
+    (g,) = _findings(analyze([trail], geoip_dbs=[city_db]))  # without the ASN database: only the IP is new
+    assert g.severity == "medium" and not g.facts["new_network"]
+    assert "the IP 73.93.8.8 was never seen for this account before" in g.explanation

@@ -48,6 +48,8 @@ def run(inp: CheckInput) -> list[Finding]:
             failures = incident[incident["action"] == "auth.failure"]
             success = incident[incident["action"] == "auth.success"].iloc[-1]
             new_place = bool(incident["new_country"].any())
+            new_net = bool(success["new_asn"]) and not new_place
+            new_ip = bool(success["new_ip"])
             n = len(failures)
             fail_ips = distinct(failures["src_ip"])
             span = minutes(failures["ts"].max() - failures["ts"].min())
@@ -56,8 +58,12 @@ def run(inp: CheckInput) -> list[Finding]:
                     f"then a successful login from {place(success)} at {format_ts(success['ts'])}")
             if new_place:
                 text += f"; {success['country']} was never seen for this account before"
+            elif new_net:
+                text += f"; its network AS{int(success['asn'])} was never seen for this account before"
+            elif new_ip:
+                text += f"; the IP {success['src_ip']} was never seen for this account before"
             text += "."
-            severity = "high" if new_place or n >= cfg["high_failures"] else "medium"
+            severity = "high" if new_place or new_net or n >= cfg["high_failures"] else "medium"
             context = ("T1586.003", "T1078.004") if source in CLOUD_SOURCES else ("T1021.004", "T1078")
             findings.append(Finding(
                 check=ID, title=f"Brute force then success: {user}", severity=severity,
@@ -66,6 +72,7 @@ def run(inp: CheckInput) -> list[Finding]:
                 users=(str(user),), ips=distinct(incident["src_ip"]), hosts=distinct(incident["host"]),
                 evidence=refs(incident),
                 facts={"failures": n, "failure_ips": len(fail_ips), "new_country": new_place,
+                       "new_network": new_net, "new_ip": new_ip,
                        "success_ip": success["src_ip"], "source": source},
             ))
     return findings
@@ -75,5 +82,6 @@ CHECK = Check(
     id=ID, title="Failed logins then success", techniques=("T1110.001",), run=run,
     description=("For every successful login, counts the same account's failed logins since its previous "
                  "success and within the window; at or above the threshold the failures and the success "
-                 "form one finding. High when the success comes from a country new for the account."),
+                 "form one finding. High when the success comes from a country or a network (ASN) new for "
+                 "the account; a new IP is stated."),
 )
