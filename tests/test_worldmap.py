@@ -116,3 +116,15 @@ def test_demo_case_maps_every_impossible_travel_finding():
         m = finding_map(analysis, finding)
         assert m.impossible_legs, finding.title
         assert all(f"at least {leg.km:,.0f} km" in finding.explanation for leg in m.impossible_legs)
+
+
+def test_outline_lines_never_jump_across_the_map():
+    outline = load_outline()
+    for ring in outline.land + outline.countries + outline.borders:
+        steps = np.abs(np.diff(ring[:, 0]))
+        polar = ring[:, 1] == -90.0  # Antarctica closes along the pole
+        jumps = steps > 180
+        assert not (jumps & ~(polar[1:] & polar[:-1])).any()
+    antarctica = max(outline.land, key=lambda r: -r[:, 1].min())
+    assert antarctica[:, 1].min() == -90.0 and np.ptp(antarctica[:, 0]) == pytest.approx(360)
+    assert max(r[:, 0].max() for r in outline.land) > 185  # Chukotka, continuous past the antimeridian

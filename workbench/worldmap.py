@@ -11,6 +11,9 @@ API (every coordinate is degrees, longitude first):
 ``load_outline() -> Outline``
     ``Outline.land`` and ``Outline.countries``: tuples of ``numpy`` arrays of shape (n, 2), each a
     closed ring; ``Outline.borders``: the shared country borders as open polylines (draw them thin).
+    Lines that cross the antimeridian are continuous, so a few longitudes pass ±180 (Fiji, Chukotka
+    reach 190): draw the outline again shifted by ∓360° when the view reaches past ±180, or clip.
+    Antarctica's ring is closed along the south pole.
 ``Projection(bounds, width, height)``
     Equirectangular (plate carrée): ``project(lon, lat) -> (x, y)`` with y downwards, for a
     ``width`` × ``height`` box; works on scalars and arrays. ``Bounds.world()`` is the whole earth;
@@ -87,10 +90,26 @@ def _ring(arcs: list[np.ndarray], indexes: Sequence[int]) -> np.ndarray:
     return np.concatenate(parts) if parts else np.empty((0, 2))
 
 
+def _unwrap(line: np.ndarray) -> np.ndarray:
+    """Longitudes made continuous where the line crosses the antimeridian (they may pass ±180)."""
+    if len(line) < 2 or not (np.abs(np.diff(line[:, 0])) > 180).any():
+        return line
+    lon = np.degrees(np.unwrap(np.radians(line[:, 0])))
+    return np.column_stack([lon, line[:, 1]])
+
+
+def _close(ring: np.ndarray) -> np.ndarray:
+    """A ring around a pole (Antarctica) ends 360° from where it began once unwrapped: close it over the pole."""
+    if len(ring) and abs(ring[-1, 0] - ring[0, 0]) > 180:
+        pole = -90.0 if ring[:, 1].mean() < 0 else 90.0
+        ring = np.vstack([ring, [[ring[-1, 0], pole], [ring[0, 0], pole]], ring[:1]])
+    return ring
+
+
 def _polygons(arcs: list[np.ndarray], geometry: dict[str, Any]) -> list[np.ndarray]:
     kind = geometry.get("type")
     polygons = [geometry["arcs"]] if kind == "Polygon" else geometry["arcs"] if kind == "MultiPolygon" else []
-    return [_ring(arcs, ring) for polygon in polygons for ring in polygon]
+    return [_close(_unwrap(_ring(arcs, ring))) for polygon in polygons for ring in polygon]
 
 
 @lru_cache(maxsize=2)
@@ -103,7 +122,7 @@ def load_outline(path: Path | None = None) -> Outline:
     land = [r for g in objects["land"]["geometries"] for r in _polygons(arcs, g)]
     countries = [r for g in objects["countries"]["geometries"] for r in _polygons(arcs, g)]
     used = _arc_use(objects["countries"]["geometries"])
-    borders = [arcs[i] for i, n in sorted(used.items()) if n > 1]  # an arc two countries share
+    borders = [_unwrap(arcs[i]) for i, n in sorted(used.items()) if n > 1]  # an arc two countries share
     return Outline(tuple(land), tuple(countries), tuple(borders), str(path))
 
 
@@ -146,15 +165,18 @@ class Bounds:
     def height(self) -> float:
         return self.north - self.south
 
-    def fit(self, aspect: float = 2.0) -> "Bounds":
-        """Grown around its centre to ``aspect`` (width / height in degrees), kept inside the world."""
+    def fit(self, aspect: float = 2.0, clamp: bool = True) -> "Bounds":
+        """Grown around its centre to ``aspect`` (width / height in degrees); with ``clamp`` kept inside
+        the world (so at most 360 × 180: the aspect may then be off), else free to reach past it."""
         width, height = self.width, self.height
         if width / max(height, 1e-9) < aspect:
             width = height * aspect
         else:
             height = width / aspect
-        width, height = min(width, 360.0), min(height, 180.0)
         cx, cy = (self.west + self.east) / 2, (self.south + self.north) / 2
+        if not clamp:
+            return Bounds(cx - width / 2, cy - height / 2, cx + width / 2, cy + height / 2)
+        width, height = min(width, 360.0), min(height, 180.0)
         west = min(max(cx - width / 2, -180.0), 180.0 - width)
         south = min(max(cy - height / 2, -90.0), 90.0 - height)
         return Bounds(west, south, west + width, south + height)
