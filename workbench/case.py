@@ -1,0 +1,554 @@
+"""The case file: a folder the analyst picks, holding everything of their work in one SQLite database.
+
+Every setter is one transaction, committed before it returns: a crash or a kill at any moment loses at
+most the edit in flight. The database runs in WAL mode with ``synchronous=FULL``: in WAL mode NORMAL
+survives a killed process but may lose the last commits on a power cut; the analyst's edits come at
+human speed, so an fsync per commit (milliseconds) costs nothing noticeable and buys durability.
+
+A case folder is never inside the evidence: :meth:`Case.create` and :meth:`Case.set_sources` refuse a
+folder that is an input, lies inside an input folder, or holds an input file directly.
+
+API (plain dataclasses and methods; every method is thread-safe, one connection behind a lock)::
+
+    case = Case.create(folder, sources=[...], analyst="A. Analyst")   # or Case.open(folder); both context managers
+    analysis, reused = case.open_analysis()     # stored analysis if every input hash is unchanged, else re-analyze
+    case.save_analysis(analysis)                # after an analysis made elsewhere (the GUI's worker)
+    case.check_evidence() -> EvidenceCheck      # .unchanged, .changed, .missing, .added
+    case.sources() / case.set_sources(paths)    # what the analyst opened (files, folders, zips)
+    case.inputs() -> list[CaseInput]            # each input file with its SHA-256, from the last analysis
+    case.setting(key, default) / case.set_setting(key, value)     # any JSON value; "analyst", "title", "analyze"
+    case.analyst                                # the "analyst" setting, else the OS user name
+
+    # per finding (Finding.id); who defaults to case.analyst, times are UTC
+    case.set_state(fid, "investigating")        # STATES; case.state(fid) -> "new" when never set
+    case.set_answer(fid, question, answer=None, note=None)          # ANSWERS; None keeps what is stored
+    case.set_criterion(fid, criterion, assessment=None, note=None)  # ASSESSMENTS
+    case.set_decision(fid, decision=None, reason=None)              # DECISIONS
+    case.set_check(fid, kind, item, done, note=None)                # kind in CHECKLISTS; who/when recorded
+    case.set_note(fid, text)                    # fid "" is the note of the whole case
+    case.add_bookmark(file, ref, source="", finding_id="", note="") -> Bookmark; remove_bookmark(id)
+    case.bookmarks(finding_id=None) -> list[Bookmark]
+    case.triage(fid) -> FindingTriage           # all of the above for one finding, for the GUI and the report
+    case.all_triage() -> dict[str, FindingTriage]  # every finding with any triage stored
+
+Questions, criteria and checklist items are keyed by their text, so answers stay with their question
+when a playbook is reordered; an item whose text changed shows as unanswered.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import orjson
+
+from .errors import WorkbenchError
+from .ingest.files import Evidence, evidence_of, expand
+from .pipeline import Analysis, analyze
+from .progress import CancelToken, Progress, no_progress
+from .snapshot import dumps, freeze, read_table, thaw, write_table
+
+DB_NAME = "case.sqlite"
+SCHEMA_VERSION = 1
+STATES = ("new", "investigating", "confirmed", "false positive", "escalated")
+ANSWERS = ("yes", "no", "unknown")
+ASSESSMENTS = ("met", "not met", "unknown")
+DECISIONS = ("escalate", "do not escalate", "undecided")
+CHECKLISTS = ("l1", "t2", "containment")  # Additional Analysis Steps for L1, T2 Analyst Actions, Containment
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sources (position INTEGER PRIMARY KEY, path TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS inputs (path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, size INTEGER NOT NULL,
+    format TEXT, events INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS analysis (id INTEGER PRIMARY KEY CHECK (id = 1), doc TEXT NOT NULL,
+    table_file TEXT NOT NULL, saved TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS findings (id TEXT PRIMARY KEY, position INTEGER NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS triage (finding_id TEXT PRIMARY KEY, state TEXT NOT NULL, who TEXT NOT NULL,
+    updated TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS answers (finding_id TEXT NOT NULL, question TEXT NOT NULL, answer TEXT NOT NULL,
+    note TEXT NOT NULL, who TEXT NOT NULL, updated TEXT NOT NULL, PRIMARY KEY (finding_id, question));
+CREATE TABLE IF NOT EXISTS criteria (finding_id TEXT NOT NULL, criterion TEXT NOT NULL, assessment TEXT NOT NULL,
+    note TEXT NOT NULL, who TEXT NOT NULL, updated TEXT NOT NULL, PRIMARY KEY (finding_id, criterion));
+CREATE TABLE IF NOT EXISTS decisions (finding_id TEXT PRIMARY KEY, decision TEXT NOT NULL, reason TEXT NOT NULL,
+    who TEXT NOT NULL, updated TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS checklist (finding_id TEXT NOT NULL, kind TEXT NOT NULL, item TEXT NOT NULL,
+    done INTEGER NOT NULL, who TEXT NOT NULL, done_at TEXT, note TEXT NOT NULL,
+    PRIMARY KEY (finding_id, kind, item));
+CREATE TABLE IF NOT EXISTS notes (finding_id TEXT PRIMARY KEY, text TEXT NOT NULL, updated TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS bookmarks (id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL,
+    file TEXT NOT NULL, ref TEXT NOT NULL, finding_id TEXT NOT NULL, note TEXT NOT NULL, who TEXT NOT NULL,
+    created TEXT NOT NULL, UNIQUE (file, ref, finding_id));
+"""
+
+
+class CaseError(WorkbenchError):
+    """The case folder cannot be used (inside the evidence, not a case, unreadable database)."""
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+@dataclass(frozen=True)
+class CaseInput:
+    path: str  # as the findings JSON names it (archive.zip!member for zip members)
+    sha256: str
+    size: int
+    format: str | None
+    events: int
+
+
+@dataclass(frozen=True)
+class EvidenceCheck:
+    """The evidence now against the hashes recorded at the last analysis."""
+
+    changed: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    added: tuple[str, ...] = ()
+    analyzed: bool = True  # False: the case holds no analysis yet
+
+    @property
+    def unchanged(self) -> bool:
+        return self.analyzed and not (self.changed or self.missing or self.added)
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answer: str  # one of ANSWERS, or "" when only a note was written
+    note: str = ""
+    who: str = ""
+    updated: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CriterionAssessment:
+    criterion: str
+    assessment: str  # one of ASSESSMENTS, or ""
+    note: str = ""
+    who: str = ""
+    updated: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    decision: str  # one of DECISIONS, or ""
+    reason: str = ""
+    who: str = ""
+    updated: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    kind: str  # one of CHECKLISTS
+    item: str
+    done: bool
+    who: str = ""  # who ticked (or unticked) it last
+    done_at: datetime | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Bookmark:
+    id: int
+    source: str
+    file: str
+    ref: str
+    finding_id: str = ""  # "" for a bookmark of the whole case
+    note: str = ""
+    who: str = ""
+    created: datetime | None = None
+
+
+@dataclass(frozen=True)
+class FindingTriage:
+    finding_id: str
+    state: str = "new"
+    state_who: str = ""
+    state_updated: datetime | None = None
+    answers: dict[str, Answer] = field(default_factory=dict)  # by question text
+    criteria: dict[str, CriterionAssessment] = field(default_factory=dict)  # by criterion text
+    decision: Decision | None = None
+    checklist: dict[tuple[str, str], ChecklistItem] = field(default_factory=dict)  # by (kind, item)
+    note: str = ""
+    bookmarks: tuple[Bookmark, ...] = ()
+
+    @property
+    def touched(self) -> bool:
+        """Anything at all was recorded for the finding."""
+        return bool(self.state_updated or self.answers or self.criteria or self.decision or self.checklist
+                    or self.note or self.bookmarks)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder)
+        return True
+    except ValueError:
+        return False
+
+
+def check_case_folder(folder: str | os.PathLike, sources: Iterable[str | os.PathLike]) -> str | None:
+    """Why ``folder`` cannot hold a case for ``sources`` (one line), or None when it can."""
+    where = Path(folder).resolve()
+    for given in sources:
+        src = Path(given).resolve()
+        if where == src or (src.is_dir() and _inside(where, src)):
+            return f"{folder}: a case folder cannot be inside the evidence ({given})"
+        if not src.is_dir() and (where == src.parent or _inside(where, src)):
+            return f"{folder}: a case folder cannot be next to an evidence file ({given})"
+    return None
+
+
+class Case:
+    """One open case folder. Use :meth:`create` or :meth:`open`; close it (or use ``with``)."""
+
+    def __init__(self, folder: Path, db: sqlite3.Connection) -> None:
+        self.folder = folder
+        self._db = db
+        self._lock = threading.RLock()
+        self.problem = ""  # why the stored analysis could not be reused, after open_analysis / stored_analysis
+
+    # ---- opening -------------------------------------------------------------------------------
+    @classmethod
+    def create(cls, folder: str | os.PathLike, sources: Sequence[str | os.PathLike] = (), *,
+               analyst: str | None = None, title: str | None = None) -> "Case":
+        folder = Path(folder)
+        problem = check_case_folder(folder, sources)
+        if problem:
+            raise CaseError(problem.split(": ", 1)[1], folder)
+        if (folder / DB_NAME).exists():
+            raise CaseError("already holds a case; open it instead", folder)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CaseError(f"cannot create the case folder ({exc.strerror or exc})", folder) from exc
+        case = cls(folder, _connect(folder / DB_NAME))
+        with case._tx() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('created', ?)", (_now(),))
+            db.executemany("INSERT INTO sources VALUES (?, ?)",
+                           [(i, str(Path(s).resolve())) for i, s in enumerate(sources)])
+            for key, value in (("analyst", analyst), ("title", title)):
+                if value is not None:
+                    db.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", (key, dumps(value)))
+        return case
+
+    @classmethod
+    def open(cls, folder: str | os.PathLike) -> "Case":
+        folder = Path(folder)
+        if not (folder / DB_NAME).is_file():
+            raise CaseError(f"not a case folder (no {DB_NAME})", folder)
+        return cls(folder, _connect(folder / DB_NAME))
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> "Case":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _tx(self):
+        return _Transaction(self)
+
+    def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
+
+    # ---- sources, inputs, settings ---------------------------------------------------------------
+    def sources(self) -> list[str]:
+        return [r[0] for r in self._rows("SELECT path FROM sources ORDER BY position")]
+
+    def set_sources(self, paths: Sequence[str | os.PathLike]) -> None:
+        problem = check_case_folder(self.folder, paths)
+        if problem:
+            raise CaseError(problem.split(": ", 1)[1], self.folder)
+        with self._tx() as db:
+            db.execute("DELETE FROM sources")
+            db.executemany("INSERT INTO sources VALUES (?, ?)",
+                           [(i, str(Path(s).resolve())) for i, s in enumerate(paths)])
+
+    def inputs(self) -> list[CaseInput]:
+        return [CaseInput(*r) for r in self._rows("SELECT path, sha256, size, format, events FROM inputs ORDER BY path")]
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        rows = self._rows("SELECT value FROM settings WHERE key = ?", (key,))
+        return orjson.loads(rows[0][0]) if rows else default
+
+    def set_setting(self, key: str, value: Any) -> None:
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", (key, dumps(value)))
+
+    @property
+    def analyst(self) -> str:
+        name = self.setting("analyst")
+        if name:
+            return str(name)
+        try:
+            return getpass.getuser()
+        except (OSError, KeyError):
+            return "analyst"
+
+    # ---- the analysis ----------------------------------------------------------------------------
+    def check_evidence(self) -> EvidenceCheck:
+        """Hash every input now (reading, never parsing) and compare with the last analysis."""
+        stored = {_norm(i.path): i.sha256 for i in self.inputs()}
+        if not self._rows("SELECT 1 FROM analysis"):
+            return EvidenceCheck(analyzed=False)
+        now: dict[str, str] = {}
+        for ev in expand(self.sources()):
+            try:
+                now[_norm(ev.display)] = ev.sha256()
+            except OSError:
+                now[_norm(ev.display)] = ""
+        changed = tuple(sorted(p for p in stored.keys() & now.keys() if stored[p] != now[p]))
+        return EvidenceCheck(changed, tuple(sorted(stored.keys() - now.keys())),
+                             tuple(sorted(now.keys() - stored.keys())))
+
+    def save_analysis(self, analysis: Analysis) -> None:
+        """Store ``analysis`` (events to an Arrow file, the rest in the database) so a reopen can reuse it."""
+        name = f"events-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%f}.arrow"
+        write_table(analysis.table, self.folder / name)
+        old = self._rows("SELECT table_file FROM analysis")
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO analysis VALUES (1, ?, ?, ?)", (dumps(freeze(analysis)), name, _now()))
+            db.execute("DELETE FROM inputs")
+            db.executemany("INSERT OR REPLACE INTO inputs VALUES (?, ?, ?, ?, ?)",
+                           [(i.path, i.sha256, i.size, i.format, i.events) for i in analysis.inputs])
+            db.execute("DELETE FROM findings")
+            db.executemany("INSERT OR REPLACE INTO findings VALUES (?, ?, ?)",
+                           [(f.id, n, dumps(f.to_dict())) for n, f in enumerate(analysis.findings)])
+        for (file,) in old:
+            if file != name:
+                (self.folder / file).unlink(missing_ok=True)
+
+    def stored_analysis(self) -> Analysis | None:
+        """The stored analysis as it was saved, or None when there is none or its events file is unreadable."""
+        rows = self._rows("SELECT doc, table_file FROM analysis")
+        if not rows:
+            return None
+        try:
+            table = read_table(self.folder / rows[0][1])
+        except (OSError, ValueError) as exc:  # ArrowInvalid is a ValueError
+            self.problem = f"{rows[0][1]}: cannot read the stored events ({exc})"
+            return None
+        return thaw(orjson.loads(rows[0][0]), table, self._playbook_dirs())
+
+    def findings_json(self) -> dict[str, Any] | None:
+        """The public findings JSON of the stored analysis, without loading the events."""
+        rows = self._rows("SELECT doc FROM analysis")
+        return orjson.loads(rows[0][0])["findings_json"] if rows else None
+
+    def _playbook_dirs(self) -> list[Path]:
+        return [Path(p) for p in (self.setting("analyze") or {}).get("extra_playbook_dirs", ())]
+
+    def open_analysis(self, *, progress: Progress = no_progress,
+                      cancel: CancelToken | None = None) -> tuple[Analysis, bool]:
+        """The case's analysis and whether it was reused: the stored one when every input's hash is unchanged,
+        else a fresh :func:`workbench.pipeline.analyze` of the sources (with the "analyze" setting's keyword
+        arguments), which is then stored. Triage is kept either way (findings keep their ids on the same
+        evidence)."""
+        progress(0, 1, "verifying evidence hashes")
+        evidence = self.check_evidence()
+        if evidence.unchanged:
+            stored = self.stored_analysis()
+            if stored is not None:
+                return stored, True
+        elif evidence.analyzed:
+            self.problem = "the evidence changed since the last analysis: " + ", ".join(
+                [*(f"{p} (changed)" for p in evidence.changed), *(f"{p} (missing)" for p in evidence.missing),
+                 *(f"{p} (new)" for p in evidence.added)][:5])
+        options = dict(self.setting("analyze") or {})
+        for key in ("config_files", "geoip_dbs", "extra_playbook_dirs", "indicator_files"):
+            if options.get(key) is not None:
+                options[key] = [Path(p) for p in options[key]]
+        analysis = analyze(self.sources(), progress=progress, cancel=cancel, **options)
+        self.save_analysis(analysis)
+        return analysis, False
+
+    # ---- triage ------------------------------------------------------------------------------------
+    def set_state(self, finding_id: str, state: str, who: str | None = None) -> None:
+        _check(state, STATES, "triage state")
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO triage VALUES (?, ?, ?, ?)",
+                       (finding_id, state, who or self.analyst, _now()))
+
+    def state(self, finding_id: str) -> str:
+        rows = self._rows("SELECT state FROM triage WHERE finding_id = ?", (finding_id,))
+        return rows[0][0] if rows else "new"
+
+    def states(self) -> dict[str, str]:
+        return dict(self._rows("SELECT finding_id, state FROM triage"))
+
+    def set_answer(self, finding_id: str, question: str, answer: str | None = None, note: str | None = None,
+                   who: str | None = None) -> None:
+        """Record the answer (yes/no/unknown, "" to clear) and/or the note; None leaves that part as stored."""
+        if answer:
+            _check(answer, ANSWERS, "answer")
+        self._upsert("answers", "question", finding_id, question, answer, note, who)
+
+    def set_criterion(self, finding_id: str, criterion: str, assessment: str | None = None,
+                      note: str | None = None, who: str | None = None) -> None:
+        if assessment:
+            _check(assessment, ASSESSMENTS, "assessment")
+        self._upsert("criteria", "criterion", finding_id, criterion, assessment, note, who)
+
+    def _upsert(self, table: str, key: str, finding_id: str, item: str, value: str | None, note: str | None,
+                who: str | None) -> None:
+        column = "answer" if table == "answers" else "assessment"
+        with self._tx() as db:
+            db.execute(f"INSERT INTO {table} (finding_id, {key}, {column}, note, who, updated) "
+                       f"VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
+                       f"{column} = COALESCE(?, {column}), note = COALESCE(?, note), who = excluded.who, "
+                       f"updated = excluded.updated",
+                       (finding_id, item, value or "", note or "", who or self.analyst, _now(), value, note))
+
+    def set_decision(self, finding_id: str, decision: str | None = None, reason: str | None = None,
+                     who: str | None = None) -> None:
+        if decision:
+            _check(decision, DECISIONS, "decision")
+        with self._tx() as db:
+            db.execute("INSERT INTO decisions VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
+                       "decision = COALESCE(?, decision), reason = COALESCE(?, reason), who = excluded.who, "
+                       "updated = excluded.updated",
+                       (finding_id, decision or "", reason or "", who or self.analyst, _now(), decision, reason))
+
+    def set_check(self, finding_id: str, kind: str, item: str, done: bool, note: str | None = None,
+                  who: str | None = None) -> None:
+        """Tick (or untick) one L1 step, T2 action or containment item; who and when are recorded."""
+        _check(kind, CHECKLISTS, "checklist")
+        with self._tx() as db:
+            db.execute("INSERT INTO checklist VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
+                       "done = excluded.done, who = excluded.who, done_at = excluded.done_at, "
+                       "note = COALESCE(?, note)",
+                       (finding_id, kind, item, int(bool(done)), who or self.analyst, _now() if done else None,
+                        note or "", note))
+
+    def set_note(self, finding_id: str, text: str) -> None:
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO notes VALUES (?, ?, ?)", (finding_id, text, _now()))
+
+    def note(self, finding_id: str = "") -> str:
+        rows = self._rows("SELECT text FROM notes WHERE finding_id = ?", (finding_id,))
+        return rows[0][0] if rows else ""
+
+    def add_bookmark(self, file: str, ref: str, source: str = "", finding_id: str = "", note: str = "",
+                     who: str | None = None) -> Bookmark:
+        """Bookmark one event (by its file and native ref); bookmarking it again updates the note."""
+        with self._tx() as db:
+            db.execute("INSERT INTO bookmarks (source, file, ref, finding_id, note, who, created) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET note = excluded.note",
+                       (source, file, ref, finding_id, note, who or self.analyst, _now()))
+            row = db.execute("SELECT * FROM bookmarks WHERE file = ? AND ref = ? AND finding_id = ?",
+                             (file, ref, finding_id)).fetchone()
+        return _bookmark(row)
+
+    def remove_bookmark(self, bookmark_id: int) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM bookmarks WHERE id = ?", (bookmark_id,))
+
+    def bookmarks(self, finding_id: str | None = None) -> list[Bookmark]:
+        """Every bookmark (``finding_id=None``), or those of one finding ("" for the case's own)."""
+        if finding_id is None:
+            rows = self._rows("SELECT * FROM bookmarks ORDER BY id")
+        else:
+            rows = self._rows("SELECT * FROM bookmarks WHERE finding_id = ? ORDER BY id", (finding_id,))
+        return [_bookmark(r) for r in rows]
+
+    def triage(self, finding_id: str) -> FindingTriage:
+        """Everything recorded for one finding, read in one consistent snapshot."""
+        with self._lock:
+            return self._triage(finding_id)
+
+    def _triage(self, fid: str) -> FindingTriage:
+        q = self._db.execute
+        state = q("SELECT state, who, updated FROM triage WHERE finding_id = ?", (fid,)).fetchone()
+        answers = {r[0]: Answer(r[0], r[1], r[2], r[3], _when(r[4])) for r in
+                   q("SELECT question, answer, note, who, updated FROM answers WHERE finding_id = ?", (fid,))}
+        criteria = {r[0]: CriterionAssessment(r[0], r[1], r[2], r[3], _when(r[4])) for r in
+                    q("SELECT criterion, assessment, note, who, updated FROM criteria WHERE finding_id = ?", (fid,))}
+        dec = q("SELECT decision, reason, who, updated FROM decisions WHERE finding_id = ?", (fid,)).fetchone()
+        checklist = {(r[0], r[1]): ChecklistItem(r[0], r[1], bool(r[2]), r[3], _when(r[4]), r[5]) for r in
+                     q("SELECT kind, item, done, who, done_at, note FROM checklist WHERE finding_id = ?", (fid,))}
+        note = q("SELECT text FROM notes WHERE finding_id = ?", (fid,)).fetchone()
+        marks = tuple(_bookmark(r) for r in q("SELECT * FROM bookmarks WHERE finding_id = ? ORDER BY id", (fid,)))
+        return FindingTriage(
+            fid, state[0] if state else "new", state[1] if state else "", _when(state[2]) if state else None,
+            answers, criteria, Decision(dec[0], dec[1], dec[2], _when(dec[3])) if dec else None, checklist,
+            note[0] if note else "", marks)
+
+    def all_triage(self) -> dict[str, FindingTriage]:
+        """Every finding with anything recorded, by finding id (the case's own note and bookmarks under "")."""
+        with self._lock:
+            ids = {r[0] for t in ("triage", "answers", "criteria", "decisions", "checklist", "notes", "bookmarks")
+                   for r in self._db.execute(f"SELECT DISTINCT finding_id FROM {t}")}
+            return {fid: self._triage(fid) for fid in sorted(ids)}
+
+
+class _Transaction:
+    """``with case._tx() as db``: the lock held, BEGIN IMMEDIATE, COMMIT (or ROLLBACK on an error)."""
+
+    def __init__(self, case: Case) -> None:
+        self._case = case
+
+    def __enter__(self) -> sqlite3.Connection:
+        self._case._lock.acquire()
+        try:
+            self._case._db.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._case._lock.release()
+            raise
+        return self._case._db
+
+    def __exit__(self, kind, exc, tb) -> None:
+        try:
+            self._case._db.execute("ROLLBACK" if kind else "COMMIT")
+        finally:
+            self._case._lock.release()
+
+
+def _norm(display: str) -> str:
+    """An input's display name with its file part made absolute, so relative and absolute runs compare equal."""
+    ev = evidence_of(display)
+    return Evidence(ev.path.resolve(), ev.member).display
+
+
+def _bookmark(row: tuple) -> Bookmark:
+    return Bookmark(row[0], row[1], row[2], row[3], row[4], row[5], row[6], _when(row[7]))
+
+
+def _check(value: str, allowed: tuple[str, ...], what: str) -> None:
+    if value not in allowed:
+        raise ValueError(f"unknown {what} {value!r} (one of {', '.join(allowed)})")
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    try:
+        db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
+        mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if mode.lower() != "wal":
+            raise CaseError(f"the case database cannot use write-ahead logging (got {mode})", path)
+        db.execute("PRAGMA synchronous=FULL")
+        db.executescript(_SCHEMA)
+        version = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if version is None:
+            db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+        elif int(version[0]) > SCHEMA_VERSION:
+            raise CaseError(f"made by a newer workbench (case schema {version[0]})", path)
+        return db
+    except sqlite3.DatabaseError as exc:
+        raise CaseError(f"cannot open the case database ({exc})", path) from exc

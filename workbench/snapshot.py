@@ -1,0 +1,106 @@
+"""An :class:`~workbench.pipeline.Analysis` frozen to disk and thawed again, so a case reopens without
+re-reading the evidence (see :mod:`workbench.case`).
+
+The event table goes to an Arrow IPC file (zstd) written atomically; everything else goes to one JSON
+document that :mod:`workbench.case` keeps in its SQLite database. The document holds the public findings
+JSON (``Analysis.to_json``) under ``"findings_json"`` plus what it leaves out (configuration, full GeoIP
+database descriptions, check titles, input bad-record counts).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterable
+
+import orjson
+import pyarrow as pa
+import pyarrow.ipc as ipc
+
+from .enrich.geoip import DatabaseInfo
+from .findings import Finding
+from .ingest import InputInfo
+from .paths import playbooks_dir
+from .pipeline import Analysis, CheckStatus
+from .playbooks import PlaybookLibrary
+
+JSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+
+
+def dumps(value: Any) -> str:
+    return orjson.dumps(value, option=JSON_OPTIONS, default=str).decode()
+
+
+def _ts(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def freeze(analysis: Analysis) -> dict[str, Any]:
+    """Everything of ``analysis`` but its event table and playbooks, as JSON-ready data."""
+    return {
+        "findings_json": analysis.to_json(),
+        "inputs": [{**i.to_dict(), "bad_records": i.bad_records} for i in analysis.inputs],
+        "config": analysis.config,
+        "geoip": [{"path": d.path, "database_type": d.database_type, "built": d.built.isoformat(),
+                   "licence": d.licence, "bundled": d.bundled} for d in analysis.geoip],
+        "geoip_errors": list(analysis.geoip_errors),
+        "geoip_warnings": list(analysis.geoip_warnings),
+        "checks": [{"id": c.id, "title": c.title, "ran": c.ran, "findings": c.findings, "reason": c.reason}
+                   for c in analysis.checks],
+        "created": analysis.created.isoformat(),
+        "version": analysis.version,
+    }
+
+
+def thaw(doc: dict[str, Any], table: pa.Table, playbook_dirs: Iterable[Path] = ()) -> Analysis:
+    """The Analysis ``freeze`` saw, with ``table`` as its events; playbooks are loaded afresh from the
+    shipped folder and ``playbook_dirs`` (the analyst may have edited them since)."""
+    inputs = [InputInfo(path=i["path"], sha256=i["sha256"], size=i["size"], format=i["format"], events=i["events"],
+                        errors=tuple(i.get("errors", ())), notes=tuple(i.get("notes", ())),
+                        bad_records=i.get("bad_records", 0), first_ts=_ts(i.get("first_seen")),
+                        last_ts=_ts(i.get("last_seen")))
+              for i in doc["inputs"]]
+    findings = [Finding.from_dict(f) for f in doc["findings_json"]["findings"]]
+    geoip = [DatabaseInfo(g["path"], g["database_type"], datetime.fromisoformat(g["built"]), g.get("licence", ""),
+                          g.get("bundled", False)) for g in doc.get("geoip", ())]
+    checks = [CheckStatus(c["id"], c["title"], c["ran"], c["findings"], c.get("reason", ""))
+              for c in doc.get("checks", ())]
+    return Analysis(inputs, table, findings, PlaybookLibrary.load([playbooks_dir(), *playbook_dirs]),
+                    doc.get("config", {}), geoip, list(doc.get("geoip_errors", ())), checks,
+                    created=datetime.fromisoformat(doc["created"]), version=doc.get("version", ""),
+                    geoip_warnings=list(doc.get("geoip_warnings", ())))
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return  # not possible on every platform (Windows); the rename is still atomic
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems refuse fsync on a directory; nothing more can be done
+    finally:
+        os.close(fd)
+
+
+def write_table(table: pa.Table, out: Path) -> None:
+    """``table`` to ``out`` as Arrow IPC, all or nothing: a temporary file, fsync, rename, fsync the folder."""
+    tmp = out.with_name(f".{out.name}.part")
+    try:
+        with pa.OSFile(str(tmp), "wb") as sink:
+            with ipc.new_file(sink, table.schema, options=ipc.IpcWriteOptions(compression="zstd")) as writer:
+                writer.write_table(table, max_chunksize=64 * 1024)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(out.parent)
+
+
+def read_table(path: Path) -> pa.Table:
+    with pa.memory_map(str(path), "r") as source:
+        return ipc.open_file(source).read_all()
