@@ -13,6 +13,8 @@ API (plain dataclasses and methods; every method is thread-safe, one connection 
     case = Case.create(folder, sources=[...], analyst="A. Analyst")   # or Case.open(folder); both context managers
     analysis, reused = case.open_analysis()     # stored analysis if every input hash is unchanged, else re-analyze
     case.save_analysis(analysis)                # after an analysis made elsewhere (the GUI's worker)
+    case.problem                                # why the stored analysis was not reused ("" when it was)
+    case.stored_analysis() -> Analysis | None   # as saved, no hash check; case.findings_json() -> dict | None
     case.check_evidence() -> EvidenceCheck      # .unchanged, .changed, .missing, .added
     case.sources() / case.set_sources(paths)    # what the analyst opened (files, folders, zips)
     case.inputs() -> list[CaseInput]            # each input file with its SHA-256, from the last analysis
