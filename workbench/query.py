@@ -1,0 +1,497 @@
+"""The events query language, and filtering / sorting the event table into an array of row ids.
+
+Shared by the GUI (query bar, quick search, column filters, pivots, timeline brush) and the CLI
+(``workbench query``). Nothing here builds one Python object per event: every column used is
+dictionary-encoded once (:class:`EventIndex`), a predicate is evaluated on its *distinct* values, and
+the rows follow by a NumPy lookup of their codes.
+
+Syntax (terms separated by spaces; case does not matter)::
+
+    user:alice country:RU action:auth.failure after:2024-03-05 before:2024-03-06T12:00
+    ip:203.0.113.0/24 host:web-1 -user:bob "free text" word
+
+* ``key:value`` keeps events whose field equals ``value`` (ignoring case). ``*`` and ``?`` are wildcards
+  (``user:adm*``); ``ip:`` also takes a network (``ip:10.0.0.0/8``); ``key:""`` keeps events where the field
+  is empty. Quote values with spaces: ``user:"Alice Smith"``.
+* The same key given more than once means any of them (``user:alice user:bob``); different keys must all
+  match. ``-`` before a term excludes what it matches (``-user:bob``, ``-"scanner"``).
+* ``after:T`` keeps events at or after ``T``, ``before:T`` events strictly before ``T``, ``on:DAY`` the
+  events of that UTC day. ``T`` is ``2024-03-05``, ``2024-03-05T10:00`` or ``2024-03-05T10:00:00Z`` (UTC
+  unless a zone is given).
+* A bare word or a quoted phrase is searched (substring, ignoring case) in every text field listed in
+  :data:`TEXT_COLUMNS`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Iterable, Mapping
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .errors import WorkbenchError
+
+# query key -> column(s) of the event table
+FIELDS: dict[str, tuple[str, ...]] = {
+    "user": ("user",), "target": ("target_user",), "target_user": ("target_user",),
+    "account": ("user", "target_user"),
+    "ip": ("src_ip",), "src_ip": ("src_ip",), "host": ("host",), "action": ("action",), "outcome": ("outcome",),
+    "country": ("country",), "log_country": ("log_country",), "city": ("city",), "source": ("source",),
+    "event": ("event_name",), "event_name": ("event_name",), "agent": ("user_agent",), "ua": ("user_agent",),
+    "user_agent": ("user_agent",), "file": ("file",), "ref": ("ref",), "session": ("session_id",),
+    "session_id": ("session_id",), "app": ("client_app",), "client_app": ("client_app",),
+    "logon": ("logon_type",), "logon_type": ("logon_type",), "asn": ("asn",), "org": ("as_org",),
+    "as_org": ("as_org",), "class": ("ip_class",), "ip_class": ("ip_class",),
+}
+TIME_KEYS = ("after", "before", "on")
+# Searched by free text (bare words, quoted phrases, the quick search box).
+TEXT_COLUMNS = ("user", "target_user", "src_ip", "host", "action", "outcome", "event_name", "user_agent",
+                "country", "city", "source", "client_app", "logon_type", "as_org", "file")
+# Above this many distinct values a column is sorted by Arrow rather than through its dictionary.
+_DICT_SORT_LIMIT = 200_000
+
+
+class QueryError(WorkbenchError):
+    """The query does not parse; ``position`` is the 0-based offset of the offending term."""
+
+    def __init__(self, message: str, position: int = 0) -> None:
+        super().__init__(message)
+        self.position = position
+
+
+@dataclass(frozen=True)
+class Term:
+    key: str | None  # a FIELDS or TIME_KEYS key; None for free text
+    value: str
+    negate: bool = False
+    position: int = 0
+
+
+@dataclass(frozen=True)
+class Query:
+    terms: tuple[Term, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.terms
+
+    def __str__(self) -> str:
+        return " ".join(format_term(t.key, t.value, t.negate) for t in self.terms)
+
+
+def quote(value: str) -> str:
+    """``value`` as one query token (quoted when it holds spaces, quotes or is empty)."""
+    if value and not re.search(r'[\s"\\]', value) and not value.startswith("-"):
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def format_term(key: str | None, value: str, negate: bool = False) -> str:
+    text = f"{key}:{quote(value)}" if key else quote(value)
+    return ("-" + text) if negate else text
+
+
+def format_time(value: datetime) -> str:
+    """A time as the query language writes it (UTC, ``Z``; microseconds only when there are some)."""
+    value = value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    if value.microsecond:
+        text += f".{value.microsecond:06d}"
+    return text + "Z"
+
+
+_KEY = re.compile(r"([A-Za-z_]+):")
+
+
+def parse(text: str) -> Query:
+    """Parse a query; raise :class:`QueryError` naming the term at fault."""
+    terms: list[Term] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i].isspace():
+            i += 1
+            continue
+        start = i
+        if text[i] == "-" and (i + 1 == n or text[i + 1].isspace()):
+            raise QueryError("nothing after '-'", start)
+        negate = text[i] == "-"
+        if negate:
+            i += 1
+        key = None
+        m = _KEY.match(text, i)
+        if m:
+            key, i = m.group(1).lower(), m.end()
+        if i < n and text[i] == '"':
+            value, i = _quoted(text, i)
+        else:
+            end = i
+            while end < n and not text[end].isspace():
+                end += 1
+            value, i = text[i:end], end
+        if key is not None and key not in FIELDS and key not in TIME_KEYS:
+            whole = text[m.start():i] if m else value
+            if _is_ip(whole):  # an IPv6 address typed bare, e.g. fe80::1
+                key, value = None, whole
+            else:
+                raise QueryError(f"unknown field {key!r} (known: {', '.join(sorted(FIELDS) + list(TIME_KEYS))})",
+                                 start)
+        if key is None and not value:
+            continue
+        if key in TIME_KEYS:
+            parse_time(value, start)  # fail now, not at evaluation
+        terms.append(Term(key, value, negate, start))
+    return Query(tuple(terms))
+
+
+def _quoted(text: str, i: int) -> tuple[str, int]:
+    out, j = [], i + 1
+    while j < len(text):
+        c = text[j]
+        if c == "\\" and j + 1 < len(text):
+            out.append(text[j + 1])
+            j += 2
+            continue
+        if c == '"':
+            return "".join(out), j + 1
+        out.append(c)
+        j += 1
+    raise QueryError("unclosed quote", i)
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+        return True
+    except ValueError:
+        return False
+
+
+def parse_time(value: str, position: int = 0) -> datetime:
+    """``2024-03-05``, ``2024-03-05T10:00[:00[.ffffff]]``, with ``Z`` or ``±HH:MM``, or a space for ``T``."""
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise QueryError(f"not a time: {value!r} (write 2024-03-05 or 2024-03-05T10:00:00Z)", position) from None
+    return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
+
+
+def _us(value: datetime) -> int:
+    delta = value - datetime(1970, 1, 1, tzinfo=timezone.utc)
+    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+class EventIndex:
+    """Per-table caches (each column's codes and distinct values, the times) and the operations over them.
+
+    Build one per table and keep it: the first use of a column encodes it (tens of milliseconds for a
+    million rows); later uses cost a lookup of its codes. Thread-safe enough to be warmed off the UI
+    thread (:meth:`warm`) as long as no two threads build the same column at once.
+    """
+
+    def __init__(self, table: pa.Table) -> None:
+        self.table = table
+        self.num_rows = table.num_rows
+        self._codes: dict[str, tuple[np.ndarray, list[Any]]] = {}
+        self._folded: dict[str, list[str]] = {}
+        self._ts: np.ndarray | None = None
+        self._sorted: bool | None = None
+        self._ranks: dict[str, np.ndarray] = {}
+        self._ip_ints: dict[str, tuple[np.ndarray, list[Any]]] = {}
+
+    # -- caches -------------------------------------------------------------------------------
+
+    def has(self, column: str) -> bool:
+        return column in self.table.column_names
+
+    def codes(self, column: str) -> tuple[np.ndarray, list[Any]]:
+        """(code per row, -1 for null; the distinct values) of ``column``."""
+        cached = self._codes.get(column)
+        if cached is None:
+            arr = self.table.column(column)
+            arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+            if pa.types.is_dictionary(arr.type):
+                arr = arr.cast(arr.type.value_type)
+            encoded = pc.dictionary_encode(arr)
+            indices = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+            cached = (indices, encoded.dictionary.to_pylist())
+            self._codes[column] = cached
+        return cached
+
+    def folded(self, column: str) -> list[str]:
+        """The distinct values of ``column`` as case-folded text."""
+        cached = self._folded.get(column)
+        if cached is None:
+            cached = [str(v).casefold() for v in self.codes(column)[1]]
+            self._folded[column] = cached
+        return cached
+
+    def ts_us(self) -> np.ndarray:
+        """Event times in microseconds since the epoch (int64; nulls as the smallest int64)."""
+        if self._ts is None:
+            col = self.table.column("ts")
+            col = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+            ints = pc.cast(col, pa.timestamp("us", "UTC")).cast(pa.int64()).fill_null(np.iinfo(np.int64).min)
+            self._ts = ints.to_numpy(zero_copy_only=False)
+        return self._ts
+
+    def warm(self, columns: Iterable[str] = TEXT_COLUMNS) -> None:
+        """Encode these columns now (e.g. in a worker after loading) so the first search is quick."""
+        self.ts_us()
+        for name in columns:
+            if self.has(name):
+                self.folded(name)
+
+    # -- predicates ---------------------------------------------------------------------------
+
+    def _value_mask(self, column: str, keep: Callable[[Any, str], bool], null: bool = False) -> np.ndarray:
+        """Rows whose value (raw, case-folded text) satisfies ``keep``; null rows are ``null``."""
+        if not self.has(column):
+            return np.full(self.num_rows, null, dtype=bool)
+        codes, values = self.codes(column)
+        folded = self.folded(column)
+        lut = np.fromiter((keep(v, f) for v, f in zip(values, folded)), dtype=bool, count=len(values))
+        lut = np.append(lut, null)  # code -1 reads the last entry
+        return lut[codes]
+
+    def _network_mask(self, column: str, value: str, position: int) -> np.ndarray:
+        """Rows whose address in ``column`` lies in the network ``value`` (``10.0.0.0/8``, ``2001:db8::/32``)."""
+        try:
+            net = ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise QueryError(f"not a network: {value!r}", position) from None
+        if not self.has(column):
+            return np.zeros(self.num_rows, dtype=bool)
+        codes, values = self.codes(column)
+        v4, v6 = self._addresses(column)
+        lut = np.zeros(len(values) + 1, dtype=bool)
+        if net.version == 4:
+            netmask, base = int(net.netmask), int(net.network_address)
+            lut[:-1] = (v4 >= 0) & ((v4 & netmask) == base)
+        else:
+            for k, text in v6:
+                try:
+                    lut[k] = ipaddress.ip_address(text) in net
+                except ValueError:
+                    pass  # not an address at all: not in any network
+        return lut[codes]
+
+    def _addresses(self, column: str) -> tuple[np.ndarray, list[tuple[int, str]]]:
+        """The distinct values of ``column`` as IPv4 integers (-1 otherwise), and the (code, text) of those
+        that may be IPv6 (few: parsed slowly when needed)."""
+        cached = self._ip_ints.get(column)
+        if cached is None:
+            values = self.codes(column)[1]
+            v4 = np.full(len(values), -1, dtype=np.int64)
+            v6: list[tuple[int, str]] = []
+            for k, v in enumerate(values):
+                text = str(v)
+                try:
+                    v4[k] = int.from_bytes(socket.inet_pton(socket.AF_INET, text), "big")
+                except OSError:
+                    if ":" in text:
+                        v6.append((k, text))
+            cached = (v4, v6)
+            self._ip_ints[column] = cached
+        return cached
+
+    def contains(self, column: str, text: str) -> np.ndarray:
+        """Rows whose ``column`` contains ``text`` (ignoring case)."""
+        needle = text.casefold()
+        return self._value_mask(column, lambda _v, f: needle in f)
+
+    def search(self, text: str) -> np.ndarray:
+        """Rows where any of :data:`TEXT_COLUMNS` contains ``text`` (ignoring case)."""
+        mask = np.zeros(self.num_rows, dtype=bool)
+        for column in TEXT_COLUMNS:
+            if self.has(column):
+                mask |= self.contains(column, text)
+        return mask
+
+    def term_mask(self, term: Term) -> np.ndarray:
+        """Rows a single term (without its negation) matches."""
+        if term.key is None:
+            return self.search(term.value)
+        if term.key in TIME_KEYS:
+            when = _us(parse_time(term.value, term.position))
+            ts = self.ts_us()
+            valid = ts != np.iinfo(np.int64).min
+            if term.key == "after":
+                return valid & (ts >= when)
+            if term.key == "before":
+                return valid & (ts < when)
+            day = when - when % 86_400_000_000
+            return valid & (ts >= day) & (ts < day + 86_400_000_000)
+        if term.key in ("ip", "src_ip") and "/" in term.value:
+            return self._network_mask("src_ip", term.value, term.position)
+        keep = _matcher(term.key, term.value)
+        mask = np.zeros(self.num_rows, dtype=bool)
+        for column in FIELDS[term.key]:
+            mask |= self._value_mask(column, keep, null=term.value == "")
+        return mask
+
+    def mask(self, query: Query | str) -> np.ndarray:
+        """Rows matching the whole query (see the module's docstring for the rules)."""
+        if isinstance(query, str):
+            query = parse(query)
+        result = np.ones(self.num_rows, dtype=bool)
+        anyof: dict[str, np.ndarray] = {}
+        for term in query.terms:
+            m = self.term_mask(term)
+            if term.negate:
+                result &= ~m
+            elif term.key is None or term.key in TIME_KEYS:
+                result &= m
+            elif term.key in anyof:
+                anyof[term.key] |= m
+            else:
+                anyof[term.key] = m
+        for m in anyof.values():
+            result &= m
+        return result
+
+    def select(self, query: Query | str | None = None, *, rows: np.ndarray | None = None,
+               contains: Mapping[str, str] | None = None, search: str = "",
+               start: datetime | None = None, end: datetime | None = None) -> np.ndarray:
+        """Row ids (ascending, i.e. time order) matching everything given.
+
+        ``rows`` limits the result to those ids (a finding's evidence); ``contains`` maps columns to text
+        they must contain (the grid's column filters); ``search`` is the quick search box (every word must
+        occur somewhere); ``start``/``end`` a time window ``[start, end)`` (the timeline's brush)."""
+        mask = self.mask(query) if query else np.ones(self.num_rows, dtype=bool)
+        for column, text in (contains or {}).items():
+            if text.strip():
+                mask &= self.contains(column, text.strip())
+        for word in search.split():
+            mask &= self.search(word)
+        if start is not None or end is not None:
+            ts = self.ts_us()
+            if start is not None:
+                mask &= ts >= _us(start)
+            if end is not None:
+                mask &= ts < _us(end)
+        if rows is not None:
+            rows = np.asarray(rows, dtype=np.int64)
+            return np.sort(rows[mask[rows]])
+        return np.flatnonzero(mask).astype(np.int64)
+
+    # -- order --------------------------------------------------------------------------------
+
+    def sort(self, rows: np.ndarray, column: str, descending: bool = False) -> np.ndarray:
+        """``rows`` ordered by ``column`` (stable; nulls last either way; text ignoring case, IPs by address)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if not len(rows) or not self.has(column):
+            return rows
+        if column == "ts":
+            if self._time_sorted():  # the usual event table: row order is time order
+                ordered = np.sort(rows, kind="stable")
+                return ordered[::-1].copy() if descending else ordered
+            keys = self.ts_us()[rows]
+            null = keys == np.iinfo(np.int64).min
+            keys = np.where(null, np.iinfo(np.int64).max, -keys if descending else keys)
+            return rows[np.argsort(keys, kind="stable")]
+        if self._too_many(column) or pa.types.is_floating(self.table.schema.field(column).type):
+            arr = self.table.column(column)
+            values = arr.take(pa.array(rows))
+            values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+            order = pc.array_sort_indices(values, order="descending" if descending else "ascending",
+                                          null_placement="at_end").to_numpy()
+            return rows[order]
+        codes, values = self.codes(column)
+        rank = self._rank(column)
+        if descending:
+            rank = rank.copy()
+            rank[:-1] = len(values) - 1 - rank[:-1]
+        return rows[_stable_argsort(rank[codes[rows]], len(values))]
+
+    def _time_sorted(self) -> bool:
+        if self._sorted is None:
+            ts = self.ts_us()
+            self._sorted = bool(len(ts) == 0 or (ts[0] != np.iinfo(np.int64).min and np.all(ts[1:] >= ts[:-1])))
+        return self._sorted
+
+    def _rank(self, column: str) -> np.ndarray:
+        """Rank of each distinct value of ``column`` (ascending), with one more entry, the largest, for null."""
+        rank = self._ranks.get(column)
+        if rank is None:
+            values = self.codes(column)[1]
+            if column == "src_ip":  # by address: IPv4, then IPv6, then anything else
+                v4, v6 = self._addresses(column)
+                v6_key = {k: _ip_sort_key(text) for k, text in v6}
+                key: Callable[[int], Any] = lambda k: (0, int(v4[k]), "") if v4[k] >= 0 else \
+                    v6_key.get(k, (2, 0, str(values[k]).casefold()))
+            elif values and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values[:1]):
+                key = lambda k: values[k]
+            else:
+                key = lambda k: (str(values[k]).casefold(), str(values[k]))
+            order = np.asarray(sorted(range(len(values)), key=key), dtype=np.int64)
+            rank = np.empty(len(values) + 1, dtype=np.int64)
+            rank[order] = np.arange(len(values))
+            rank[-1] = len(values)  # null (code -1) last
+            self._ranks[column] = rank
+        return rank
+
+    def _too_many(self, column: str) -> bool:
+        if column in self._codes:
+            return len(self._codes[column][1]) > _DICT_SORT_LIMIT
+        return column in ("ref", "raw")
+
+
+def _stable_argsort(keys: np.ndarray, largest: int) -> np.ndarray:
+    """Stable argsort of non-negative integer keys ≤ ``largest`` by 16-bit radix passes (NumPy's radix
+    sort for 16-bit keys is several times quicker than its merge sort of wide integers)."""
+    if largest < 1 << 16:
+        return np.argsort(keys.astype(np.uint16), kind="stable")
+    if largest >= 1 << 32:
+        return np.argsort(keys, kind="stable")
+    low = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
+    high = np.argsort((keys[low] >> 16).astype(np.uint16), kind="stable")
+    return low[high]
+
+
+def _ip_sort_key(text: str) -> tuple:
+    try:
+        return (1, int(ipaddress.IPv6Address(text)), "")
+    except ValueError:
+        return (2, 0, text.casefold())
+
+
+def _matcher(key: str, value: str) -> Callable[[Any, str], bool]:
+    """A predicate on (raw value, case-folded text) for ``key:value``."""
+    if value == "":
+        return lambda v, f: f == ""
+    folded = value.casefold()
+    if "*" in folded or "?" in folded:
+        pattern = re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in folded),
+                             re.DOTALL)
+        return lambda v, f: pattern.fullmatch(f) is not None
+    if key == "file":  # the path as given, or only its last part
+        return lambda v, f: f == folded or f.rsplit("/", 1)[-1] == folded or f.rsplit("\\", 1)[-1] == folded
+    return lambda v, f: f == folded
+
+
+def select(table: pa.Table, query: str | Query) -> np.ndarray:
+    """Row ids of ``table`` matching ``query`` (for one-off use; keep an :class:`EventIndex` otherwise)."""
+    return EventIndex(table).select(query)
+
+
+def pivot_query(column: str, value: Any) -> str:
+    """The query term that keeps events with this value in this column (for "only this ..." pivots)."""
+    key = next((k for k, cols in FIELDS.items() if cols == (column,)), None)
+    if key is None:
+        raise QueryError(f"no query field for column {column!r}")
+    return format_term(key, "" if value is None else str(value))
+
+
+def around_query(ts: datetime, minutes: float = 15) -> str:
+    """``after:… before:…`` for the window of ``minutes`` either side of ``ts``."""
+    delta = timedelta(minutes=minutes)
+    return f"after:{format_time(ts - delta)} before:{format_time(ts + delta + timedelta(microseconds=1))}"
