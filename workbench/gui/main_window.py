@@ -22,13 +22,14 @@ from ..store import raw_record
 from .models import EventTableModel, FindingsModel, SourcesModel
 from .models.events import COLUMNS, WIDTHS
 from .qt import (
-    QAbstractItemView, QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QFileDialog, QFrame, QGuiApplication,
-    QHBoxLayout, QHeaderView, QKeySequence, QLabel, QMainWindow, QMessageBox, QModelIndex, QProgressBar,
-    QPushButton, QSplitter, QStandardPaths, QTableView, QThreadPool, QTreeView, QVBoxLayout, QWidget, Qt, Signal,
-    safe_tooltip,
+    QAbstractItemView, QAction, QCloseEvent, QDockWidget, QDragEnterEvent, QDropEvent, QFileDialog, QFrame,
+    QGuiApplication, QHBoxLayout, QHeaderView, QKeySequence, QLabel, QMainWindow, QMessageBox, QModelIndex,
+    QProgressBar, QPushButton, QSplitter, QStandardPaths, QTableView, QThreadPool, QTreeView, QVBoxLayout, QWidget,
+    Qt, Signal, safe_tooltip,
 )
 from .tasks import Task
 from .widgets import Caption, EventDetailPane, PlaybookPane
+from .widgets.map import LoginMapPane
 
 REPORT_NAME = "incident-report.pdf"
 
@@ -85,6 +86,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self._build_actions()
         self._build_panes()
+        self._build_map_dock()
         self._build_status_bar()
         self._fit_to_screen(1400, 860)
         self._update_actions()
@@ -115,7 +117,8 @@ class MainWindow(QMainWindow):
         for act in (self.open_files_action, self.open_folder_action, None, self.export_action, None,
                     self.quit_action):
             menu.addSeparator() if act is None else menu.addAction(act)
-        self.menuBar().addMenu("&View").addAction(self.show_all_action)
+        self.view_menu = self.menuBar().addMenu("&View")
+        self.view_menu.addAction(self.show_all_action)
 
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("main-toolbar")
@@ -183,6 +186,51 @@ class MainWindow(QMainWindow):
             splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
 
+    def _build_map_dock(self) -> None:
+        """The login map of the selected finding's accounts, drawn only while the dock is visible."""
+        self.map_pane = LoginMapPane()
+        self.map_pane.view.place_activated.connect(self._on_map_place_activated)
+        self.map_dock = dock = QDockWidget("Login map", self)
+        dock.setObjectName("login-map-dock")
+        dock.setWidget(self.map_pane)
+        dock.visibilityChanged.connect(self._on_map_dock_visibility_changed)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        self.map_action = dock.toggleViewAction()
+        self.map_action.setShortcut(QKeySequence("Ctrl+M"))
+        self.map_action.setStatusTip("Show or hide the map of the selected finding's login locations")
+        self.view_menu.addAction(self.map_action)
+        self._map_stale = True
+
+    def update_map(self) -> None:
+        """Draw the map for the selected finding's accounts (now if the dock is visible, else when shown)."""
+        self._map_stale = True
+        if self.map_dock.isVisible() and not self.map_dock.visibleRegion().isEmpty():
+            self._draw_map()
+
+    def _draw_map(self) -> None:
+        from ..worldmap import finding_map
+
+        self._map_stale = False
+        finding = self.playbook_pane.finding if self.analysis is not None else None
+        if finding is None or not finding.users:
+            self.map_pane.show_map(None)
+            return
+        self.map_pane.show_map(finding_map(self.analysis, finding))
+
+    def _on_map_dock_visibility_changed(self, visible: bool) -> None:
+        if visible and self._map_stale:
+            self._draw_map()
+
+    def _on_map_place_activated(self, rows: Any) -> None:
+        import numpy as np
+
+        if self.analysis is None or not rows:
+            return
+        self.events_model.set_rows(np.asarray(sorted(rows), dtype=np.int64))
+        self._reset_sort_indicator()
+        self.events_caption.set_caption(f"{len(rows):,} logins at the place chosen on the map")
+        self._update_actions()
+
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         self.counts_label = QLabel("No case open")
@@ -237,6 +285,7 @@ class MainWindow(QMainWindow):
         self._clear_detail()
         self.findings_caption.set_caption(f"Findings ({len(analysis.findings)})")
         self._show_overview()
+        self.update_map()
         self._update_events_caption()
         self.counts_label.setText(self._counts_text())
         names = ", ".join(PurePath(p).name for p in self.input_paths[:3])
@@ -357,11 +406,13 @@ class MainWindow(QMainWindow):
         if not current.isValid():
             self._show_all_rows()
             self._show_overview()
+            self.update_map()
             return
         finding = self.findings_model.finding(current.row())
         self.events_model.set_rows(self.analysis.evidence_rows(finding))
         self._reset_sort_indicator()
         self.playbook_pane.show_finding(finding, self.analysis.playbook_for(finding))
+        self.update_map()
         self._update_events_caption()
         self._update_actions()
         if self.events_model.rowCount():

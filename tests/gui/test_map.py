@@ -1,0 +1,147 @@
+"""The login map pane on the demo case: what it draws, what a click and the keys do."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from workbench.gui.qt import QPalette, QPointF, Qt
+from workbench.gui.widgets.map import LoginMapPane, MapColours, leg_text, place_text
+from workbench.pipeline import analyze
+from workbench.worldmap import Bounds, finding_map
+
+
+@pytest.fixture(scope="module")
+def demo(case_dir):
+    return analyze([case_dir])
+
+
+@pytest.fixture
+def pane(qtbot):
+    p = LoginMapPane()
+    qtbot.addWidget(p)
+    p.resize(800, 480)
+    p.show()
+    qtbot.waitExposed(p)
+    return p
+
+
+def _finding(analysis, check, user_part=""):
+    return next(f for f in analysis.findings if f.check == check and user_part in f.title)
+
+
+def _count(image, colour, tolerance=40):
+    """Pixels within ``tolerance`` of ``colour`` (RGB)."""
+    arr = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
+    arr = arr[:, : image.width() * 4].reshape(image.height(), image.width(), 4)[:, :, :3][:, :, ::-1]  # BGRA → RGB
+    want = np.array([colour.red(), colour.green(), colour.blue()])
+    return int(np.count_nonzero(np.abs(arr.astype(int) - want).sum(axis=2) < tolerance))
+
+
+def test_impossible_travel_draws_the_red_leg_and_names_it(pane, demo):
+    finding = _finding(demo, "impossible_travel", "s.muller")
+    pane.show_map(finding_map(demo, finding))
+    m = pane.login_map
+    assert len(m.impossible_legs) == 2
+    assert "2 places" in pane.summary.caption() and "2 impossible" in pane.summary.caption()
+    assert pane.legs_label.isVisible() and "London, GB → Sunnyvale, US" in pane.legs_label.caption()
+    assert "12,806 km/h" in pane.legs_label.caption()  # the finding's explanation says the same
+    assert "12,806 km/h" in finding.explanation
+    image = pane.view.grab().toImage()
+    colours = MapColours(dark=False)
+    assert _count(image, colours.impossible) > 200  # the legs are there, in the impossible colour
+    for point, where in pane.view.place_positions():  # every place is inside the view
+        assert 0 < where.x() < pane.view.width() and 0 < where.y() < pane.view.height()
+    assert pane.view.labelled == 2
+
+
+def test_a_map_without_impossible_legs_has_no_red(pane, demo):
+    finding = _finding(demo, "password_spray")
+    pane.show_map(finding_map(demo, finding))
+    assert not pane.login_map.impossible_legs and not pane.legs_label.isVisible()
+    assert len(pane.login_map.points) >= 3
+    assert _count(pane.view.grab().toImage(), MapColours(dark=False).impossible) == 0
+    assert _count(pane.view.grab().toImage(), MapColours(dark=False).failure, 60) > 20  # failed-only places: orange
+
+
+def test_clicking_a_place_emits_its_logins(pane, demo, qtbot):
+    finding = _finding(demo, "impossible_travel", "k.obrien")
+    pane.show_map(finding_map(demo, finding))
+    point, where = pane.view.place_positions()[0]
+    with qtbot.waitSignal(pane.view.place_activated) as blocker:
+        qtbot.mouseClick(pane.view, Qt.MouseButton.LeftButton, pos=where.toPoint())
+    rows = blocker.args[0]
+    assert rows == point.rows and rows
+    users = demo.table.column("user").take(list(rows)).to_pylist()
+    assert set(users) == {"k.obrien@acme-corp.com"}
+    assert pane.view.place_at(QPointF(where.x() + 50, where.y() + 50)) is None
+
+
+def test_zoom_pan_and_fit(pane, demo, qtbot):
+    pane.show_map(finding_map(demo, _finding(demo, "impossible_travel", "l.nguyen")))
+    fitted = pane.view.projection().bounds
+    pane.view.setFocus()
+    qtbot.keyClick(pane.view, Qt.Key.Key_Plus)
+    zoomed = pane.view.projection().bounds
+    assert zoomed.width == pytest.approx(fitted.width * 0.8)
+    pane.view.pan(100, 0)
+    assert pane.view.projection().bounds.west < zoomed.west
+    for _ in range(40):
+        pane.view.zoom(1.25)  # zooming out stops at the whole earth across
+    assert pane.view.projection().bounds.width <= 360.0 + 1e-6
+    qtbot.keyClick(pane.view, Qt.Key.Key_0)
+    assert pane.view.projection().bounds == fitted
+
+
+def test_empty_and_unlocated_maps_say_why(pane, demo):
+    assert "Select a finding" in pane.summary.caption() or pane.summary.caption() == "Login map"
+    assert pane.view.projection().bounds.fit(2.0) == Bounds.world()
+    deploy = _finding(demo, "brute_force_success", "deploy")
+    pane.show_map(finding_map(demo, deploy))
+    assert "logins without location" in pane.summary.caption()
+
+
+def test_texts_are_plain_and_carry_the_facts(demo):
+    m = finding_map(demo, _finding(demo, "impossible_travel", "k.obrien"))
+    text = place_text(m.points[0])
+    assert "UTC" in text and "successful" in text and m.points[0].ips[0] in text
+    leg = m.impossible_legs[0]
+    assert leg_text(leg).startswith("k.obrien@acme-corp.com: St Petersburg, RU → Sunnyvale, US")
+
+
+def test_dark_palette_paints_a_dark_ocean(pane, demo):
+    palette = pane.palette()
+    palette.setColor(QPalette.ColorRole.Window, Qt.GlobalColor.black)
+    pane.view.setPalette(palette)
+    pane.show_map(finding_map(demo, _finding(demo, "impossible_travel", "s.muller")))
+    image = pane.view.grab().toImage()
+    dark = MapColours(dark=True)
+    assert _count(image, dark.ocean, 10) > 10_000 and _count(image, dark.impossible) > 200
+    assert _count(image, MapColours(dark=False).ocean, 10) == 0
+
+
+def test_main_window_maps_the_selected_finding_and_a_click_filters_the_grid(window, demo, qtbot):
+    window.set_analysis(demo)
+    window.map_dock.show()
+    qtbot.waitUntil(lambda: window.map_dock.isVisible())
+    assert window.map_pane.login_map is None  # nothing selected yet: the world and a hint
+    row = window.findings_model.row_of(lambda f: f.check == "impossible_travel" and "l.nguyen" in f.title)
+    window.select_finding(row)
+    m = window.map_pane.login_map
+    assert m is not None and m.users == ("l.nguyen@acme-corp.com",) and len(m.impossible_legs) == 1
+    point, where = window.map_pane.view.place_positions()[-1]
+    qtbot.mouseClick(window.map_pane.view, Qt.MouseButton.LeftButton, pos=where.toPoint())
+    assert window.events_model.rowCount() == len(point.rows)
+    assert "on the map" in window.events_caption.caption()
+    window.show_all_events()
+    assert window.map_pane.login_map is None and window.events_model.rowCount() == demo.events_total
+    assert window.map_action.shortcut().toString() == "Ctrl+M"
+
+
+def test_hidden_map_is_drawn_when_shown(window, demo, qtbot):
+    window.set_analysis(demo)
+    window.map_dock.hide()
+    window.select_finding(window.findings_model.row_of(lambda f: f.check == "password_spray"))
+    window.map_action.trigger()
+    qtbot.waitUntil(lambda: window.map_pane.login_map is not None)
+    assert len(window.map_pane.login_map.users) > 3
