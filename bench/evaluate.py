@@ -21,7 +21,7 @@ from workbench.enrich.geoip import GeoIP, enrich
 from workbench.events import GEO_FIELDS
 from workbench.paths import default_geoip_db
 from workbench.pipeline import analyze, run_checks
-from workbench.synth import generate_case
+from workbench.synth import generate_case, write_indicators
 
 
 def _matches(finding, label) -> bool:
@@ -39,7 +39,8 @@ def evaluate(seeds: list[int], scale: float) -> tuple[Counter, Counter, Counter,
             case = Path(tmp) / "case"
             labels = generate_case(case, seed=seed, scale=scale)
             (case / "labels.json").unlink()
-            analysis = analyze([case])
+            indicators = write_indicators(labels, Path(tmp) / "indicators.csv")  # outside the evidence
+            analysis = analyze([case], indicator_files=[indicators])
         incidents = labels["incidents"]
         expected = [b for b in labels["benign_expected"] if b.get("expect_finding")]
         incident_refs = sum(len(i["refs"]) for i in incidents)

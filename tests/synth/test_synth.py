@@ -52,7 +52,7 @@ def test_labels_file_matches_return_value(case):
     assert {i["check"] for i in labels["incidents"]} == {"brute_force_success", "new_credentials", "new_country",
                                                          "password_spray", "privilege_change", "unusual_hours", "cloud_cli",
                                                          "sensitive_actions", "mfa_fatigue", "token_use",
-                                                         "impossible_travel"}
+                                                         "impossible_travel", "access_surge", "indicator_match"}
 
 
 def test_volume(case, records, lines):
@@ -139,4 +139,16 @@ def test_baseline_has_no_lone_bursts(records):
 def test_scale_changes_volume(tmp_path):
     small = generate_case(tmp_path / "small", seed=7, days=12, scale=0.3)
     assert small["files"]["cloudtrail.json"]["records"] < 2500
-    assert len(small["incidents"]) == 14
+    assert len(small["incidents"]) == 19  # 15 injected, 4 of them also matching the indicator list
+
+
+def test_the_indicator_list_is_a_csv_the_workbench_reads(tmp_path):
+    from workbench.indicators import load_indicators
+    from workbench.synth import write_indicators
+    labels = generate_case(tmp_path / "case", seed=3, days=12)
+    found = load_indicators([write_indicators(labels, tmp_path / "ioc.csv")])
+    assert [(i.kind, i.value) for i in found.indicators] == [
+        ("cidr", "45.155.205.0/24"), ("user_agent", "kali"), ("ip", "185.220.101.34")]
+    matched = [i for i in labels["incidents"] if i["check"] == "indicator_match"]
+    assert {i["file"] for i in matched} == {"cloudtrail.json", "entra_signins.json", "auth.log"}
+    assert not (tmp_path / "case" / "ioc.csv").exists()

@@ -1,11 +1,11 @@
-"""``python -m workbench.synth OUT_DIR [--seed N] [--start DATE] [--days N] [--scale F]``."""
+"""``python -m workbench.synth OUT_DIR [--seed N] [--start DATE] [--days N] [--scale F] [--indicators CSV]``."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from . import generate_case
+from . import generate_case, write_indicators
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,11 +16,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--start", default="2024-03-01", help="first day, YYYY-MM-DD (UTC)")
     parser.add_argument("--days", type=int, default=21)
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies the daily volume")
+    parser.add_argument("--indicators", type=Path, metavar="CSV",
+                        help="also write the case's indicator list here (for workbench analyze --indicators)")
     args = parser.parse_args(argv)
     try:
         labels = generate_case(args.out_dir, seed=args.seed, start=args.start, days=args.days, scale=args.scale)
     except ValueError as exc:
         parser.error(str(exc))
+    if args.indicators:
+        print(f"{write_indicators(labels, args.indicators)}  ({len(labels['indicators'])} indicators)")
     for name, info in labels["files"].items():
         count = info.get("records", info.get("lines"))
         unit = "records" if "records" in info else "lines"

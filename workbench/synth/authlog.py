@@ -126,7 +126,7 @@ class AuthLog:
         rng = self.rng
         while True:
             ip = f"{rng.choice(_FIRST_OCTETS)}.{rng.randint(1, 254)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
-            if not ip.startswith(("185.220.101.", "103.152.220.", "45.155.205.", "62.76.41.", "177.37.")):
+            if not ip.startswith(("185.220.101.", "103.152.220.", "45.155.205.", "62.76.41.", "177.37.", "5.188.62.")):
                 return ip
 
     def render(self) -> tuple[bytes, dict[str, list[tuple[int, datetime]]]]:

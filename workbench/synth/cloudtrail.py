@@ -3,7 +3,8 @@
 Benign baseline: weekday console sessions (ConsoleLogin, then read-only calls from the same IP and
 browser), a few password typos, aws-cli use by two developers, an hourly automation user, and one
 legitimate onboarding (CreateUser + CreateAccessKey by admin.ops). Injected: a console brute force
-on j.smith from Russia followed by IAM persistence, and a sign-in of m.garcia from Brazil.
+on j.smith from Russia followed by IAM persistence, a sign-in of m.garcia from Brazil, and r.patel's
+stolen access key downloading a bucket in bulk one evening.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ ATTACK_BROWSER = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, li
                   "HeadlessChrome/121.0.6167.85 Safari/537.36")
 ATTACK_CLI = ("aws-cli/2.13.5 Python/3.11.4 Linux/6.5.0-kali3-amd64 exe/x86_64.kali.2023 "
               "prompt/off command/{cmd}")
-ATTACK_IP, ATTACK_IP2, BRAZIL_IP = "45.155.205.99", "62.76.41.10", "177.37.10.20"
+ATTACK_IP, ATTACK_IP2, BRAZIL_IP, EXFIL_IP = "45.155.205.99", "62.76.41.10", "177.37.10.20", "5.188.62.140"
 BUCKETS = ("acme-reports", "acme-app-assets", "acme-finance-exports")
 GLOBAL = {"iam.amazonaws.com", "sts.amazonaws.com", "signin.amazonaws.com"}
 
@@ -285,6 +286,25 @@ def _travel(tr: Trail, who: Person, day: date) -> dict[str, Any]:
             "country": "BR", **_span([rec])}
 
 
+def _exfil(tr: Trail, who: Person, t: datetime) -> dict[str, Any]:
+    """A developer's long-term key, stolen, lists the finance bucket and downloads it in bulk in
+    the evening from a hosting provider: an access surge (T1530) in requests and bytes."""
+    rng, bucket = tr.rng, "acme-finance-exports"
+    ua = BOTO_UA.replace("os/linux#5.10.210-201.852.amzn2.x86_64", "os/linux#6.1.0-18-amd64")
+    listing = tr.add(t, who, "s3.amazonaws.com", "ListObjects", EXFIL_IP, ua, key=who.access_key,
+                     params={"bucketName": bucket, "Host": f"{bucket}.s3.amazonaws.com", "prefix": ""})
+    recs = [listing]
+    for n in range(tr.scaled(420)):
+        t += timedelta(seconds=rng.randint(2, 7))
+        key = f"exports/{2023 - n % 3}/{rng.choice(('ledger', 'payroll', 'invoices', 'vendors'))}-{n:04d}.csv"
+        recs.append(tr.add(t, who, "s3.amazonaws.com", "GetObject", EXFIL_IP, ua, key=who.access_key,
+                           params={"bucketName": bucket, "Host": f"{bucket}.s3.amazonaws.com", "key": key},
+                           extra={"SignatureVersion": "SigV4", "CipherSuite": "TLS_AES_128_GCM_SHA256",
+                                  "bytesTransferredIn": 0, "AuthenticationMethod": "AuthHeader",
+                                  "bytesTransferredOut": rng.randint(1_500_000, 6_000_000)}))
+    return {"id": "ct-surge-rpatel", "check": "access_surge", "users": [who.name], "ips": [EXFIL_IP], **_span(recs)}
+
+
 def generate(rng: random.Random, cast: list[Person], start: date, days: int, scale: float,
              ) -> tuple[bytes, int, list[dict[str, Any]], list[dict[str, Any]]]:
     """(file bytes, record count, incidents, benign_expected) for the whole period."""
@@ -296,7 +316,8 @@ def generate(rng: random.Random, cast: list[Person], start: date, days: int, sca
     _baseline(tr, cast, start, days, skip={"m.garcia": travel_day})
     benign = _onboarding(tr, by_name["admin.ops"], onboarding_day)
     incidents = [*_brute_force(tr, by_name["j.smith"], at(attack_day, 3, 41, rng.randint(0, 59))),
-                 _travel(tr, by_name["m.garcia"], travel_day)]
+                 _travel(tr, by_name["m.garcia"], travel_day),
+                 _exfil(tr, by_name["r.patel"], at(start + timedelta(days=days - 8), 22, 14, rng.randint(0, 59)))]
     tr.rows.sort(key=lambda row: (row[0], row[1]))
     body = b"{\"Records\":[\n" + b",\n".join(orjson.dumps(rec) for _, _, rec in tr.rows) + b"\n]}\n"
     return body, len(tr.rows), incidents, benign
