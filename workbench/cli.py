@@ -38,6 +38,8 @@ def add_analyze_arguments(p: argparse.ArgumentParser) -> None:
                    help="extra folder of playbooks; its playbooks override the shipped ones")
     p.add_argument("--indicators", type=Path, action="append", default=[], metavar="FILE",
                    help="indicator list (IPs, CIDRs, user agents, accounts; plain text or CSV; repeatable)")
+    p.add_argument("--sigma", action="append", default=[], metavar="DIR",
+                   help="folder of Sigma rules (SigmaHQ layout; repeatable); 'shipped' names the project's own rules")
     p.add_argument("--title", help="report title")
     p.add_argument("--analyst", help="analyst name for the report")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
@@ -112,7 +114,7 @@ def run_analyze(args: argparse.Namespace) -> int:
     show_progress = not args.quiet and sys.stderr.isatty()
     try:
         analysis = analyze(args.paths, year=args.year, config_files=args.config, geoip_dbs=geoip,
-                           default_geoip=not args.no_default_geoip, extra_playbook_dirs=args.playbooks, indicator_files=args.indicators, progress=_progress_printer(show_progress))
+                           default_geoip=not args.no_default_geoip, extra_playbook_dirs=args.playbooks, indicator_files=args.indicators, sigma_dirs=args.sigma, progress=_progress_printer(show_progress))
     except WorkbenchError as exc:
         print(f"workbench: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -120,6 +122,8 @@ def run_analyze(args: argparse.Namespace) -> int:
         print(file=sys.stderr)
     for line in analysis.geoip_errors + analysis.geoip_warnings + analysis.playbooks.errors:
         print(printable(f"workbench: warning: {line}"), file=sys.stderr)
+    for error in analysis.sigma_errors:
+        print(printable(f"workbench: warning: Sigma rule not run: {error}"), file=sys.stderr)
     partial = [i for i in analysis.inputs if not i.complete]
     for info in partial:
         print(printable(f"workbench: {info.summary()}"), file=sys.stderr)

@@ -42,6 +42,7 @@ class Finding:
     evidence: tuple[EvidenceRef, ...] = ()
     playbook: str | None = None  # technique id of the matched playbook, set by the pipeline
     facts: dict[str, Any] = field(default_factory=dict, compare=False)  # numbers behind the explanation
+    sigma: dict[str, Any] | None = field(default=None, compare=False)  # the Sigma rule, for Sigma findings
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
@@ -75,6 +76,7 @@ class Finding:
             "explanation": self.explanation,
             "evidence": [e.to_dict() for e in self.evidence],
             "facts": self.facts,
+            **({"sigma": self.sigma} if self.sigma is not None else {}),
         }
 
     @classmethod
@@ -86,7 +88,7 @@ class Finding:
             last_seen=datetime.fromisoformat(d["last_seen"]),
             users=tuple(d.get("users", ())), ips=tuple(d.get("ips", ())), hosts=tuple(d.get("hosts", ())),
             evidence=tuple(EvidenceRef.from_dict(e) for e in d.get("evidence", ())),
-            playbook=d.get("playbook"), facts=dict(d.get("facts", {})),
+            playbook=d.get("playbook"), facts=dict(d.get("facts", {})), sigma=d.get("sigma"),
         )
 
 

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
 import pyarrow as pa
@@ -23,6 +23,9 @@ from .paths import playbooks_dir
 from .playbooks import Playbook, PlaybookLibrary
 from .perf import gc_paused
 from .progress import CancelToken, Progress, check, no_progress
+
+if TYPE_CHECKING:
+    from .sigma import RuleError, SigmaRun
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,8 @@ class Analysis:
     created: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     version: str = __version__
     geoip_warnings: list[str] = field(default_factory=list)  # stale databases
+    sigma_errors: list[RuleError] = field(default_factory=list)  # Sigma rules that could not run
+    sigma: SigmaRun | None = None  # the Sigma rules run (None: no --sigma folder given)
 
     @property
     def events_total(self) -> int:
@@ -82,6 +87,8 @@ class Analysis:
             "checks": [{"id": c.id, "ran": c.ran, "findings": c.findings, "reason": c.reason} for c in self.checks],
             "findings": [f.to_dict() for f in self.findings],
             "geoip_warnings": list(self.geoip_warnings),
+            "sigma_rules": self.sigma.rules_summary() if self.sigma else [],
+            "sigma_errors": [e.to_dict() for e in self.sigma_errors],
         }
 
 
@@ -106,7 +113,7 @@ def run_checks(table: pa.Table, config: dict[str, Any], geo_available: bool,
 def analyze(paths: Iterable[str | os.PathLike], *, year: int | None = None, config_files: Iterable[Path] = (),
             geoip_dbs: Iterable[Path] | None = None, default_geoip: bool = True,
             extra_playbook_dirs: Iterable[Path] = (),
-            indicator_files: Iterable[Path] = (),
+            indicator_files: Iterable[Path] = (), sigma_dirs: Iterable[str | os.PathLike] = (),
             progress: Progress = no_progress, cancel: CancelToken | None = None) -> Analysis:
     """Load, enrich and check; ``geoip_dbs=None`` means the bundled default database, ``[]`` none; the
     analyst's databases come first and the default fills parts they lack unless ``default_geoip=False``
@@ -118,6 +125,10 @@ def analyze(paths: Iterable[str | os.PathLike], *, year: int | None = None, conf
     if config["indicator_match"]["files"]:
         load_indicators([Path(p) for p in config["indicator_match"]["files"]])  # fail early, before the evidence
     playbooks = PlaybookLibrary.load([playbooks_dir(), *extra_playbook_dirs])
+    sigma_dirs = list(sigma_dirs)
+    if sigma_dirs:
+        from .sigma import load_rules, run_sigma  # pySigma is imported only when rules are given
+    ruleset = load_rules(sigma_dirs) if sigma_dirs else None  # a missing folder fails early, before the evidence
     loaded = load(paths, year=year, progress=progress, cancel=cancel)
     check(cancel)
     progress(0, 1, "enriching IP addresses")
@@ -129,10 +140,17 @@ def analyze(paths: Iterable[str | os.PathLike], *, year: int | None = None, conf
     check(cancel)
     progress(0, 1, "running checks")
     findings, statuses = run_checks(table, config, geo.locates, cancel)
+    sigma = None
+    if ruleset is not None:
+        progress(0, 1, f"running {len(ruleset.rules)} Sigma rules")
+        sigma = run_sigma(table, ruleset, cancel)
+        findings.extend(sigma.findings)
+        statuses.append(CheckStatus("sigma", "Sigma rules", True, len(sigma.findings)))
     findings = [
         Finding(**{**f.__dict__, "playbook": book.technique}) if (book := playbooks.match(f.techniques)) else f
         for f in findings
     ]
     progress(1, 1, f"{len(findings)} findings")
     return Analysis(loaded.inputs, table, sort_findings(findings), playbooks, config,
-                    geo.databases, geo.errors, statuses, geoip_warnings=geo.warnings)
+                    geo.databases, geo.errors, statuses, geoip_warnings=geo.warnings,
+                    sigma_errors=ruleset.errors if ruleset else [], sigma=sigma)

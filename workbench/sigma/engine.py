@@ -1,0 +1,314 @@
+"""The local Sigma evaluator: pySigma's condition trees evaluated over the event table, per source.
+
+Two stages, both exact:
+
+1. **Columns.** Each rule's tree is evaluated with three-valued logic over the columns only: a leaf on
+   a field that an exact column holds (:mod:`.mappings`) is decided for every row at once (each
+   distinct value of the column is tested once); a leaf that needs the original record is *unknown*
+   (false at best, true at worst). ``and``/``or``/``not`` combine the (at least, at most) bounds, so a
+   row is matched when the lower bound holds, dropped when the upper one fails, and undecided otherwise.
+2. **Records.** The rows some rule left undecided (usually few: SigmaHQ rules name ``eventName``) are
+   read back and decoded once per source and run, and every rule re-evaluates its tree on them with
+   every field known.
+
+A keyword (a value without a field) searches the original record's text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from sigma.conditions import (
+    ConditionAND,
+    ConditionFieldEqualsValueExpression,
+    ConditionNOT,
+    ConditionOR,
+    ConditionValueExpression,
+)
+from sigma.types import (
+    SigmaExists,
+    SigmaFieldReference,
+    SigmaNull,
+    SigmaRegularExpression,
+    SigmaString,
+    SpecialChars,
+)
+
+from ..progress import CancelToken, check
+from .mappings import DERIVED, WRAPPED, FieldSpec, field_spec
+from .match import Matcher, matcher
+from .records import decode, raw_texts, values_at
+from .rules import Rule
+
+Bounds = tuple[np.ndarray, np.ndarray]  # (certainly true, possibly true) per row
+
+
+def _keyword_value(value: Any) -> Any:
+    """A keyword matches anywhere in the record's text: a plain string becomes *string*."""
+    if isinstance(value, SigmaString) and not isinstance(value, SigmaRegularExpression):
+        if not value.startswith(SpecialChars.WILDCARD_MULTI):
+            value = SpecialChars.WILDCARD_MULTI + value
+        if not value.endswith(SpecialChars.WILDCARD_MULTI):
+            value = value + SpecialChars.WILDCARD_MULTI
+    return value
+
+
+@dataclass
+class _Values:
+    """A field's values for a set of rows: texts flattened, with the row each came from."""
+
+    texts: pa.Array
+    parent: np.ndarray | None  # None: one value (or null) per row, in row order
+    present: np.ndarray  # the row has at least one non-null value
+
+    def any(self, hits: np.ndarray, n: int) -> np.ndarray:
+        if self.parent is None:
+            return hits
+        return np.bincount(self.parent[hits], minlength=n).astype(bool) if len(hits) else np.zeros(n, bool)
+
+
+class SourceView:
+    """The rows of one source, with cached columns, distinct values and leaf results."""
+
+    def __init__(self, table: pa.Table, source: str, rows: np.ndarray, whole: bool) -> None:
+        self.table, self.source, self.rows, self.n = table, source, rows, len(rows)
+        self._whole = whole  # the source is the whole table: no take()
+        self._columns: dict[str, pa.Array] = {}
+        self._encoded: dict[str, tuple[pa.Array, np.ndarray]] = {}
+        self._leaves: dict[tuple[str, str], Bounds] = {}
+        self._specs: dict[str, FieldSpec] = {}
+
+    def column(self, name: str) -> pa.Array:
+        if name not in self._columns:
+            col = self.table.column(name)
+            if not self._whole:
+                col = col.take(pa.array(self.rows))
+            self._columns[name] = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+        return self._columns[name]
+
+    def spec(self, name: str) -> FieldSpec:
+        if name not in self._specs:
+            self._specs[name] = field_spec(self.source, name)
+        return self._specs[name]
+
+    def exact_column(self, spec: FieldSpec) -> pa.Array | None:
+        if spec.derive:
+            key = f"derived:{spec.derive}"
+            if key not in self._columns:
+                self._columns[key] = DERIVED[spec.derive](self)
+            return self._columns[key]
+        if spec.column and spec.column != "raw":
+            return self.column(spec.column)
+        return None
+
+    def _distinct_test(self, key: str, arr: pa.Array, test: Matcher) -> np.ndarray:
+        """``test`` run on each distinct value of a column once, spread over the rows."""
+        if key not in self._encoded:
+            enc = pc.dictionary_encode(arr)
+            idx = enc.indices.to_numpy(zero_copy_only=False)
+            valid = np.asarray(pc.is_valid(enc.indices))
+            self._encoded[key] = (enc.dictionary, np.where(valid, idx, len(enc.dictionary)).astype(np.int64))
+        dictionary, idx = self._encoded[key]
+        hits = np.append(test(dictionary), False)
+        return hits[idx]
+
+    def leaf(self, name: str | None, value: Any) -> Bounds:
+        """Column-stage bounds of one leaf."""
+        cache_key = (name or "", repr(value))
+        if cache_key in self._leaves:
+            return self._leaves[cache_key]
+        unknown = (np.zeros(self.n, bool), np.ones(self.n, bool))
+        if name is None:
+            result = self._text_leaf(_keyword_value(value))
+        else:
+            spec = self.spec(name)
+            col = self.exact_column(spec) if not isinstance(value, SigmaFieldReference) else None
+            if col is not None:
+                valid = np.asarray(pc.is_valid(col), dtype=bool)
+                if isinstance(value, SigmaNull):
+                    hit = ~valid
+                elif isinstance(value, SigmaExists):
+                    hit = valid if value.exists else ~valid
+                else:
+                    hit = self._distinct_test(spec.derive or spec.column or name, col, matcher(value))
+                result = (hit, hit)
+            elif spec.column == "raw" and not isinstance(value, (SigmaNull, SigmaExists, SigmaFieldReference)):
+                result = self._text_leaf(value)
+            else:
+                result = unknown
+        self._leaves[cache_key] = result
+        return result
+
+    def _text_leaf(self, value: Any) -> Bounds:
+        """A test on the original text: decided where the table holds it (``raw``), unknown elsewhere."""
+        raw = self.column("raw")
+        kept = np.asarray(pc.is_valid(raw), dtype=bool)
+        if not kept.any():
+            return np.zeros(self.n, bool), np.ones(self.n, bool)
+        hit = matcher(value)(raw) & kept
+        return hit, hit | ~kept
+
+
+class RecordView:
+    """Some rows of a source with their original records decoded: every leaf is decided."""
+
+    def __init__(self, view: SourceView, positions: np.ndarray) -> None:
+        self.view, self.positions, self.n = view, positions, len(positions)
+        self.texts = raw_texts(view.table, view.rows[positions])
+        wrapped = WRAPPED.get(view.source)
+        self.records = [decode(t, wrapped) for t in self.texts]
+        self._values: dict[str, _Values] = {}
+        self._leaves: dict[tuple[str, str], Bounds] = {}
+
+    def _field(self, name: str) -> _Values:
+        if name not in self._values:
+            paths = self.view.spec(name).paths
+            texts: list[str] = []
+            parent: list[int] = []
+            for i, rec in enumerate(self.records):
+                found = values_at(rec, paths) if rec else []
+                texts.extend(found)
+                parent.extend([i] * len(found))
+            present = np.zeros(self.n, bool)
+            present[parent] = True
+            self._values[name] = _Values(pa.array(texts, pa.string()), np.asarray(parent, dtype=np.int64), present)
+        return self._values[name]
+
+    def _row_texts(self, name: str) -> list[list[str]]:
+        """Each row's values of a field, as lower-case texts (exact columns included)."""
+        spec = self.view.spec(name)
+        col = self.view.exact_column(spec)
+        if col is not None:
+            return [[v.lower()] if v is not None else [] for v in col.take(pa.array(self.positions)).to_pylist()]
+        vals = self._field(name)
+        rows: list[list[str]] = [[] for _ in range(self.n)]
+        for i, text in zip(vals.parent.tolist(), vals.texts.to_pylist()):
+            rows[i].append(text.lower())
+        return rows
+
+    def _compare_fields(self, name: str, ref: SigmaFieldReference) -> np.ndarray:
+        """``fieldref``: the field equals (or starts, ends with, contains) the other field, ignoring case."""
+        if ref.starts_with and ref.ends_with:
+            test = lambda a, b: b in a  # noqa: E731
+        elif ref.starts_with:
+            test = lambda a, b: a.startswith(b)  # noqa: E731
+        elif ref.ends_with:
+            test = lambda a, b: a.endswith(b)  # noqa: E731
+        else:
+            test = lambda a, b: a == b  # noqa: E731
+        mine, other = self._row_texts(name), self._row_texts(ref.field)
+        return np.array([any(test(a, b) for a in xs for b in ys) for xs, ys in zip(mine, other)], dtype=bool)
+
+    def leaf(self, name: str | None, value: Any) -> Bounds:
+        cache_key = (name or "", repr(value))
+        if cache_key in self._leaves:
+            return self._leaves[cache_key]
+        if name is None:
+            hit = matcher(_keyword_value(value))(pa.array(self.texts, pa.string()))
+        elif isinstance(value, SigmaFieldReference):
+            hit = self._compare_fields(name, value)
+        else:
+            spec = self.view.spec(name)
+            col = self.view.exact_column(spec)
+            if col is not None:
+                col = col.take(pa.array(self.positions))
+                valid = np.asarray(pc.is_valid(col), dtype=bool)
+                if isinstance(value, SigmaNull):
+                    hit = ~valid
+                elif isinstance(value, SigmaExists):
+                    hit = valid if value.exists else ~valid
+                else:
+                    hit = matcher(value)(col)
+            elif spec.column == "raw" and not isinstance(value, (SigmaNull, SigmaExists)):
+                hit = matcher(value)(pa.array(self.texts, pa.string()))
+            else:
+                vals = self._field(name)
+                if isinstance(value, SigmaNull):
+                    hit = ~vals.present
+                elif isinstance(value, SigmaExists):
+                    hit = vals.present if value.exists else ~vals.present
+                else:
+                    hit = vals.any(matcher(value)(vals.texts), self.n)
+        self._leaves[cache_key] = (hit, hit)
+        return hit, hit
+
+
+def evaluate(node: Any, leaf: Callable[[str | None, Any], Bounds], n: int) -> Bounds:
+    """(certainly true, possibly true) of a condition tree."""
+    if isinstance(node, ConditionAND):
+        lo, hi = np.ones(n, bool), np.ones(n, bool)
+        for arg in node.args:
+            a_lo, a_hi = evaluate(arg, leaf, n)
+            lo, hi = lo & a_lo, hi & a_hi
+        return lo, hi
+    if isinstance(node, ConditionOR):
+        lo, hi = np.zeros(n, bool), np.zeros(n, bool)
+        for arg in node.args:
+            a_lo, a_hi = evaluate(arg, leaf, n)
+            lo, hi = lo | a_lo, hi | a_hi
+        return lo, hi
+    if isinstance(node, ConditionNOT):
+        a_lo, a_hi = evaluate(node.args[0], leaf, n)
+        return ~a_hi, ~a_lo
+    if isinstance(node, ConditionFieldEqualsValueExpression):
+        return leaf(node.field, node.value)
+    if isinstance(node, ConditionValueExpression):
+        return leaf(None, node.value)
+    if node is None:
+        return np.zeros(n, bool), np.zeros(n, bool)
+    raise TypeError(f"unexpected condition element {type(node).__name__}")
+
+
+def _rule_bounds(rule: Rule, leaf: Callable[[str | None, Any], Bounds], n: int) -> Bounds:
+    lo, hi = np.zeros(n, bool), np.zeros(n, bool)
+    for tree in rule.conditions:  # several conditions of one rule are alternatives
+        t_lo, t_hi = evaluate(tree, leaf, n)
+        lo, hi = lo | t_lo, hi | t_hi
+    return lo, hi
+
+
+@dataclass
+class RunStats:
+    rows_decoded: dict[str, int] = field(default_factory=dict)  # per source
+
+
+def match_rules(table: pa.Table, rules: list[Rule], cancel: CancelToken | None = None,
+                stats: RunStats | None = None) -> list[np.ndarray]:
+    """Row numbers (in ``table``, ascending) each rule matches, in the order of ``rules``."""
+    out: list[list[np.ndarray]] = [[] for _ in rules]
+    if not table.num_rows or not rules:
+        return [np.empty(0, np.int64) for _ in rules]
+    source_col = table.column("source")
+    present = set(pc.unique(source_col).to_pylist())
+    for source in sorted(s for s in present if s is not None):
+        mine = [i for i, r in enumerate(rules) if source in r.sources]
+        if not mine:
+            continue
+        check(cancel)
+        whole = len(present) == 1
+        rows = (np.arange(table.num_rows) if whole
+                else np.flatnonzero(np.asarray(pc.equal(source_col, source).to_numpy(zero_copy_only=False))))
+        view = SourceView(table, source, rows, whole)
+        bounds = {i: _rule_bounds(rules[i], view.leaf, view.n) for i in mine}
+        undecided = np.zeros(view.n, bool)
+        for lo, hi in bounds.values():
+            undecided |= hi & ~lo
+        positions = np.flatnonzero(undecided)
+        records = RecordView(view, positions) if len(positions) else None
+        if stats is not None:
+            stats.rows_decoded[source] = len(positions)
+        for i in mine:
+            check(cancel)
+            lo, hi = bounds[i]
+            hits = [np.flatnonzero(lo)]
+            if records is not None:
+                open_ = (hi & ~lo)[positions]
+                if open_.any():
+                    r_lo, _ = _rule_bounds(rules[i], records.leaf, records.n)
+                    hits.append(positions[open_ & r_lo])
+            out[i].append(rows[np.sort(np.concatenate(hits))])
+    return [np.sort(np.concatenate(v)) if v else np.empty(0, np.int64) for v in out]
