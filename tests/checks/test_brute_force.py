@@ -73,3 +73,17 @@ def test_success_from_a_new_network_makes_it_high(tmp_path, city_db, asn_db):
     (g,) = _findings(analyze([trail], geoip_dbs=[city_db]))  # without the ASN database: only the IP is new
     assert g.severity == "medium" and not g.facts["new_network"]
     assert "the IP 73.93.8.8 was never seen for this account before" in g.explanation
+
+
+def test_workspace_password_failures_then_success(tmp_path):
+    from sources import workspace_login, write_workspace
+    items = [workspace_login("ann@acme.example", T0 + timedelta(days=i), "81.2.69.160") for i in range(5)]
+    attack = T0 + timedelta(days=5)
+    items += [workspace_login("ann@acme.example", attack + timedelta(seconds=20 * i), "45.155.205.99", ok=False)
+              for i in range(7)]
+    items.append(workspace_login("ann@acme.example", attack + timedelta(minutes=4), "45.155.205.99"))
+    items += [workspace_login("ben@acme.example", attack + timedelta(minutes=i), "81.2.69.161", ok=i == 3)
+              for i in range(4)]  # three typos then in: below the threshold
+    (f,) = _findings(analyze([write_workspace(tmp_path / "login.json", items)], geoip_dbs=[]))
+    assert f.users == ("ann@acme.example",) and len(f.evidence) == 8 and f.facts["source"] == "workspace"
+    assert "T1078.004" in f.techniques and f.facts["new_ip"]

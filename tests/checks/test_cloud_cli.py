@@ -63,3 +63,14 @@ def test_first_cli_use_is_reported_once_but_not_when_it_becomes_a_habit(tmp_path
     for day in (8, 9, 10, 12, 13):  # a developer who took up the CLI: five days of use from the usual IP
         habit += _first_cli_day("frank", "73.162.10.20", day)
     assert _findings(analyze([write_trail(tmp_path / "b.json", habit)], geoip_dbs=[])) == []
+
+
+def test_gcloud_from_a_new_ip_by_a_console_user(tmp_path):
+    from sources import GCLOUD_UA, gcp_entry, write_gcp
+    entries = [gcp_entry("ops@acme.example", T0 + timedelta(days=d, minutes=m), "24.5.80.12", "storage.objects.get")
+               for d in range(10) for m in (0, 20, 40)]
+    t = T0 + timedelta(days=10)
+    entries += [gcp_entry("ops@acme.example", t + timedelta(minutes=m), "45.155.205.99", "storage.objects.get",
+                          ua=GCLOUD_UA) for m in range(3)]
+    (f,) = _findings(analyze([write_gcp(tmp_path / "gcp.json", entries)], geoip_dbs=[]))
+    assert f.users == ("ops@acme.example",) and len(f.evidence) == 3 and "gcloud/467.0.0" in f.explanation

@@ -49,3 +49,11 @@ def test_separate_bursts_are_separate_findings_and_other_calls_are_ignored(tmp_p
     ]
     analysis = analyze([write_trail(tmp_path / "trail.json", records)], geoip_dbs=[city_db])
     assert [len(f.evidence) for f in _findings(analysis)] == [1, 1]
+
+
+def test_google_cloud_service_account_key_and_workspace_app_authorization(data_dir):
+    (gcp,) = _findings(analyze([data_dir / "gcp" / "gcloud_logging_read.json"], geoip_dbs=[]))
+    assert gcp.severity == "high" and gcp.users == ("alice@acme.example", "deploy@acme-prod.iam.gserviceaccount.com")
+    assert "google.iam.admin.v1.CreateServiceAccountKey for deploy@acme-prod.iam.gserviceaccount.com" in gcp.explanation
+    (ws,) = _findings(analyze([data_dir / "workspace" / "token_activities.jsonl"], geoip_dbs=[]))
+    assert ws.severity == "medium" and ws.users == ("alice@acme.example",)  # for itself, from its first place

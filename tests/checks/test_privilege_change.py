@@ -37,3 +37,12 @@ def test_denied_changes_and_plain_group_adds_by_others(tmp_path):
                         {"userName": "new.hire", "groupName": "developers"})]
     (f,) = _findings(analyze([write_trail(tmp_path / "trail.json", records)], geoip_dbs=[]))
     assert f.users == ("ops", "new.hire") and f.severity == "medium"  # the denied one is not a change
+
+
+def test_google_cloud_owner_grant_azure_role_assignment_and_workspace_admin(data_dir):
+    (gcp,) = _findings(analyze([data_dir / "gcp" / "gcloud_logging_read.json"], geoip_dbs=[]))
+    assert gcp.severity == "high" and "SetIamPolicy on mallory.ops@gmail.com (roles/owner)" in gcp.explanation
+    (azure,) = _findings(analyze([data_dir / "azure" / "activity_cli.json"], geoip_dbs=[]))
+    assert azure.users[0] == "alice@contoso.com" and len(azure.evidence) == 1  # the started one is not a change
+    (ws,) = _findings(analyze([data_dir / "workspace" / "admin_activities.json"], geoip_dbs=[]))
+    assert ws.facts["changes"] == 2 and "GRANT_ADMIN_PRIVILEGE on svc-sync@acme.example" in ws.explanation

@@ -25,3 +25,19 @@ def test_new_accounts_and_failed_attempts_are_not_reported(tmp_path):
                console_login("old", T0, "24.5.80.12"),
                api_call("old", T0 + timedelta(days=9), "24.5.80.12", "DeleteTrail", {"name": "t"}, error="AccessDenied")]
     assert _findings(analyze([write_trail(tmp_path / "t.json", records)], geoip_dbs=[])) == []
+
+
+def test_google_cloud_log_sink_deleted_by_a_seasoned_account(tmp_path):
+    from sources import gcp_entry, write_gcp
+    entries = [gcp_entry("dev@acme.example", T0 + timedelta(days=d, hours=h), "24.5.80.12", "storage.objects.get")
+               for d in range(8) for h in (1, 5)]
+    sink = dict(service="logging.googleapis.com", resource="projects/acme-prod/sinks/audit-export")
+    entries.append(gcp_entry("dev@acme.example", T0 + timedelta(days=9), "24.5.80.12",
+                             "google.logging.v2.ConfigServiceV2.DeleteSink", **sink))
+    entries.append(gcp_entry("new@acme.example", T0 + timedelta(days=9), "24.5.80.12",  # no history: not reported
+                             "google.logging.v2.ConfigServiceV2.DeleteSink", **sink))
+    entries.append(gcp_entry("dev@acme.example", T0 + timedelta(days=9, hours=2), "24.5.80.12",  # denied: no
+                             "google.logging.v2.ConfigServiceV2.UpdateSink", code=7, **sink))
+    (f,) = _findings(analyze([write_gcp(tmp_path / "gcp.json", entries)], geoip_dbs=[]))
+    assert f.users == ("dev@acme.example",) and f.facts["actions"] == ["google.logging.v2.ConfigServiceV2.DeleteSink"]
+    assert f.hosts == ("acme-prod",)
