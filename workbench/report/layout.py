@@ -11,7 +11,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
-from .styles import MUTED, RULE, clean, clip, fonts
+from .styles import ERROR_COLOUR, MUTED, RULE, clean, clip, fonts
 
 PAGE = A4
 MARGIN_X = 18 * mm
@@ -37,11 +37,12 @@ class NumberedCanvas(Canvas):
     that will be added at that position instead of the document's (still unadvanced) page counter.
     """
 
-    def __init__(self, *args: Any, header: str = "", footer: str = "", **kwargs: Any) -> None:
+    def __init__(self, *args: Any, header: str = "", footer: str = "", marking: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._pages: list[dict[str, Any]] = []
         self._header = header
         self._footer = footer
+        self._marking = marking  # the classification, at the top and bottom of every page
 
     def showPage(self) -> None:  # noqa: N802 (reportlab's name)
         self._pages.append(dict(self.__dict__))
@@ -62,6 +63,8 @@ class NumberedCanvas(Canvas):
             self.__dict__.update(state)
             if number > 1:
                 self._decorate(number, total)
+            else:
+                self._mark_cover()
             super().showPage()
         super().save()
 
@@ -77,12 +80,30 @@ class NumberedCanvas(Canvas):
         self.line(MARGIN_X, MARGIN_BOTTOM - 5 * mm, right, MARGIN_BOTTOM - 5 * mm)
         self.setFillColor(MUTED)
         self.setFont(f.bold, 8)
-        self.drawString(MARGIN_X, top + 2, fit(self._header, f.bold, 8, FRAME_WIDTH * 0.7))
+        marking = fit(self._marking, f.bold, 8, FRAME_WIDTH * 0.3)
+        self.drawString(MARGIN_X, top + 2, fit(self._header, f.bold, 8,
+                                               FRAME_WIDTH - stringWidth(marking, f.bold, 8) - 12))
+        self.setFillColor(ERROR_COLOUR)
+        self.drawRightString(right, top + 2, marking)
+        self.setFillColor(MUTED)
         self.setFont(f.regular, 8)
-        self.drawRightString(right, top + 2, "Incident report")
         base = MARGIN_BOTTOM - 5 * mm - 10
-        self.drawString(MARGIN_X, base, fit(self._footer, f.regular, 8, FRAME_WIDTH * 0.7))
+        self.drawString(MARGIN_X, base, fit(self._footer, f.regular, 8, FRAME_WIDTH * 0.45))
+        self.setFont(f.bold, 8)
+        self.setFillColor(ERROR_COLOUR)
+        self.drawCentredString(MARGIN_X + FRAME_WIDTH * 0.62, base, fit(self._marking, f.bold, 8, FRAME_WIDTH * 0.22))
+        self.setFillColor(MUTED)
+        self.setFont(f.regular, 8)
         self.drawRightString(right, base, f"page {number} of {total}")
+        self.restoreState()
+
+    def _mark_cover(self) -> None:
+        """The classification at the bottom of the cover (the cover shows it at the top itself)."""
+        f = fonts()
+        self.saveState()
+        self.setFont(f.bold, 9)
+        self.setFillColor(ERROR_COLOUR)
+        self.drawCentredString(PAGE[0] / 2, MARGIN_BOTTOM - 5 * mm - 10, fit(self._marking, f.bold, 9, FRAME_WIDTH))
         self.restoreState()
 
 

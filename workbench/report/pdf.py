@@ -1,102 +1,142 @@
-"""The PDF incident report: title page, scope and evidence, summary of findings, one section per
-finding with its evidence and playbook, and the method (checks and configuration)."""
+"""The PDF incident handoff report: cover, executive summary, scope and evidence, timeline, one section per
+finding (most severe first), recommended containment, and an appendix (false positives, notes, bookmarked
+events, method). Every section is an outline entry; every page but the cover has the case id, the
+classification marking and "page N of M"."""
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections import Counter
 from functools import partial
 from pathlib import Path
 
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Paragraph, Spacer
+from reportlab.platypus import CondPageBreak, Flowable, PageBreak, Paragraph, Spacer
 
-from ..checks import CHECKS
-from ..paths import default_file_mode
 from ..errors import ReportError
 from ..events import format_ts
-from ..findings import SEVERITIES, Finding
+from ..paths import default_file_mode
 from ..pipeline import Analysis
-from ..playbooks import Playbook
-from . import tables
+from . import sections, tables
+from .context import Context, heading, sub
+from .finding import finding_section
 from .layout import FRAME_WIDTH, Anchor, NumberedCanvas, ReportDoc
-from .styles import clean, clip, esc, fonts, markup, para, severity_label, styles
+from .model import STATE_LABELS, CaseView, case_view
+from .styles import clean, esc, fonts, markup, para, severity_label, styles
+from .summary import FINDINGS_LISTED, listing, summarise
 
 DEFAULT_TITLE = "Workbench analysis"
-KEEP_BELOW_HEADING = 30 * mm
-LIST_ITEMS = 25  # accounts, IPs, hosts shown per finding
-DBIP_CREDIT = "IP geolocation by DB-IP.com (CC BY 4.0)"
-PLAYBOOK_LISTS = (
-    ("Questions for Analysis", "questions"),
-    ("Decision for Escalation", "escalation"),
-    ("Additional Analysis Steps for L1", "l1_steps"),
-    ("T2 Analyst Actions", "t2_actions"),
-    ("Containment and Further Analysis", "containment"),
-)
+DEFAULT_MARKING = "UNCLASSIFIED"  # shown when the analyst gives none: the report still says it was not set
 
 
 def write_report(analysis: Analysis, out: Path | str, *, title: str | None = None, analyst: str | None = None,
-                 max_evidence_rows: int = 200) -> Path:
-    """Write the PDF report of ``analysis`` to ``out`` atomically (a temporary file in the same folder,
-    then a rename) and return its path."""
+                 max_evidence_rows: int = 200, case: object | None = None, case_id: str | None = None,
+                 organisation: str | None = None, classification: str | None = None) -> Path:
+    """Write the PDF report of ``analysis`` to ``out`` atomically (a temporary file in the same folder, then a
+    rename) and return its path. ``case`` is the analyst's triage state (a ``CaseView``, its dict, or the case
+    file); the other keywords override what the case says. Evidence beyond ``max_evidence_rows`` per finding
+    goes to CSV files beside the PDF, named in it."""
     out = Path(out)
-    title = clean(title).strip() or DEFAULT_TITLE
-    analyst = clean(analyst).strip() or None
-    story = _story(analysis, title, analyst, max(0, max_evidence_rows))
+    view = case_view(case)
+    meta = {
+        "title": _pick(title, view.title) or DEFAULT_TITLE, "analyst": _pick(analyst, view.analyst),
+        "case_id": _pick(case_id, view.case_id), "organisation": _pick(organisation, view.organisation),
+        "classification": _pick(classification, view.classification),
+    }
+    if not out.parent.is_dir():
+        raise ReportError("cannot write the report: the folder does not exist", out)
+    ctx = Context(analysis, view, out, max(0, max_evidence_rows))
     try:
+        story = _story(ctx, meta)
         fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
     except OSError as exc:
+        _remove(ctx.side_files)
         raise ReportError(f"cannot write the report: {exc.strerror or exc}", out) from exc
     os.close(fd)
+    marking = meta["classification"] or DEFAULT_MARKING
+    header = " · ".join(x for x in (meta["case_id"], meta["title"]) if x)
     try:
-        doc = ReportDoc(tmp, title=title, author=analyst or "", subject="Incident report",
-                        creator=f"workbench {analysis.version}")
-        canvas = partial(NumberedCanvas, header=title,
+        doc = ReportDoc(tmp, title=meta["title"], author=meta["analyst"], subject=f"Incident report · {marking}",
+                        creator=f"workbench {analysis.version}", initialFontName=fonts().regular)
+        canvas = partial(NumberedCanvas, header=header, marking=marking,
                          footer=f"workbench {analysis.version} · created {format_ts(analysis.created)}")
         doc.build(story, canvasmaker=canvas)
         os.chmod(tmp, default_file_mode())  # a handoff report: readable as any file the analyst saves
         os.replace(tmp, out)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
+        _remove(ctx.side_files)
         raise ReportError(f"cannot write the report: {exc.strerror or exc}", out) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
+        _remove(ctx.side_files)
         raise
     return out
 
 
-def _story(analysis: Analysis, title: str, analyst: str | None, max_rows: int) -> list[Flowable]:
-    fonts()  # register before any style is used
-    story = _title_page(analysis, title, analyst)
-    story += [PageBreak(), *_scope(analysis)]
-    story += [Spacer(1, 6 * mm), CondPageBreak(60 * mm), *_summary(analysis)]
-    for number, finding in enumerate(analysis.findings, 1):
-        story += [PageBreak(), *_finding(analysis, finding, number, max_rows)]
-    story += [PageBreak(), *_method(analysis)]
+def _pick(given: str | None, from_case: str) -> str:
+    return " ".join(clean(given if given is not None and str(given).strip() else from_case).split())
+
+
+def _remove(paths: list[Path]) -> None:
+    for p in paths:
+        p.unlink(missing_ok=True)
+
+
+def _story(ctx: Context, meta: dict[str, str]) -> list[Flowable]:
+    story = _cover(ctx, meta)
+    story += [PageBreak(), *_executive_summary(ctx)]
+    story += [PageBreak(), *sections.scope(ctx)]
+    story += [PageBreak(), *sections.timeline_section(ctx)]
+    for n, finding in enumerate(ctx.main):
+        story += [PageBreak()]
+        if n == 0:
+            story += heading("findings", "Findings")
+        story += finding_section(ctx, finding)
+    if not ctx.main:
+        story += [PageBreak(), *heading("findings", "Findings"), para(_no_findings_text(ctx))]
+    story += [PageBreak(), *sections.containment(ctx)]
+    story += [PageBreak(), *heading("appendix", "Appendix")]
+    if ctx.dismissed:
+        story += heading("false-positives", "False positives", "h2", 1)
+        story.append(para(f"{len(ctx.dismissed)} finding{'s' * (len(ctx.dismissed) != 1)} the analyst judged false "
+                          "positive, with the evidence, for the record.", "note"))
+        for finding in ctx.dismissed:
+            story += [CondPageBreak(80 * mm), *finding_section(ctx, finding, level=2)]
+        story.append(PageBreak())
+    story += sections.notes(ctx)
+    story += [Spacer(1, 6 * mm), *sections.bookmarks(ctx)]
+    story += [PageBreak(), *sections.method(ctx)]
     return story
 
 
-def _heading(key: str, text: str) -> list[Flowable]:
-    """A section heading with its outline entry."""
-    return [Anchor(key, text), para(text, "h1")]
+def _no_findings_text(ctx: Context) -> str:
+    if ctx.dismissed:
+        return f"All {len(ctx.dismissed)} findings were judged false positive; they are in the appendix."
+    ran = sum(1 for c in ctx.analysis.checks if c.ran)
+    return (f"The {ran} check{'s' * (ran != 1)} that ran found nothing to report in this evidence. The Method "
+            "section lists the checks and why any did not run.")
 
 
-def _title_page(analysis: Analysis, title: str, analyst: str | None) -> list[Flowable]:
+def _cover(ctx: Context, meta: dict[str, str]) -> list[Flowable]:
+    analysis = ctx.analysis
     first, last = analysis.time_range()
-    story: list[Flowable] = [Anchor("title", "Incident report"), Spacer(1, 28 * mm),
-                             para("Incident report", "title"), para(title, "subtitle")]
-    if analyst:
-        story.append(para(f"Analyst: {analyst}"))
-    story.append(Spacer(1, 8 * mm))
-    rows = [
-        ("Report created", format_ts(analysis.created)),
-        ("Tool", f"workbench {analysis.version}"),
+    story: list[Flowable] = [Anchor("cover", "Cover"), Spacer(1, 14 * mm),
+                             para(meta["classification"] or DEFAULT_MARKING, "marking"), Spacer(1, 10 * mm),
+                             para("Incident report", "title"), para(meta["title"], "subtitle")]
+    rows: list[tuple[str, str | Flowable]] = [
+        ("Case id", meta["case_id"] or "not given"),
+        ("Analyst", meta["analyst"] or "not given"),
+        ("Organisation", meta["organisation"] or "not given"),
+        ("Classification", meta["classification"] or f"not given (marked {DEFAULT_MARKING})"),
+        ("Time zone", "UTC: every time in this report is UTC"),
+        ("Created at", format_ts(analysis.created)),
+        ("Tool version", f"workbench {analysis.version}"),
         ("Evidence time range", tables.time_range(first, last)),
         ("Inputs", _inputs_line(analysis)),
         ("Events", f"{analysis.events_total:,}"),
-        ("Findings", markup(_findings_line(analysis.findings), "cell")),
-        ("GeoIP", _geoip_text(analysis)),
+        ("Findings", _findings_line(ctx)),
+        ("GeoIP", "\n".join(sections.geoip_lines(analysis))),
     ]
     story.append(tables.key_values(rows, FRAME_WIDTH))
     for error in analysis.geoip_errors:
@@ -113,143 +153,46 @@ def _inputs_line(analysis: Analysis) -> str:
     return f"{text} ({', '.join(notes)}; see Scope and evidence)" if notes else text
 
 
-def _findings_line(findings: list[Finding]) -> str:
+def _findings_line(ctx: Context) -> str:
+    findings = ctx.analysis.findings
     if not findings:
         return "none"
-    counts = Counter(f.severity for f in findings)
-    parts = [f"{counts[s]} {severity_label(s)}" for s in reversed(SEVERITIES) if counts[s]]
-    return f"{len(findings)}: " + ", ".join(parts)
+    counts: dict[str, int] = {}
+    for f in findings:
+        state = ctx.case.of(f).state
+        counts[state] = counts.get(state, 0) + 1
+    states = ", ".join(f"{n} {STATE_LABELS[s].split(' (')[0].lower()}" for s, n in counts.items())
+    return f"{len(findings)} ({states})"
 
 
-def _geoip_text(analysis: Analysis) -> str:
-    if not analysis.geoip:
-        return ("No GeoIP database was available: countries and cities are not shown and the checks "
-                "that need locations did not run.")
-    lines = [f"{d.database_type}, built {d.built:%Y-%m-%d} ({Path(d.path).name})" for d in analysis.geoip]
-    if any("DBIP" in d.database_type.upper() for d in analysis.geoip):
-        lines.append(DBIP_CREDIT)
-    return "\n".join(lines)
-
-
-def _scope(analysis: Analysis) -> list[Flowable]:
-    n = len(analysis.inputs)
-    story = _heading("scope", "Scope and evidence")
-    story.append(para(
-        f"{n} input file{'s' * (n != 1)} with {analysis.events_total:,} events in all. Each file is identified "
-        "by its SHA-256 hash, computed when it was read; the workbench never modifies its inputs."))
-    story.append(para(
-        "All times in this report are UTC. Times that a log gives in another zone were converted; times "
-        "without a zone were taken as UTC (noted per file below).", "note"))
-    if analysis.inputs:
-        story.append(tables.inputs_table(analysis.inputs, FRAME_WIDTH))
+def _executive_summary(ctx: Context) -> list[Flowable]:
+    s = summarise(ctx.analysis.findings, ctx.case)
+    story = heading("summary", "Executive summary")
+    story.append(para(s.basis, "note"))
+    story.append(para(s.what))
+    if s.findings:
+        story += sub("What was found", "h3")
+        for line, finding in zip(s.findings, s.subjects[:FINDINGS_LISTED]):
+            story.append(Paragraph(_summary_line(ctx, finding, line), styles()["item"], bulletText="•"))
+        if len(s.subjects) > FINDINGS_LISTED:
+            story.append(para(s.findings[-1], "note"))
+    story += sub("Escalation", "h3")
+    story.append(para(s.escalation))
+    story += sub("Affected", "h3")
+    story.append(tables.key_values([
+        ("Accounts", f"{len(s.accounts):,}: {listing(s.accounts)}" if s.accounts else "none recorded"),
+        ("Hosts / cloud accounts", f"{len(s.hosts):,}: {listing(s.hosts)}" if s.hosts else "none recorded"),
+        ("Source IPs", f"{len(s.ips):,}: {listing(s.ips)}" if s.ips else "none recorded"),
+        ("Time window of the activity", s.window),
+        ("Time window of the evidence", tables.time_range(*ctx.analysis.time_range())),
+    ], FRAME_WIDTH))
     return story
 
 
-def _summary(analysis: Analysis) -> list[Flowable]:
-    story = _heading("summary", "Summary of findings")
-    if not analysis.findings:
-        ran = sum(1 for c in analysis.checks if c.ran)
-        story.append(para(f"The {ran} check{'s' * (ran != 1)} that ran found nothing to report in this "
-                          "evidence. The Method section lists the checks and why any did not run."))
-        return story
-    story.append(para("Most severe first; each finding is described on its own pages, with its evidence "
-                      "and the playbook for its ATT&CK technique.", "note"))
-    story.append(tables.summary_table(analysis.findings, analysis, FRAME_WIDTH))
-    return story
+def _summary_line(ctx: Context, finding, line: str) -> str:
+    """The summary line with the severity in colour and the finding's number."""
+    rest = line.split(" ", 1)[1] if " " in line else line
+    return f"{severity_label(finding.severity)} {esc(rest)} <font color=\"#5f6a6a\">(finding {ctx.number(finding)})</font>"
 
 
-def _finding(analysis: Analysis, finding: Finding, number: int, max_rows: int) -> list[Flowable]:
-    story: list[Flowable] = []
-    if number == 1:
-        story += _heading("findings", "Findings in detail")
-    story.append(Anchor(f"finding-{number}", f"{number}. {finding.severity.upper()}: {finding.title}", 1))
-    story.append(markup(f"{number}. {severity_label(finding.severity)}&nbsp;&nbsp;{esc(finding.title)}", "h2"))
-    rows = analysis.evidence_rows(finding)
-    facts: list[tuple[str, str | Flowable]] = [
-        ("ATT&CK techniques", ", ".join(finding.techniques) or "none"),
-        ("Check", finding.check),
-        ("First seen", format_ts(finding.first_seen)),
-        ("Last seen", format_ts(finding.last_seen)),
-        ("Accounts", tables.shortlist(finding.users, LIST_ITEMS) or "none recorded"),
-        ("Source IPs", tables.shortlist(finding.ips, LIST_ITEMS) or "none recorded"),
-        ("Hosts / cloud accounts", tables.shortlist(finding.hosts, LIST_ITEMS) or "none recorded"),
-    ]
-    agents = tables.user_agents(analysis, rows)
-    if agents:
-        shown = [f"{clip(ua, 300)} ({count}×)" for ua, count in agents[:10]]
-        if len(agents) > 10:
-            shown.append(f"and {len(agents) - 10} more")
-        facts.append(("User agents", "\n".join(shown)))
-    facts.append(("Finding id", finding.id))
-    story.append(tables.key_values(facts, FRAME_WIDTH, 0.22))
-    story += [*_sub("What was found"), para(finding.explanation)]
-    story += _evidence(analysis, rows, max_rows)
-    story += _playbook(analysis.playbook_for(finding), finding)
-    return story
-
-
-def _evidence(analysis: Analysis, rows, max_rows: int) -> list[Flowable]:
-    total = len(rows)
-    story = _sub(f"Evidence ({total:,} event{'s' * (total != 1)})")
-    if not total:
-        story.append(para("None of the finding's evidence references was found in the event table.", "error"))
-        return story
-    shown = rows[:max_rows]
-    if len(shown):
-        story.append(tables.evidence_table(analysis, shown, FRAME_WIDTH))
-    if total > len(shown):
-        story.append(Spacer(1, 2 * mm))
-        story.append(para(f"The first {len(shown):,} of {total:,} events are shown; {total - len(shown):,} are "
-                          "left out of this report. The findings JSON export lists every evidence reference.",
-                          "note"))
-    return story
-
-
-def _playbook(book: Playbook | None, finding: Finding) -> list[Flowable]:
-    if book is None:
-        return [*_sub("Playbook"),
-                para(f"No playbook for these techniques ({', '.join(finding.techniques)}).", "note")]
-    tactics = ", ".join(book.tactics)
-    head = [para("Playbook", "h3"), markup(f"<b>{esc(book.name)}</b> ({esc(book.technique)}"
-                                             f"{'; ' + esc(tactics) if tactics else ''})")]
-    story: list[Flowable] = []
-    for label, attr in PLAYBOOK_LISTS:
-        items = getattr(book, attr)
-        body = _numbered(items) if items else [para("The playbook gives none.", "note")]
-        # One list never splits over pages (unless longer than a page); the heading stays with the first.
-        story.append(KeepTogether([*head, para(label, "h4"), *body]))
-        head = []
-    return story
-
-
-def _numbered(items: list[str]) -> list[Flowable]:
-    return [Paragraph(esc(item), styles()["item"], bulletText=f"{n}.") for n, item in enumerate(items, 1)]
-
-
-def _sub(text: str, style: str = "h3") -> list[Flowable]:
-    """A sub-heading that never ends a page: it starts a new one unless some lines fit below it."""
-    return [CondPageBreak(KEEP_BELOW_HEADING), para(text, style)]
-
-
-def _method(analysis: Analysis) -> list[Flowable]:
-    story = _heading("method", "Method")
-    ran = [c for c in analysis.checks if c.ran]
-    story.append(para(
-        f"{len(ran)} of {len(analysis.checks)} checks ran over the {analysis.events_total:,} normalized events "
-        "of all inputs. A check that did not run could not look for its pattern: its absence from the findings "
-        "says nothing about this evidence."))
-    descriptions = {c.id: c.description for c in CHECKS}
-    if analysis.checks:
-        story.append(tables.checks_table(analysis.checks, descriptions, FRAME_WIDTH))
-    story += [Spacer(1, 4 * mm), *_sub("Configuration in force", "h2")]
-    story.append(para("Thresholds and lists of each check, after any case or run overrides.", "note"))
-    if analysis.config:
-        story.append(tables.config_table(analysis.config, FRAME_WIDTH))
-    books = analysis.playbooks
-    story += [Spacer(1, 4 * mm), *_sub("Playbooks", "h2")]
-    count = len(books.playbooks)
-    story.append(para(f"{count} playbook{'s' * (count != 1)} loaded: "
-                      + (", ".join(sorted(books.playbooks)) or "none") + "."))
-    for error in books.errors:
-        story.append(para(f"Not loaded: {error}", "error"))
-    return story
+__all__ = ["write_report", "CaseView", "markup"]

@@ -7,13 +7,15 @@ which calls it) and is never pasted into markup raw.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -21,6 +23,8 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph
 
 from ..paths import resources_dir
+
+log = logging.getLogger(__name__)
 
 # Bidirectional overrides and isolates can make text display in another order than it is stored.
 _BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
@@ -63,7 +67,7 @@ def clip(text: str, limit: int) -> str:
 
 def esc(value: object, limit: int = MAX_CHARS) -> str:
     """Untrusted text → Paragraph markup that shows it literally; newlines become line breaks."""
-    return escape(clip(clean(value), limit)).replace("\n", "<br/>")
+    return _escape(clip(clean(value), limit)).replace("\n", "<br/>")
 
 
 _BREAK_AFTER = re.compile(r"(?<=[/\\:_.@,;=&?|)\]-])")
@@ -78,7 +82,7 @@ def esc_fit(value: object, font: str, size: float, width: float, limit: int = MA
         words = []
         for word in line.split(" "):
             if stringWidth(word, font, size) <= width:
-                words.append(escape(word))
+                words.append(_escape(word))
                 continue
             chunks, current = [], ""
             for part in _BREAK_AFTER.split(word):
@@ -88,7 +92,7 @@ def esc_fit(value: object, font: str, size: float, width: float, limit: int = MA
                 else:
                     current += part
             chunks.append(current)
-            words.append("<br/>".join(escape(c) for c in chunks))
+            words.append("<br/>".join(_escape(c) for c in chunks))
         lines.append(" ".join(words))
     return "<br/>".join(lines)
 
@@ -99,6 +103,34 @@ class Fonts:
     bold: str
     mono: str
     unicode: bool  # False: the Type 1 fallback, which shows Latin-1 only
+    fallback: str | None = None  # a font for the scripts DejaVu lacks (CJK), where one is installed
+    covered: frozenset[int] = frozenset()  # code points the regular font has
+
+
+# Fonts for the scripts DejaVu Sans lacks (Chinese, Japanese, Korean): the first one found, in the
+# workbench's resources (an offline bundle can ship one) or where Debian's packages install them.
+FALLBACK_FONTS = (
+    "DroidSansFallbackFull.ttf", "DroidSansFallback.ttf",
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    "/usr/share/fonts/truetype/droid/DroidSansFallback.ttf",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+)
+
+
+def _fallback(folder: Path) -> str | None:
+    for candidate in FALLBACK_FONTS:
+        path = folder / candidate  # an absolute candidate stays as it is
+        if not path.is_file():
+            continue
+        if "WB-Fallback" not in pdfmetrics.getRegisteredFontNames():
+            try:
+                pdfmetrics.registerFont(TTFont("WB-Fallback", str(path), subfontIndex=0))
+            except Exception as exc:  # noqa: BLE001 (reportlab raises bare TTFError/Exception on a bad font)
+                log.warning("fallback font %s not usable: %s", path, exc)
+                continue
+        return "WB-Fallback"
+    return None
 
 
 @lru_cache(maxsize=1)
@@ -114,7 +146,34 @@ def fonts() -> Fonts:
             pdfmetrics.registerFont(TTFont(name, str(path)))
     pdfmetrics.registerFontFamily("WB-Sans", normal="WB-Sans", bold="WB-Sans-Bold",
                                   italic="WB-Sans", boldItalic="WB-Sans-Bold")
-    return Fonts("WB-Sans", "WB-Sans-Bold", "WB-Mono", True)
+    covered = frozenset(pdfmetrics.getFont("WB-Sans").face.charToGlyph)
+    return Fonts("WB-Sans", "WB-Sans-Bold", "WB-Mono", True, _fallback(folder), covered)
+
+
+def needs_fallback(text: str) -> bool:
+    """Whether ``text`` has characters the regular font lacks and the fallback font can show."""
+    if text.isascii():
+        return False
+    f = fonts()
+    return f.fallback is not None and any(ord(c) not in f.covered for c in text)
+
+
+def _escape(text: str) -> str:
+    """XML-escape ``text``; runs of characters the regular font lacks go in the fallback font."""
+    if not needs_fallback(text):
+        return escape(text)
+    f = fonts()
+    out, run, missing = [], "", False
+    for ch in text:
+        lacks = ord(ch) not in f.covered and not ch.isspace()
+        if lacks != missing and run:
+            out.append(f'<font name="{f.fallback}">{escape(run)}</font>' if missing else escape(run))
+            run = ""
+        missing = lacks
+        run += ch
+    if run:
+        out.append(f'<font name="{f.fallback}">{escape(run)}</font>' if missing else escape(run))
+    return "".join(out)
 
 
 @lru_cache(maxsize=1)
@@ -125,6 +184,8 @@ def styles() -> dict[str, ParagraphStyle]:
         "body": base,
         "title": ParagraphStyle("title", base, fontName=f.bold, fontSize=28, leading=34, spaceAfter=10),
         "subtitle": ParagraphStyle("subtitle", base, fontSize=16, leading=21, spaceAfter=18),
+        "marking": ParagraphStyle("marking", base, fontName=f.bold, fontSize=13, leading=16, alignment=TA_CENTER,
+                                  textColor=ERROR_COLOUR, borderColor=ERROR_COLOUR, borderWidth=1, borderPadding=5),
         "h1": ParagraphStyle("h1", base, fontName=f.bold, fontSize=16, leading=20, spaceBefore=4, spaceAfter=8,
                              keepWithNext=1),
         "h2": ParagraphStyle("h2", base, fontName=f.bold, fontSize=12.5, leading=16, spaceBefore=6, spaceAfter=6,

@@ -14,8 +14,8 @@ from ..events import format_ts
 from ..findings import Finding
 from ..ingest import InputInfo
 from ..pipeline import Analysis, CheckStatus
-from .styles import HEADER_FILL, RULE, STRIPE_FILL, clean, clip, esc, esc_fit, fonts, human_size, markup, para, \
-    severity_label, styles
+from .styles import HEADER_FILL, RULE, STRIPE_FILL, clean, clip, esc, esc_fit, fonts, human_size, markup, \
+    needs_fallback, para, severity_label, styles
 
 PAD = 3  # left and right cell padding
 EVIDENCE_PAD = 2
@@ -29,6 +29,7 @@ EVIDENCE_WIDTHS = (0.098, 0.095, 0.15, 0.125, 0.075, 0.12, 0.115, 0.07, 0.152)
 def _table(rows: list[list[Any]], widths: Sequence[float], total: float, *extra: tuple, header: bool = True,
            stripes: bool = True, pad: float = PAD, split_in_row: bool = False) -> Table:
     commands: list[tuple] = [
+        ("FONT", (0, 0), (-1, -1), fonts().regular, 8),  # plain-string and empty cells: never the Type 1 default
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("GRID", (0, 0), (-1, -1), 0.4, RULE),
         ("LEFTPADDING", (0, 0), (-1, -1), pad),
@@ -141,7 +142,7 @@ def _cell(value: object, style: str, room: float, limit: int = CELL_CHARS) -> st
     anything else as a wrapping Paragraph. The table's FONT commands must match ``style``."""
     st = styles()[style]
     text = clip(clean(value), limit)
-    if "\n" not in text and stringWidth(text, st.fontName, st.fontSize) <= room:
+    if "\n" not in text and not needs_fallback(text) and stringWidth(text, st.fontName, st.fontSize) <= room:
         return text
     return para(text, style, room, limit)
 
@@ -180,18 +181,20 @@ def user_agents(analysis: Analysis, rows) -> list[tuple[str, int]]:
     return Counter(v for v in column.to_pylist() if v).most_common()
 
 
-def checks_table(checks: list[CheckStatus], descriptions: dict[str, str], total: float) -> Table:
-    widths = (0.22, 0.56, 0.12, 0.10)
+def checks_table(checks: list[CheckStatus], descriptions: dict[str, str], total: float,
+                 config: dict[str, Any] | None = None) -> Table:
+    widths = (0.2, 0.4, 0.22, 0.1, 0.08)
     room = _room(widths, total)
-    rows: list[list[Any]] = [_heads(("Check", "What it looks for", "Ran", "Findings"))]
+    rows: list[list[Any]] = [_heads(("Check", "What it looks for", "Thresholds", "Ran", "Findings"))]
     for c in checks:
         ran = "yes" if c.ran else f"no: {c.reason}" if c.reason else "no"
         rows.append([
             markup(f"<b>{esc(c.title)}</b><br/>{esc_fit(c.id, fonts().regular, 8, room[0])}", "cell"),
             para(descriptions.get(c.id, ""), "cell"),
-            para(ran, "cell" if c.ran else "cell_error", room[2]), para(c.findings, "cell_right"),
+            para(thresholds(config or {}, c.id), "cell_note", room[2]),
+            para(ran, "cell" if c.ran else "cell_error", room[3]), para(c.findings, "cell_right"),
         ])
-    return _table(rows, widths, total)
+    return _table(rows, widths, total, split_in_row=True)
 
 
 def config_table(config: dict[str, Any], total: float) -> Table:
@@ -218,3 +221,70 @@ def _value(value: Any) -> str:
     if isinstance(value, dict):
         return "; ".join(f"{k}: {_value(v)}" for k, v in value.items())
     return str(value)
+
+
+ANSWER_STYLE = {"yes": "cell_bold", "no": "cell_bold", "met": "cell_bold"}
+
+
+def answers_table(rows: list[tuple[str, str, str]], total: float) -> Table:
+    """Playbook question, the analyst's answer (yes / no / unknown / not answered) and their note."""
+    widths = (0.05, 0.5, 0.12, 0.33)
+    room = _room(widths, total)
+    data: list[list[Any]] = [_heads(("#", "Question", "Answer", "Analyst's note"))]
+    for n, (question, answer, note) in enumerate(rows, 1):
+        data.append([para(n, "cell"), para(question, "cell", room[1]),
+                     para(answer, ANSWER_STYLE.get(answer, "cell_note"), room[2]), para(note, "cell", room[3])])
+    return _table(data, widths, total, split_in_row=True)
+
+
+def criteria_table(rows: list[tuple[str, str, str]], total: float) -> Table:
+    """Escalation criterion, met / not met / unknown, and what the status rests on."""
+    widths = (0.05, 0.55, 0.1, 0.3)
+    room = _room(widths, total)
+    data: list[list[Any]] = [_heads(("#", "Criterion", "Status", "Basis"))]
+    extra: list[tuple] = []
+    for n, (text, status, basis) in enumerate(rows, 1):
+        data.append([para(n, "cell"), para(text, "cell", room[1]),
+                     para(status, "cell_error" if status == "met" else ANSWER_STYLE.get(status, "cell_note"), room[2]),
+                     para(basis, "cell", room[3])])
+    return _table(data, widths, total, *extra, split_in_row=True)
+
+
+KEY_EVENT_HEAD = ("Time (UTC)", "Finding", "What", "Account", "Source IP", "Country", "Source / ref")
+KEY_EVENT_WIDTHS = (0.1, 0.1, 0.24, 0.15, 0.12, 0.07, 0.22)
+
+
+def key_events_table(analysis: Analysis, events: list[tuple[int, str]], total: float) -> Table:
+    """``events``: (row number in the table, what marks it, e.g. 'F3 first') in time order."""
+    columns = ["ts", "source", "ref", "action", "outcome", "user", "src_ip", "country", "event_name"]
+    data = analysis.table.select(columns).take([r for r, _ in events]).to_pydict()
+    room = _room(KEY_EVENT_WIDTHS, total, EVIDENCE_PAD)
+    body: list[list[Any]] = [_heads(KEY_EVENT_HEAD, "ev_head")]
+    for i, (_, label) in enumerate(events):
+        what = f"{data['event_name'][i] or data['action'][i]} ({data['outcome'][i]})"
+        body.append([_utc(data["ts"][i]), _cell(label, "ev", room[1]), _cell(what, "ev", room[2]),
+                     _cell(data["user"][i], "ev", room[3]), _cell(data["src_ip"][i], "ev", room[4]),
+                     _cell(data["country"][i], "ev", room[5]),
+                     _cell(f"{data['source'][i]} {data['ref'][i]}", "ev_ref", room[6])])
+    ev = styles()["ev"]
+    return _table(body, KEY_EVENT_WIDTHS, total, ("FONT", (0, 1), (-1, -1), ev.fontName, ev.fontSize, ev.leading),
+                  pad=EVIDENCE_PAD, split_in_row=True)
+
+
+def notes_table(rows: list[tuple[str, str, str, str]], total: float) -> Table:
+    """(time, author, finding, text) per note."""
+    widths = (0.14, 0.14, 0.14, 0.58)
+    room = _room(widths, total)
+    data: list[list[Any]] = [_heads(("Time (UTC)", "Author", "Finding", "Note"))]
+    for when, author, finding, text in rows:
+        data.append([para(when, "cell"), para(author, "cell", room[1]), para(finding, "cell", room[2]),
+                     para(text, "cell", room[3])])
+    return _table(data, widths, total, split_in_row=True)
+
+
+def thresholds(config: dict[str, Any], check_id: str) -> str:
+    """The settings of one check as 'key: value' lines ('' when it has none)."""
+    values = config.get(check_id)
+    if not isinstance(values, dict):
+        return ""
+    return "\n".join(f"{k}: {_value(v)}" for k, v in values.items())

@@ -1,0 +1,50 @@
+"""What every section of one report shares: the analysis, the analyst's case, numbering and side files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reportlab.lib.units import mm
+from reportlab.platypus import CondPageBreak, Flowable
+
+from ..findings import Finding
+from ..pipeline import Analysis
+from .layout import Anchor
+from .model import CaseView
+from .styles import para
+
+KEEP_BELOW_HEADING = 30 * mm
+
+
+@dataclass
+class Context:
+    analysis: Analysis
+    case: CaseView
+    out: Path  # the PDF's final path; side files go beside it
+    max_rows: int
+    main: list[Finding] = field(default_factory=list)  # severity order, false positives excluded
+    dismissed: list[Finding] = field(default_factory=list)  # false positives, for the appendix
+    side_files: list[Path] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        findings = self.analysis.findings
+        self.main = [f for f in findings if self.case.of(f).state != "false_positive"]
+        self.dismissed = [f for f in findings if self.case.of(f).state == "false_positive"]
+        self._numbers = {f.id: n for n, f in enumerate([*self.main, *self.dismissed], 1)}
+
+    def number(self, finding: Finding) -> int:
+        return self._numbers[finding.id]
+
+    def by_id(self, finding_id: str | None) -> Finding | None:
+        return next((f for f in self.analysis.findings if f.id == finding_id), None) if finding_id else None
+
+
+def heading(key: str, text: str, style: str = "h1", level: int = 0) -> list[Flowable]:
+    """A section heading with its outline entry."""
+    return [Anchor(key, text, level), para(text, style)]
+
+
+def sub(text: str, style: str = "h3") -> list[Flowable]:
+    """A sub-heading that never ends a page: it starts a new one unless some lines fit below it."""
+    return [CondPageBreak(KEEP_BELOW_HEADING), para(text, style)]

@@ -1,0 +1,252 @@
+"""The report's sections other than the cover, the summary and the findings: scope and evidence, timeline,
+recommended containment, and the appendix (notes, bookmarked events, method)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
+
+from .. import timeline
+from ..attack import AttackReferenceError, read_reference
+from ..checks import CHECKS
+from ..events import format_ts
+from ..findings import Finding
+from ..store import raw_record
+from . import charts, tables
+from .context import Context, heading, sub
+from .finding import checklist
+from .layout import FRAME_WIDTH
+from .model import ChecklistItem
+from .styles import clip, para
+
+DBIP_CREDIT = "IP geolocation by DB-IP.com (CC BY 4.0)"
+KEY_EVENTS = 80  # rows of the key-events table
+RAW_CHARS = 6000  # of one bookmarked original record
+
+
+def geoip_lines(analysis) -> list[str]:
+    if not analysis.geoip:
+        return ["No GeoIP database was available: countries and cities are not shown and the checks "
+                "that need locations did not run."]
+    lines = [f"{d.database_type}, built {d.built:%Y-%m-%d} ({Path(d.path).name})" for d in analysis.geoip]
+    if any("DBIP" in d.database_type.upper() for d in analysis.geoip):
+        lines.append(DBIP_CREDIT)
+    return lines
+
+
+def scope(ctx: Context) -> list[Flowable]:
+    analysis = ctx.analysis
+    n = len(analysis.inputs)
+    story = heading("scope", "Scope and evidence")
+    story.append(para(
+        f"{n} input file{'s' * (n != 1)} with {analysis.events_total:,} events in all. Each file is identified "
+        "by its SHA-256 hash, computed when it was read; the workbench never modifies its inputs."))
+    story.append(para(
+        "All times in this report are UTC. Times that a log gives in another zone were converted; times "
+        "without a zone were taken as UTC (noted per file below).", "note"))
+    if analysis.inputs:
+        story.append(tables.inputs_table(analysis.inputs, FRAME_WIDTH))
+    story += [Spacer(1, 4 * mm), *sub("GeoIP database", "h2")]
+    rows: list[tuple[str, str]] = []
+    for d in analysis.geoip:
+        rows.append((d.database_type, f"built {d.built:%Y-%m-%d}\n{d.path}" + (f"\n{d.licence}" if d.licence else "")))
+    if rows:
+        story.append(tables.key_values(rows, FRAME_WIDTH))
+    else:
+        story.append(para(geoip_lines(analysis)[0]))
+    if any("DBIP" in d.database_type.upper() for d in analysis.geoip):
+        story.append(para(DBIP_CREDIT, "note"))
+    for warning in analysis.geoip_warnings:
+        story.append(para(f"Warning: {warning}", "error"))
+    for error in analysis.geoip_errors:
+        story.append(para(f"GeoIP problem: {error}", "error"))
+    story += [Spacer(1, 4 * mm), *sub("Check configuration in force", "h2")]
+    story.append(para("Thresholds and lists of each check, after any case or run overrides.", "note"))
+    if analysis.config:
+        story.append(tables.config_table(analysis.config, FRAME_WIDTH))
+    return story
+
+
+def timeline_section(ctx: Context) -> list[Flowable]:
+    analysis = ctx.analysis
+    story = heading("timeline", "Timeline")
+    hist = timeline.table_histogram(analysis.table, group_by="outcome", max_bins=96)
+    if hist is None:
+        story.append(para("The evidence holds no events."))
+        return story
+    marks = timeline.marks(hist, ctx.main)
+    story.append(KeepTogether([para("Activity over time", "h3"), charts.activity_chart(hist, marks, FRAME_WIDTH),
+                               para("All events of all inputs per time bin by outcome; the bands above are the "
+                                    "findings by number (colour: severity), from first to last event.", "note")]))
+    events = key_events(ctx)
+    story += sub("Key events")
+    if not events:
+        story.append(para("No finding or bookmark marks an event.", "note"))
+        return story
+    story.append(para("The first and last event of each finding and every bookmarked event, across sources, "
+                      "in time order" + (f" (the first {KEY_EVENTS})" if len(events) >= KEY_EVENTS else "") + ".",
+                      "note"))
+    story.append(tables.key_events_table(analysis, events, FRAME_WIDTH))
+    return story
+
+
+def key_events(ctx: Context) -> list[tuple[int, str]]:
+    labels: dict[int, list[str]] = {}
+    for f in ctx.main:
+        rows = ctx.analysis.evidence_rows(f)
+        if not len(rows):
+            continue
+        n = ctx.number(f)
+        ends = [(int(rows[0]), f"F{n} first")] if len(rows) == 1 else \
+            [(int(rows[0]), f"F{n} first"), (int(rows[-1]), f"F{n} last")]
+        for row, label in ends if len(rows) > 1 else [(int(rows[0]), f"F{n}")]:
+            labels.setdefault(row, []).append(label)
+    for b in ctx.case.bookmarks:
+        row = bookmark_row(ctx, b)
+        if row is not None:
+            labels.setdefault(row, []).append("bookmark")
+    ordered = sorted(labels)[:KEY_EVENTS]  # rows are in time order
+    return [(row, ", ".join(labels[row])) for row in ordered]
+
+
+def bookmark_row(ctx: Context, bookmark) -> int | None:
+    lookup = getattr(ctx, "_bookmark_rows", None)
+    if lookup is None:
+        files = ctx.analysis.table.column("file").to_pylist()
+        refs = ctx.analysis.table.column("ref").to_pylist()
+        wanted = {(b.file, b.ref) for b in ctx.case.bookmarks}
+        lookup = {(f, r): i for i, (f, r) in enumerate(zip(files, refs)) if (f, r) in wanted}
+        ctx._bookmark_rows = lookup  # type: ignore[attr-defined]
+    return lookup.get((bookmark.file, bookmark.ref))
+
+
+def containment(ctx: Context) -> list[Flowable]:
+    story = heading("containment", "Recommended containment")
+    groups: dict[str, list[Finding]] = {}
+    for f in ctx.main:
+        if ctx.analysis.playbook_for(f):
+            groups.setdefault(f.playbook or "", []).append(f)
+    if not groups:
+        story.append(para("No playbook matches the findings: no containment steps to recommend.", "note"))
+        return story
+    story.append(para("From the playbook of each finding's ATT&CK technique; ☑ marks a step the analyst recorded as "
+                      "done, ☐ one still open.", "note"))
+    for technique, findings in groups.items():
+        book = ctx.analysis.playbook_for(findings[0])
+        numbers = ", ".join(str(ctx.number(f)) for f in findings)
+        head = [para(f"{book.name} ({book.technique})", "h3"),
+                para(f"For finding{'s' * (len(findings) != 1)} {numbers}.", "note")]
+        if not book.containment:
+            story.append(KeepTogether([*head, para("The playbook gives no containment steps.", "note")]))
+            continue
+        state: list[ChecklistItem] = []
+        for f in findings:  # a step done for any of these findings counts as done
+            state += [i for i in ctx.case.of(f).items("containment")]
+        state.sort(key=lambda i: not i.done)
+        story.append(KeepTogether([*head, *checklist(book.containment, _first_per_text(state))]))
+    return story
+
+
+def _first_per_text(items: list[ChecklistItem]) -> list[ChecklistItem]:
+    seen: dict[str, ChecklistItem] = {}
+    for i in items:
+        seen.setdefault(i.text.strip(), i)
+    return list(seen.values())
+
+
+def notes(ctx: Context) -> list[Flowable]:
+    story = heading("notes", "Analyst's notes", "h2", 1)
+    if not ctx.case.notes:
+        story.append(para("No notes were recorded in the case.", "note"))
+        return story
+    rows = []
+    for note in sorted(ctx.case.notes, key=lambda n: (n.at is None, n.at or 0)):
+        finding = ctx.by_id(note.finding_id)
+        rows.append((format_ts(note.at) if note.at else "", note.author,
+                     f"{ctx.number(finding)}. {finding.title}" if finding else (note.finding_id or "the case"),
+                     note.text))
+    story.append(tables.notes_table(rows, FRAME_WIDTH))
+    return story
+
+
+def bookmarks(ctx: Context) -> list[Flowable]:
+    story = heading("bookmarks", "Bookmarked events", "h2", 1)
+    if not ctx.case.bookmarks:
+        story.append(para("No events were bookmarked.", "note"))
+        return story
+    story.append(para("Each event the analyst bookmarked, with its original record as read from the evidence.",
+                      "note"))
+    table = ctx.analysis.table
+    for n, b in enumerate(ctx.case.bookmarks, 1):
+        row = bookmark_row(ctx, b)
+        head = [para(f"Bookmark {n}: {b.source or 'event'} {b.ref}", "h4")]
+        facts = [("File", b.file), ("Record", b.ref)]
+        finding = ctx.by_id(b.finding_id)
+        if finding:
+            facts.append(("Finding", f"{ctx.number(finding)}. {finding.title}"))
+        if b.note:
+            facts.append(("Analyst's note", b.note))
+        if row is None:
+            story.append(KeepTogether([*head, tables.key_values(facts, FRAME_WIDTH, 0.18),
+                                       para("This record is not in the analysed evidence.", "error")]))
+            continue
+        facts.insert(0, ("Time", format_ts(table.column("ts")[row].as_py())))
+        raw = raw_record(table, row)
+        body = Paragraph(_mono(clip(raw or "(the original record is not available)", RAW_CHARS)),
+                         _raw_style())
+        story.append(KeepTogether([*head, tables.key_values(facts, FRAME_WIDTH, 0.18), Spacer(1, 1.5 * mm)]))
+        story += [para("Original record", "cell_bold"), body, Spacer(1, 3 * mm)]
+    return story
+
+
+def _mono(text: str) -> str:
+    from .styles import esc_fit, fonts
+
+    return esc_fit(text, fonts().mono, 7, FRAME_WIDTH - 12, RAW_CHARS + 100)
+
+
+def _raw_style():
+    from reportlab.lib.styles import ParagraphStyle
+
+    from .styles import HEADER_FILL, RULE, styles
+
+    base = styles()["mono"]
+    return ParagraphStyle("raw", base, fontSize=7, leading=9, backColor=HEADER_FILL, borderColor=RULE,
+                          borderWidth=0.4, borderPadding=4, leftIndent=4, rightIndent=4, spaceBefore=2, spaceAfter=4)
+
+
+def method(ctx: Context) -> list[Flowable]:
+    analysis = ctx.analysis
+    story = heading("method", "Method", "h2", 1)
+    ran = [c for c in analysis.checks if c.ran]
+    story.append(para(
+        f"{len(ran)} of {len(analysis.checks)} checks ran over the {analysis.events_total:,} normalized events "
+        "of all inputs. A check that did not run could not look for its pattern: its absence from the findings "
+        "says nothing about this evidence. Thresholds are those in force for this report (see Scope and "
+        "evidence)."))
+    descriptions = {c.id: c.description for c in CHECKS}
+    if analysis.checks:
+        story.append(tables.checks_table(analysis.checks, descriptions, FRAME_WIDTH, analysis.config))
+    books = analysis.playbooks
+    story += [Spacer(1, 4 * mm), *sub("Playbooks and ATT&CK reference", "h3")]
+    count = len(books.playbooks)
+    story.append(para(f"{count} playbook{'s' * (count != 1)} loaded: "
+                      + (", ".join(sorted(books.playbooks)) or "none") + "."))
+    for error in books.errors:
+        story.append(para(f"Not loaded: {error}", "error"))
+    try:
+        version = read_reference().attack_version
+    except AttackReferenceError as exc:  # a broken reference file must not stop the report; it is named
+        story.append(para(f"ATT&CK reference: {exc}", "error"))
+    else:
+        story.append(para(f"Technique names from the offline MITRE ATT&CK reference"
+                          + (f" (ATT&CK {version})" if version else "") + "."))
+    if ctx.side_files:
+        story += [Spacer(1, 4 * mm), *sub("Files beside this report", "h3")]
+        story.append(para("Evidence rows beyond the report's cap of "
+                          f"{ctx.max_rows:,} per finding, as CSV (cells that a spreadsheet would run as a formula "
+                          "start with an apostrophe):", "note"))
+        story.append(para("\n".join(p.name for p in ctx.side_files)))
+    return story
