@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
@@ -15,10 +15,14 @@ import pyarrow.compute as pc
 from . import __version__
 from .checks import CHECKS, CheckInput
 from .config import load_config
+from .coverage import Coverage, assess as assess_coverage
 from .enrich.geoip import DatabaseInfo, enrich, open_geoip
 from .findings import Finding, sort_findings
+from .identity import Identities, LinkDecision, resolve as resolve_identities, with_findings
+from .identity_checks import CROSS_CHECKS, IdentityCheckInput
 from .indicators import load_indicators
 from .ingest import InputInfo, load
+from .lineage import Credential, trace as trace_credentials
 from .paths import playbooks_dir
 from .playbooks import Playbook, PlaybookLibrary
 from .perf import gc_paused
@@ -35,6 +39,7 @@ class CheckStatus:
     ran: bool
     findings: int
     reason: str = ""  # why it could not run
+    limits: tuple[str, ...] = ()  # what the loaded data lacked for it (see workbench.coverage)
 
 
 @dataclass
@@ -50,6 +55,9 @@ class Analysis:
     created: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     version: str = __version__
     geoip_warnings: list[str] = field(default_factory=list)  # stale databases
+    identities: Identities | None = None  # names resolved into entities (None: computed on first use)
+    credentials: list[Credential] | None = None  # the lineage of every credential created
+    coverage: Coverage | None = None  # what the loaded data could not answer
     sigma_errors: list[RuleError] = field(default_factory=list)  # Sigma rules that could not run
     sigma: SigmaRun | None = None  # the Sigma rules run (None: no --sigma folder given)
 
@@ -68,6 +76,22 @@ class Analysis:
         joined = pc.binary_join_element_wise(self.table.column("file"), self.table.column("ref"), "\0")
         return np.flatnonzero(pc.is_in(joined, value_set=keys).to_numpy(zero_copy_only=False))
 
+    def cross_source(self) -> tuple[Identities, list[Credential], Coverage]:
+        """Entities, credential lineage and coverage; computed here when the analysis came back without
+        them (a case restored from disk)."""
+        if self.identities is None:
+            self.identities = resolve_identities(self.table, (), self.findings)
+        if self.credentials is None:
+            self.credentials = trace_credentials(self.table, self.findings)
+        if self.coverage is None:
+            self.coverage = assess_coverage(self.table, self.checks, self.config, bool(self.geoip))
+        return self.identities, self.credentials, self.coverage
+
+    def relink(self, decisions: Iterable[LinkDecision | dict[str, Any]]) -> Identities:
+        """The entities again under the analyst's link decisions (confirm, reject, add); no re-analysis."""
+        self.identities = resolve_identities(self.table, decisions, self.findings)
+        return self.identities
+
     def time_range(self) -> tuple[datetime | None, datetime | None]:
         if not self.table.num_rows:
             return None, None
@@ -77,6 +101,7 @@ class Analysis:
     def to_json(self) -> dict[str, Any]:
         """The findings JSON: a public contract (see README). Extend it; never rename or drop a field."""
         first, last = self.time_range()
+        identities, credentials, coverage = self.cross_source()
         return {
             "tool": {"name": "workbench", "version": self.version},
             "created": self.created.isoformat(),
@@ -84,21 +109,28 @@ class Analysis:
             "events_total": self.events_total,
             "time_range": {"first": first.isoformat() if first else None, "last": last.isoformat() if last else None},
             "geoip": [{"path": d.path, "type": d.database_type, "built": d.built.isoformat()} for d in self.geoip],
-            "checks": [{"id": c.id, "ran": c.ran, "findings": c.findings, "reason": c.reason} for c in self.checks],
+            "checks": [{"id": c.id, "ran": c.ran, "findings": c.findings, "reason": c.reason,
+                        "limits": list(c.limits)} for c in self.checks],
             "findings": [f.to_dict() for f in self.findings],
             "geoip_warnings": list(self.geoip_warnings),
+            "entities": [e.to_dict() for e in identities.entities],
+            "identity": {k: v for k, v in identities.to_dict().items() if k != "entities"},
+            "credentials": [c.to_dict() for c in credentials],
+            "coverage": coverage.to_dict(),
             "sigma_rules": self.sigma.rules_summary() if self.sigma else [],
             "sigma_errors": [e.to_dict() for e in self.sigma_errors],
         }
 
 
 def run_checks(table: pa.Table, config: dict[str, Any], geo_available: bool,
-               cancel: CancelToken | None = None) -> tuple[list[Finding], list[CheckStatus]]:
+               cancel: CancelToken | None = None,
+               identities: Identities | None = None) -> tuple[list[Finding], list[CheckStatus]]:
+    """The checks over ``table``; with ``identities`` the cross-source checks too."""
     frame = table.drop_columns(["raw"]).to_pandas()
-    inp = CheckInput(frame, config, geo_available, table)
+    inp = IdentityCheckInput(frame, config, geo_available, table, identities=identities)
     findings: list[Finding] = []
     statuses = []
-    for chk in CHECKS:
+    for chk in (*CHECKS, *(CROSS_CHECKS if identities is not None else ())):
         check(cancel)
         if chk.needs_geo and not geo_available:
             statuses.append(CheckStatus(chk.id, chk.title, False, 0, "no GeoIP database"))
@@ -113,13 +145,15 @@ def run_checks(table: pa.Table, config: dict[str, Any], geo_available: bool,
 def analyze(paths: Iterable[str | os.PathLike], *, year: int | None = None, config_files: Iterable[Path] = (),
             geoip_dbs: Iterable[Path] | None = None, default_geoip: bool = True,
             extra_playbook_dirs: Iterable[Path] = (),
-            indicator_files: Iterable[Path] = (), sigma_dirs: Iterable[str | os.PathLike] = (),
+            indicator_files: Iterable[Path] = (),
+            identity_links: Iterable[LinkDecision | dict[str, Any]] = (), sigma_dirs: Iterable[str | os.PathLike] = (),
             progress: Progress = no_progress, cancel: CancelToken | None = None) -> Analysis:
     """Load, enrich and check; ``geoip_dbs=None`` means the bundled default database, ``[]`` none; the
     analyst's databases come first and the default fills parts they lack unless ``default_geoip=False``
     (see :mod:`workbench.enrich.geoip`).
 
-    Playbooks come from the shipped folder, then each extra folder (later ones override)."""
+    Playbooks come from the shipped folder, then each extra folder (later ones override).
+    ``identity_links`` are the analyst's decisions on identity links (saved in the case)."""
     config = load_config(*config_files)
     config["indicator_match"]["files"] = [*config["indicator_match"]["files"], *map(str, indicator_files)]
     if config["indicator_match"]["files"]:
@@ -138,8 +172,11 @@ def analyze(paths: Iterable[str | os.PathLike], *, year: int | None = None, conf
     finally:
         geo.close()
     check(cancel)
+    progress(0, 1, "resolving identities")
+    identities = resolve_identities(table, identity_links)
+    check(cancel)
     progress(0, 1, "running checks")
-    findings, statuses = run_checks(table, config, geo.locates, cancel)
+    findings, statuses = run_checks(table, config, geo.locates, cancel, identities=identities)
     sigma = None
     if ruleset is not None:
         progress(0, 1, f"running {len(ruleset.rules)} Sigma rules")
@@ -151,6 +188,13 @@ def analyze(paths: Iterable[str | os.PathLike], *, year: int | None = None, conf
         for f in findings
     ]
     progress(1, 1, f"{len(findings)} findings")
-    return Analysis(loaded.inputs, table, sort_findings(findings), playbooks, config,
-                    geo.databases, geo.errors, statuses, geoip_warnings=geo.warnings,
-                    sigma_errors=ruleset.errors if ruleset else [], sigma=sigma)
+    analysis = Analysis(loaded.inputs, table, sort_findings(findings), playbooks, config,
+                        geo.databases, geo.errors, statuses, geoip_warnings=geo.warnings,
+                        sigma_errors=ruleset.errors if ruleset else [], sigma=sigma)
+    progress(0, 1, "credential lineage and coverage")
+    analysis.identities = with_findings(identities, analysis.findings)
+    analysis.credentials = trace_credentials(table, analysis.findings)
+    analysis.coverage = assess_coverage(table, analysis.checks, config, geo.locates)
+    limits = {c.id: c.reasons for c in analysis.coverage.checks if c.status != "ran"}
+    analysis.checks = [replace(c, limits=limits.get(c.id, ())) for c in analysis.checks]
+    return analysis
