@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from conftest import (ARABIC_USER, CJK_USER, CYRILLIC_USER, EVIL_AGENT, EVIL_USER, FORMULA_AGENT, LONG_AGENT,
+from report_samples import (ARABIC_USER, CJK_USER, CYRILLIC_USER, EVIL_AGENT, EVIL_USER, FORMULA_AGENT, LONG_AGENT,
                       TRAVELLER, flat, outline, pages_of)
 from workbench.attack import lookup
 from workbench.enrich.geoip import DatabaseInfo

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from pypdf import PdfReader
 
-from conftest import ct, flat, pages_of
+from report_samples import ct, flat, pages_of
 from workbench.pipeline import analyze
 from workbench.report import styles as report_styles
 from workbench.report import write_report
