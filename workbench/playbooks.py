@@ -98,6 +98,7 @@ def split_items(text: str) -> list[str]:
 def parse(text: str, path: str = "<text>") -> Playbook:
     title = ""
     rows: dict[str, str] = {}
+    lines: dict[str, int] = {}
     in_table = False
     for lineno, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
@@ -118,38 +119,85 @@ def parse(text: str, path: str = "<text>") -> Playbook:
         if key in rows:
             raise PlaybookError(f"row {key!r} appears twice", path, lineno)
         rows[key] = re.sub(r"<br\s*/?>", "\n", value, flags=re.IGNORECASE)
+        lines[key] = lineno
         in_table = True
     for key in REQUIRED:
         if not rows.get(key):
             raise PlaybookError(f"missing the {key!r} row", path)
-    technique = (rows.get("MITRE Sub-TTP") or rows["MITRE TTP"]).strip()
+    row = "MITRE Sub-TTP" if rows.get("MITRE Sub-TTP") else "MITRE TTP"
+    technique = rows[row].strip()
     if not TECHNIQUE_RE.match(technique):
-        raise PlaybookError(f"{technique!r} is not an ATT&CK technique id (like T1021 or T1021.007)", path)
+        raise PlaybookError(f"row {row!r}: {technique!r} is not an ATT&CK technique id (like T1021 or T1021.007)",
+                            path, lines[row])
     return Playbook(technique, rows["Name"], title or rows["Name"], rows, path)
+
+
+def _files(folders: Iterable[Path]) -> list[Path]:
+    found: list[Path] = []
+    for folder in folders:
+        try:
+            entries = sorted(folder.iterdir()) if folder.is_dir() else []
+        except OSError:
+            continue  # an unreadable folder holds no playbooks; the others still load
+        found.extend(p for p in entries if p.suffix.lower() in PLAYBOOK_SUFFIXES and p.is_file())
+    return found
+
+
+def _stamp(paths: list[Path]) -> tuple[tuple[str, int, int], ...]:
+    """What tells a changed folder: every playbook file's path, modification time and size."""
+    out = []
+    for path in paths:
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        out.append((str(path), st.st_mtime_ns, st.st_size))
+    return tuple(out)
 
 
 @dataclass
 class PlaybookLibrary:
     playbooks: dict[str, Playbook] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)  # one line per file that did not parse
+    folders: tuple[Path, ...] = ()  # where load() looked, in order (reload() looks there again)
+    stamp: tuple[tuple[str, int, int], ...] = field(default=(), compare=False, repr=False)
 
     @classmethod
     def load(cls, folders: Iterable[Path]) -> "PlaybookLibrary":
         """Every playbook in ``folders``; later folders override earlier ones for the same technique."""
-        lib = cls()
-        for folder in folders:
-            if not folder.is_dir():
-                continue
-            for path in sorted(folder.iterdir()):
-                if path.suffix.lower() not in PLAYBOOK_SUFFIXES or not path.is_file():
-                    continue
-                try:
-                    book = parse(path.read_text(encoding="utf-8-sig"), str(path))
-                except (PlaybookError, UnicodeDecodeError, OSError) as exc:
-                    lib.errors.append(str(exc) if isinstance(exc, PlaybookError) else f"{path}: {exc}")
-                    continue
-                lib.playbooks[book.technique] = book
+        lib = cls(folders=tuple(Path(f) for f in folders))
+        lib._read()
         return lib
+
+    def _read(self) -> None:
+        paths = _files(self.folders)
+        playbooks: dict[str, Playbook] = {}
+        errors: list[str] = []
+        for path in paths:
+            try:
+                book = parse(path.read_text(encoding="utf-8-sig"), str(path))
+            except (PlaybookError, UnicodeDecodeError, OSError) as exc:
+                errors.append(str(exc) if isinstance(exc, PlaybookError) else f"{path}: {exc}")
+                continue
+            playbooks[book.technique] = book
+        self.playbooks, self.errors, self.stamp = playbooks, errors, _stamp(paths)
+
+    def changed(self) -> bool:
+        """A playbook file in the folders was added, removed or modified since the last (re)load."""
+        return _stamp(_files(self.folders)) != self.stamp
+
+    def reload(self, force: bool = False) -> bool:
+        """Read the folders again when a file changed (drop-in playbooks, no restart); returns whether it did.
+        The library is updated in place, so every holder of it (an Analysis, the GUI) sees the new playbooks."""
+        if not force and not self.changed():
+            return False
+        self._read()
+        return True
+
+    def add_folder(self, folder: Path) -> None:
+        """Add the analyst's folder (it overrides the ones before it) and read everything again."""
+        self.folders = (*self.folders, Path(folder))
+        self._read()
 
     def get(self, technique: str) -> Playbook | None:
         return self.playbooks.get(technique)

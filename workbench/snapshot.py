@@ -10,6 +10,7 @@ database descriptions, check titles, input bad-record counts).
 from __future__ import annotations
 
 import os
+from dataclasses import asdict, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable
@@ -46,8 +47,7 @@ def freeze(analysis: Analysis) -> dict[str, Any]:
                    "licence": d.licence, "bundled": d.bundled} for d in analysis.geoip],
         "geoip_errors": list(analysis.geoip_errors),
         "geoip_warnings": list(analysis.geoip_warnings),
-        "checks": [{"id": c.id, "title": c.title, "ran": c.ran, "findings": c.findings, "reason": c.reason}
-                   for c in analysis.checks],
+        "checks": [asdict(c) for c in analysis.checks],  # every field, as CheckStatus grows
         "created": analysis.created.isoformat(),
         "version": analysis.version,
     }
@@ -64,7 +64,8 @@ def thaw(doc: dict[str, Any], table: pa.Table, playbook_dirs: Iterable[Path] = (
     findings = [Finding.from_dict(f) for f in doc["findings_json"]["findings"]]
     geoip = [DatabaseInfo(g["path"], g["database_type"], datetime.fromisoformat(g["built"]), g.get("licence", ""),
                           g.get("bundled", False)) for g in doc.get("geoip", ())]
-    checks = [CheckStatus(c["id"], c["title"], c["ran"], c["findings"], c.get("reason", ""))
+    known = {f.name for f in fields(CheckStatus)}
+    checks = [CheckStatus(**{k: tuple(v) if isinstance(v, list) else v for k, v in c.items() if k in known})
               for c in doc.get("checks", ())]
     return Analysis(inputs, table, findings, PlaybookLibrary.load([playbooks_dir(), *playbook_dirs]),
                     doc.get("config", {}), geoip, list(doc.get("geoip_errors", ())), checks,

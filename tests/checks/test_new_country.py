@@ -16,7 +16,7 @@ def test_first_login_from_brazil_after_a_us_baseline(tmp_path, city_db):
     analysis = analyze([write_trail(tmp_path / "trail.json", records)], geoip_dbs=[city_db])
     (f,) = _findings(analysis)
     assert f.title == "Sign-in from a new country: m.garcia from BR"
-    assert f.playbook == "T1021.007" and len(f.evidence) == 2
+    assert f.playbook == "T1078.004" and len(f.evidence) == 2  # Valid Accounts: Cloud Accounts, its first technique
     assert "earlier successful sign-ins since 2024-03-04 15:00:00 UTC came from US (6) only" in f.explanation
     assert f.facts["usual_countries"] == {"US": 6}
 
