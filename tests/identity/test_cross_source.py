@@ -14,7 +14,7 @@ def _of(analysis, check):
 def test_new_country_sign_in_then_ssh_to_three_hosts(analysis):
     (f,) = _of(analysis, "cross_new_country_then_hosts")
     assert f.severity == "high" and f.hosts == ("web-01", "web-02", "web-03")
-    assert f.techniques == ("T1078", "T1021", "T1021.004") and f.playbook == "T1021"
+    assert f.techniques == ("T1078", "T1021", "T1021.004") and f.playbook == "T1078"  # the first technique with a playbook
     assert [e.source for e in f.evidence] == ["entra_signin", "authlog", "authlog", "authlog"]
     assert f.users == ("alice@contoso.com", "alice")
     assert f.explanation.startswith("alice@contoso.com signed in from RU for the first time at 2024-03-11 09:00:00 UTC")
