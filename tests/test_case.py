@@ -249,3 +249,40 @@ def test_reference_to_sqlite_rows_is_plain(tmp_path):
     db = sqlite3.connect(tmp_path / "case" / "case.sqlite")
     assert db.execute("SELECT finding_id, state, who FROM triage").fetchall() == [("f", "escalated", "A")]
     db.close()
+
+
+def test_report_view_feeds_the_report_model(tmp_path, evidence):
+    from workbench.report.model import case_view
+
+    with Case.create(tmp_path / "case", [evidence], analyst="Ana", title="Breach") as case:
+        case.set_setting("case_id", "IR-7")
+        analysis, _ = case.open_analysis()
+        brute = next(f for f in analysis.findings if f.check == "brute_force_success")
+        book = analysis.playbooks.match(brute.techniques)
+        case.set_state(brute.id, "false positive")
+        case.set_answer(brute.id, book.questions[0], "yes", "same IP for failures and success")
+        case.set_criterion(brute.id, book.escalation[1], "not met", "deploy is a CI account without rights")
+        case.set_decision(brute.id, "do not escalate", "user confirmed")
+        case.set_check(brute.id, "containment", book.containment[0], True)
+        case.set_note(brute.id, "called the user")
+        case.add_bookmark(brute.evidence[0].file, brute.evidence[0].ref, brute.evidence[0].source, brute.id, "first")
+        view = case_view(case)
+    assert (view.case_id, view.title, view.analyst) == ("IR-7", "Breach", "Ana")
+    t = view.of(brute)
+    assert t.state == "false_positive" and not t.confirmed
+    first = t.answers[0]
+    assert (first.question, first.answer, first.note) == (book.questions[0], "yes", "same IP for failures and success")
+    assert "failed sign-ins" in first.evidence  # the computed evidence beside the question
+    assert [a.question for a in t.answers] == book.questions
+    crit = {c.text: c for c in t.criteria}
+    assert crit[book.escalation[1]].status == "not met" and "CI account" in crit[book.escalation[1]].basis
+    # not set by the analyst: the status from the evidence (a success after failures from a new IP)
+    assert crit[book.escalation[0]].status == "met"
+    assert crit[book.escalation[0]].basis.startswith("from the evidence: IP never used by the account before")
+    assert (t.decision.decision, t.decision.reason, t.decision.by) == ("do not escalate", "user confirmed", "Ana")
+    assert t.decision.suggested in ("escalate", "undecided")
+    done = [i for i in t.items("containment") if i.done]
+    assert [(i.text, i.who) for i in done] == [(book.containment[0], "Ana")] and done[0].when is not None
+    assert len(t.items("l1_steps")) == len(book.l1_steps)
+    assert [(n.text, n.finding_id) for n in view.notes] == [("called the user", brute.id)]
+    assert [(b.ref, b.finding_id, b.note) for b in view.bookmarks] == [(brute.evidence[0].ref, brute.id, "first")]
