@@ -42,6 +42,13 @@ def add_analyze_arguments(p: argparse.ArgumentParser) -> None:
                    help="folder of Sigma rules (SigmaHQ layout; repeatable); 'shipped' names the project's own rules")
     p.add_argument("--title", help="report title")
     p.add_argument("--analyst", help="analyst name for the report")
+    p.add_argument("--case", type=Path, metavar="DIR",
+                   help="case folder whose triage state (states, answers, decisions, checklists, notes, bookmarks) "
+                        "goes into the report")
+    p.add_argument("--case-id", help="case id for the report's cover and page headers")
+    p.add_argument("--organisation", help="organisation named on the report's cover")
+    p.add_argument("--classification", metavar="MARKING",
+                   help="classification marking on every page of the report (e.g. TLP:AMBER)")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
 
 
@@ -104,12 +111,24 @@ def print_summary(analysis: Analysis) -> None:
         print(printable(f"  [{f.severity:>8}] {f.title}  ({', '.join(f.techniques)}; playbook {f.playbook or '-'})"))
 
 
+def _open_case(folder: Path):
+    from .case import Case
+
+    return Case.open(folder)
+
+
 def run_analyze(args: argparse.Namespace) -> int:
     outputs = [p for p in (args.report, args.findings_json) if p is not None]
     problem = check_outputs(outputs, args.paths)
     if problem:
         print(printable(f"workbench: {problem}"), file=sys.stderr)
         return EXIT_USAGE
+    if args.case:
+        try:  # a wrong case folder is found before the long analysis, not after it
+            _open_case(args.case).close()
+        except WorkbenchError as exc:
+            print(printable(f"workbench: {exc}"), file=sys.stderr)
+            return EXIT_USAGE
     geoip = [] if args.no_geoip else args.geoip_db
     show_progress = not args.quiet and sys.stderr.isatty()
     try:
@@ -132,7 +151,17 @@ def run_analyze(args: argparse.Namespace) -> int:
     if args.report:
         from .report import write_report
 
-        write_report(analysis, args.report, title=args.title, analyst=args.analyst)
+        try:
+            case = _open_case(args.case) if args.case else None
+        except WorkbenchError as exc:
+            print(printable(f"workbench: {exc}"), file=sys.stderr)
+            return EXIT_USAGE
+        try:
+            write_report(analysis, args.report, title=args.title, analyst=args.analyst, case=case,
+                         case_id=args.case_id, organisation=args.organisation, classification=args.classification)
+        finally:
+            if case is not None:
+                case.close()
     if not args.quiet:
         print_summary(analysis)
         for out in outputs:

@@ -16,6 +16,7 @@ from ..checks import CHECKS
 from ..events import format_ts
 from ..findings import Finding
 from ..playbooks import Playbook
+from ..triage import assess
 from .. import worldmap
 from . import charts, sidecar, tables
 from .context import Context, sub
@@ -68,54 +69,69 @@ def finding_section(ctx: Context, finding: Finding, level: int = 1) -> list[Flow
     story.append(tables.key_values(facts, FRAME_WIDTH, 0.22))
     story += [*sub("What was found"), para(finding.explanation)]
     book = analysis.playbook_for(finding)
-    story += _triage(triage, book)
+    story += _triage(ctx, finding, triage, book)
     story += _evidence(ctx, finding, rows, number)
     story += _map(ctx, finding)
     story += _playbook(book, finding, triage)
     return story
 
 
-def _triage(triage: Triage, book: Playbook | None) -> list[Flowable]:
+def _triage(ctx: Context, finding: Finding, triage: Triage, book: Playbook | None) -> list[Flowable]:
     story = sub("Triage")
+    view = assess(ctx.analysis, finding, book) if book else None
     decision = triage.decision
     if decision.decision:
         who = ", ".join(x for x in (decision.by, format_ts(decision.at) if decision.at else "") if x)
         text = f"Analyst's decision: {decision.decision}" + (f" ({who})" if who else "")
-        text += f". Reason: {decision.reason}" if decision.reason else "."
+        text += f". Reason: {decision.reason.rstrip('.')}." if decision.reason else "."
     else:
         text = "Analyst's decision: none recorded yet."
-    if decision.suggested:
-        text += f" Suggested from the criteria: {decision.suggested}."
+    suggested = decision.suggested or (view.suggestion if view else "")
+    if suggested:
+        text += f" Suggested from the escalation criteria: {suggested}"
+        text += f" ({view.suggestion_reason.rstrip('.')})." if view and view.suggestion_reason and \
+            not decision.suggested else "."
     story.append(para(text))
     questions = list(book.questions) if book else []
     answers = {a.question.strip(): a for a in triage.answers}
+    facts = {q.question.strip(): q.facts for q in view.questions} if view else {}
     extra = [a for a in triage.answers if a.question.strip() not in {q.strip() for q in questions}]
     if questions or extra:
         story.append(para("Playbook questions and the analyst's answers", "h4"))
         rows = []
         for q in questions:
             a = answers.get(q.strip())
-            rows.append((q, a.answer if a else "not answered", _answer_note(a)))
-        rows += [(a.question, a.answer, _answer_note(a)) for a in extra]
+            rows.append((q, a.answer if a else "not answered", _answer_note(a, facts.get(q.strip(), ()))))
+        rows += [(a.question, a.answer, _answer_note(a, ())) for a in extra]
         story.append(tables.answers_table(rows, FRAME_WIDTH))
     criteria = {c.text.strip(): c for c in triage.criteria}
+    computed = {c.criterion.strip(): c for c in view.criteria} if view else {}
     listed = list(book.escalation) if book else []
-    rows = [(c, criteria[c.strip()].status if c.strip() in criteria else "unknown",
-             criteria[c.strip()].basis if c.strip() in criteria else "") for c in listed]
+    rows = [_criterion_row(c, criteria.get(c.strip()), computed.get(c.strip())) for c in listed]
     rows += [(c.text, c.status, c.basis) for c in triage.criteria if c.text.strip() not in {x.strip() for x in listed}]
     if rows:
-        met = sum(1 for r in rows if r[1] == "met")
+        met = sum(1 for r in rows if r[1].startswith("met"))
         story.append(para(f"Escalation criteria ({met} of {len(rows)} met)", "h4"))
         story.append(tables.criteria_table(rows, FRAME_WIDTH))
+        story.append(para("Status by the analyst where they assessed a criterion, else as measured in the evidence "
+                          "(\u201cfrom the data\u201d); unknown where the logs cannot tell.", "note"))
     return story
 
 
-def _answer_note(answer) -> str:
-    if answer is None:
-        return ""
-    parts = [answer.note]
-    if answer.evidence:
+def _criterion_row(text: str, analyst, computed) -> tuple[str, str, str]:
+    if analyst is not None and analyst.status != "unknown":
+        return text, analyst.status, analyst.basis
+    if computed is not None:
+        basis = "; ".join(x for x in (analyst.basis if analyst else "", computed.why) if x)
+        return text, computed.status + ("\n(from the data)" if computed.status != "unknown" else ""), basis
+    return text, analyst.status if analyst else "unknown", analyst.basis if analyst else ""
+
+
+def _answer_note(answer, facts) -> str:
+    parts = [answer.note] if answer else []
+    if answer and answer.evidence:
         parts.append(f"Data: {answer.evidence}")
+    parts += [f"Data: {f.summary}" for f in facts[:3]]
     return "\n".join(p for p in parts if p)
 
 

@@ -239,13 +239,14 @@ def answers_table(rows: list[tuple[str, str, str]], total: float) -> Table:
 
 def criteria_table(rows: list[tuple[str, str, str]], total: float) -> Table:
     """Escalation criterion, met / not met / unknown, and what the status rests on."""
-    widths = (0.05, 0.55, 0.1, 0.3)
+    widths = (0.05, 0.5, 0.12, 0.33)
     room = _room(widths, total)
     data: list[list[Any]] = [_heads(("#", "Criterion", "Status", "Basis"))]
     extra: list[tuple] = []
     for n, (text, status, basis) in enumerate(rows, 1):
         data.append([para(n, "cell"), para(text, "cell", room[1]),
-                     para(status, "cell_error" if status == "met" else ANSWER_STYLE.get(status, "cell_note"), room[2]),
+                     para(status, "cell_error" if status.startswith("met") else ANSWER_STYLE.get(status, "cell_note"),
+                          room[2]),
                      para(basis, "cell", room[3])])
     return _table(data, widths, total, *extra, split_in_row=True)
 
