@@ -15,46 +15,54 @@ METRICS = (("requests", "min_requests", "{:,} requests"), ("failures", "min_fail
            ("bytes", "min_bytes", "{:,} bytes transferred"))
 
 
-def hourly(inp: CheckInput, cfg: dict) -> tuple[pd.DataFrame, pd.Series]:
+def hourly(inp: CheckInput, cfg: dict) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Per account and hour: the counts, each metric's usual (95th-percentile) hour, and whether it
-    surges; only accounts with enough active hours. Also the hour of every event."""
+    surges; only accounts with enough active hours. Also every event's account code and hour."""
     ev = inp.events
-    mask = ev["user"].notna().to_numpy()
-    users = ev["user"].to_numpy()[mask]
-    hours = ev["ts"].dt.tz_localize(None).to_numpy()[mask].astype("datetime64[h]")
-    frame = pd.DataFrame({"user": users, "hour": hours,
-                          "failures": (ev["outcome"].to_numpy()[mask] == "failure"),
-                          "bytes": ev["bytes"].to_numpy(dtype=float, na_value=np.nan)[mask]})
-    per_hour = frame.groupby(["user", "hour"], sort=True).agg(
-        requests=("failures", "size"), failures=("failures", "sum"), bytes=("bytes", "sum"))
-    active = per_hour.groupby(level="user")["requests"].transform("size")
-    per_hour = per_hour[active >= cfg["min_active_hours"]].assign(active_hours=active)
-    surging = pd.Series(False, index=per_hour.index)
+    codes, users = pd.factorize(ev["user"])
+    hours = ev["ts"].to_numpy(dtype="datetime64[us]").astype("datetime64[h]").astype(np.int64)
+    mask = codes >= 0
+    empty = pd.DataFrame()
+    if not mask.any():
+        return empty, codes, hours
+    first, span = hours[mask].min(), hours[mask].max() - hours[mask].min() + 1
+    keys, inverse, requests = np.unique(codes[mask] * span + (hours[mask] - first), return_inverse=True,
+                                        return_counts=True)
+    failures = np.bincount(inverse, weights=(ev["outcome"] == "failure").to_numpy()[mask], minlength=len(keys))
+    sent = np.nan_to_num(ev["bytes"].to_numpy(dtype=float, na_value=np.nan)[mask])
+    key_user = keys // span
+    active = np.bincount(key_user, minlength=len(users))[key_user]
+    keep = active >= cfg["min_active_hours"]
+    per_hour = pd.DataFrame({
+        "code": key_user[keep], "hour": keys[keep] % span + first, "requests": requests[keep],
+        "failures": failures[keep], "bytes": np.bincount(inverse, weights=sent, minlength=len(keys))[keep],
+        "active_hours": active[keep]})
+    surging = np.zeros(len(per_hour), dtype=bool)
     for metric, floor, _ in METRICS:
-        usual = per_hour[metric].groupby(level="user").transform("quantile", 0.95)
+        usual = per_hour.groupby("code")[metric].transform("quantile", 0.95).to_numpy()
         per_hour[f"usual_{metric}"] = usual
-        hot = (per_hour[metric] >= cfg[floor]) & (per_hour[metric] >= cfg["factor"] * usual.clip(lower=1.0))
+        hot = (per_hour[metric].to_numpy() >= cfg[floor]) & (per_hour[metric].to_numpy() >= cfg["factor"] * np.maximum(usual, 1.0))
         per_hour[f"hot_{metric}"] = hot
         surging |= hot
-    return per_hour[surging], pd.Series(hours, index=ev.index[mask])
+    hot_hours = per_hour[surging]
+    hot_hours = hot_hours.assign(user=users[hot_hours["code"].to_numpy()])
+    return hot_hours, codes, hours
 
 
 def run(inp: CheckInput) -> list[Finding]:
     cfg = inp.config[ID]
-    hot, event_hours = hourly(inp, cfg)
+    hot, codes, event_hours = hourly(inp, cfg)
     findings: list[Finding] = []
     if hot.empty:
         return findings
-    user_rows = inp.events.index[inp.events["user"].notna()]
-    by_user = pd.Series(user_rows, index=inp.events.loc[user_rows, "user"].to_numpy())
-    for user, mine in hot.groupby(level="user", sort=True):
-        hours = mine.index.get_level_values("hour")
-        window_no = np.concatenate([[0], np.cumsum(np.diff(hours.to_numpy()) > np.timedelta64(1, "h"))])
-        rows = by_user.loc[[user]].to_numpy()
+    for code, mine in hot.groupby("code", sort=False):
+        user = mine["user"].iloc[0]
+        hours = mine["hour"].to_numpy()
+        window_no = np.concatenate([[0], np.cumsum(np.diff(hours) > 1)])
+        rows = np.flatnonzero(codes == code)
         for _, window in mine.groupby(window_no):
-            span = window.index.get_level_values("hour")
-            in_window = rows[np.isin(event_hours.loc[rows].to_numpy(), span.to_numpy())]
-            hit = inp.events.loc[in_window]
+            span = window["hour"].to_numpy()
+            hit = inp.events.iloc[rows[np.isin(event_hours[rows], span)]]
             what, usual, techniques = [], [], []
             for metric, _, fmt in METRICS:
                 peak = window[window[f"hot_{metric}"]]
@@ -65,7 +73,7 @@ def run(inp: CheckInput) -> list[Finding]:
                 usual.append(f"{top[f'usual_{metric}']:,.0f}")
                 techniques.append("T1530" if metric == "bytes" else "T1586.003")
             top_names = ", ".join(f"{n} ×{c}" for n, c in hit["event_name"].value_counts().head(5).items())
-            first_hour = pd.Timestamp(span.min()).tz_localize("UTC")
+            first_hour = pd.Timestamp(np.datetime64(int(span.min()), "h")).tz_localize("UTC")
             n_hours = len(span)
             when = (f"in the hour from {format_ts(first_hour)}" if n_hours == 1 else
                     f"in its busiest of {n_hours} surging hours from {format_ts(first_hour)}")
@@ -82,7 +90,7 @@ def run(inp: CheckInput) -> list[Finding]:
                        "usual_p95": float(window[f"usual_{metrics[0]}"].iloc[0]), "hours": n_hours,
                        **{m: int(window[m].sum()) for m, _, _ in METRICS}},
             ))
-    return findings
+    return sorted(findings, key=lambda f: (f.users, f.first_seen))
 
 
 CHECK = Check(

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Callable, Iterable
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -43,9 +44,10 @@ class CheckInput:
         ``prior_ips`` are the same for the autonomous system and the source IP.
         """
         ev = self.events
-        auth = ev[ev["action"].isin(["auth.success", "auth.failure"]) & ev["user"].notna()]
-        auth = auth.sort_values("ts", kind="stable")
-        ok = auth[auth["action"] == "auth.success"]
+        rows = np.flatnonzero((ev["action"].isin(["auth.success", "auth.failure"]) & ev["user"].notna()).to_numpy())
+        ts = ev["ts"].to_numpy(dtype="datetime64[us]")[rows]
+        auth = ev.take(rows[np.argsort(ts, kind="stable")])  # one selection of the wide frame, in time order
+        ok = auth.loc[(auth["action"] == "auth.success").to_numpy(), ["user", "country", "asn", "src_ip"]]
         flags = {}
         for column, new_name, prior_name in (("country", "new_country", "prior_countries"),
                                              ("asn", "new_asn", "prior_asns"), ("src_ip", "new_ip", "prior_ips")):
@@ -59,7 +61,7 @@ def first_seen(ok: pd.DataFrame, column: str) -> tuple[pd.Series, pd.Series]:
     """For successful logins in time order: whether each is the account's first with its value of
     ``column`` after at least one earlier one (``new``), and how many earlier successes of the
     account had a known value (``prior``). Rows without a value are neither."""
-    known = ok[ok[column].notna()]
+    known = ok.loc[ok[column].notna().to_numpy(), ["user", column]]
     prior = known.groupby("user", sort=False).cumcount()
     new = ~known.duplicated(["user", column]) & (prior > 0)
     return new, prior

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from ..events import format_ts
@@ -19,22 +20,30 @@ COLUMNS = ["ts", "source", "file", "ref", "user", "user_agent", "client_app", "s
 def run(inp: CheckInput) -> list[Finding]:
     cfg = inp.config[ID]
     all_ev = inp.events
-    ev = all_ev.loc[all_ev["user"].notna() & (all_ev["user_agent"].notna() | all_ev["client_app"].notna()), COLUMNS]
     agent = re.compile("|".join(cfg["user_agents"]), re.IGNORECASE)
     apps = {a.lower() for a in cfg["client_apps"]}
+    ua, app = all_ev["user_agent"], all_ev["client_app"]
+    codes, users = pd.factorize(all_ev["user"])
+    relevant = (codes >= 0) & (ua.notna() | app.notna()).to_numpy()
     # each distinct user agent and client is tested once
-    cli_agents = [ua for ua in ev["user_agent"].dropna().unique() if agent.search(ua)]
-    cli_apps = [app for app in ev["client_app"].dropna().unique() if app.lower() in apps]
-    is_cli = ev["user_agent"].isin(cli_agents) | ev["client_app"].isin(cli_apps)
-    ev = ev.assign(cli=is_cli.to_numpy())
-    share = ev.groupby("user")["cli"].mean()
-    total = ev.groupby("user").size()
+    cli_agents = [a for a in ua.dropna().unique() if agent.search(a)]
+    cli_apps = [a for a in app.dropna().unique() if a.lower() in apps]
+    is_cli = (ua.isin(cli_agents) | app.isin(cli_apps)).to_numpy() & relevant
+    total_n = np.bincount(codes[relevant], minlength=len(users))
+    cli_n = np.bincount(codes[is_cli], minlength=len(users))
+    share_n = cli_n / np.maximum(total_n, 1)
     # accounts that mostly use a console or browser but did use a CLI
-    rare = share[(share > 0) & (share <= cfg["max_usual_share"]) & (total >= cfg["min_history"])].index
-    cli = ev[ev["cli"] & ev["user"].isin(rare)]
+    rare_codes = np.flatnonzero((cli_n > 0) & (share_n <= cfg["max_usual_share"]) & (total_n >= cfg["min_history"]))
+    if not len(rare_codes):
+        return []
+    share = pd.Series(share_n[rare_codes], index=users[rare_codes])
+    total = pd.Series(total_n[rare_codes], index=users[rare_codes])
+    keep = relevant & np.isin(codes, rare_codes)
+    ev = all_ev.loc[keep, COLUMNS].assign(cli=is_cli[keep])  # the rare users' events only
+    cli = ev[ev["cli"]]
     gap = pd.Timedelta(minutes=cfg["group_minutes"])
     recent = pd.Timedelta(hours=cfg["new_ip_hours"])
-    seen = ev[ev["user"].isin(rare)].dropna(subset=["src_ip"]).groupby(["user", "src_ip"])["ts"].min()
+    seen = ev.dropna(subset=["src_ip"]).groupby(["user", "src_ip"])["ts"].min()
     findings = []
     positions = ev.groupby("user").indices  # each account's rows, found once
     # a CLI used on many days is a habit the account took up, not a one-off
