@@ -320,11 +320,11 @@ def login_map(table: pa.Table, users: Iterable[str], *, findings: Iterable["Find
     wanted = wanted[:MAX_USERS]
     if not wanted or table.num_rows == 0:
         return LoginMap(tuple(wanted), (), (), 0, truncated)
-    if config is None:
+    cfg = (config or {}).get(CHECK_ID)
+    if cfg is None:  # no configuration given (or one without the check): the shipped thresholds
         from .config import load_config
 
-        config = load_config()
-    cfg = config[CHECK_ID]
+        cfg = load_config()[CHECK_ID]
     mask = pc.and_(pc.is_in(table.column("user"), value_set=pa.array(wanted, pa.string())),
                    pc.is_in(table.column("action"), value_set=pa.array(LOGIN_ACTIONS)))
     rows = np.flatnonzero(pc.fill_null(mask, False).to_numpy(zero_copy_only=False))

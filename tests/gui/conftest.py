@@ -7,6 +7,18 @@ from pathlib import Path
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def user_config(tmp_path_factory):
+    """Settings and window layouts go to a fresh folder, never the tester's own configuration."""
+    from workbench.gui.qt import QSettings
+    from workbench.gui.settings import set_display_zone
+
+    folder = tmp_path_factory.mktemp("config")
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    yield folder
+    set_display_zone("UTC")
+
+
 @pytest.fixture
 def window(qtbot):
     from workbench.gui.main_window import MainWindow

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ...events import format_ts
 from ...findings import Finding
 from ...playbooks import Playbook
 from ..qt import QAbstractTableModel, QColor, QModelIndex, QPersistentModelIndex, Qt, safe_tooltip
+from ..settings import format_ts
 
 HEADERS = ("Severity", "Title", "Users", "First seen", "Last seen", "Playbook")
 SEVERITY_COL = 0

@@ -13,12 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from ...events import format_ts
 from ...worldmap import Bounds, LoginMap, LoginPoint, Projection, TravelLeg, great_circle, load_outline
 from ..qt import (
     QColor, QEvent, QFont, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen, QPointF, QRectF, QSizePolicy,
     QToolTip, QTransform, QVBoxLayout, QWheelEvent, QWidget, Qt, Signal, safe_tooltip,
 )
+from ..settings import format_ts
 from .caption import Caption
 
 PICK_PX = 9  # how near the pointer must be to a place for its tooltip or a click

@@ -10,10 +10,11 @@ from __future__ import annotations
 import html
 from typing import Iterable
 
-from ...events import format_ts
+from ...attack import AttackReferenceError, lookup
 from ...findings import Finding
 from ...playbooks import Playbook
 from ..qt import QTextBrowser, QWidget
+from ..settings import format_ts
 
 SECTIONS = (
     ("Questions for Analysis", "questions"),
@@ -48,6 +49,36 @@ def _rows(pairs: Iterable[tuple[str, str]]) -> str:
         + "</table>"
 
 
+def attack_html(technique_ids: Iterable[str]) -> str:
+    """The offline ATT&CK reference (workbench.attack) for each technique: id, name, tactics, platforms, parent
+    and sub-techniques; the page address is shown as text, never followed."""
+    parts: list[str] = []
+    seen: set[str] = set()
+    for tid in technique_ids:
+        try:
+            found = lookup(tid)
+        except AttackReferenceError as exc:
+            return f'<h3>ATT&amp;CK reference</h3><p class="muted">{esc(exc)}</p>'
+        if found is None:
+            parts.append(f'<p class="muted">{esc(tid)} is not in the offline ATT&amp;CK reference.</p>')
+            continue
+        tech = found.technique
+        if tech.id in seen:
+            continue
+        seen.add(tech.id)
+        parent = lookup(tech.parent) if tech.parent else None
+        parts.append(_rows([
+            ("ATT&CK", f"{tech.id} {tech.name}"),
+            ("Tactics", ", ".join(tech.tactics)),
+            ("Platforms", ", ".join(tech.platforms)),
+            ("Parent", f"{parent.technique.id} {parent.technique.name}" if parent else ""),
+            ("Sub-techniques", "; ".join(f"{i} {n}" for i, n in tech.subtechniques)),
+            ("Page", tech.url),
+            ("Note", found.note),
+        ]))
+    return "<h3>ATT&amp;CK reference</h3>" + "".join(parts) if parts else ""
+
+
 def finding_html(finding: Finding, playbook: Playbook | None) -> str:
     color = SEVERITY_TEXT.get(finding.severity, "#000000")
     parts = [
@@ -68,10 +99,12 @@ def finding_html(finding: Finding, playbook: Playbook | None) -> str:
     if playbook is None:
         parts.append(f'<p class="muted">No playbook matches {esc(", ".join(finding.techniques) or "this finding")}.'
                      "</p>")
+        parts.append(attack_html(finding.techniques))
         return "".join(parts)
     parts += [
         f"<h2>Playbook: {esc(playbook.name)}</h2>",
         _rows([("Technique", playbook.technique), ("Tactics", ", ".join(playbook.tactics))]),
+        attack_html([playbook.technique, *finding.techniques]),
     ]
     for heading, attr in SECTIONS:
         parts.append(f"<h3>{esc(heading)}</h3>{_items(getattr(playbook, attr))}")
