@@ -556,12 +556,12 @@ def _profiles(table: pa.Table, entity_of: dict[str, str]) -> dict[str, dict[str,
     pos = pc.index_in(row_keys(table), value_set=pa.array(keys, pa.string()))
     pos = pos.to_numpy(zero_copy_only=False)
     known = ~pd.isna(pos)
-    rows = np.flatnonzero(known)
     ent = key_ent[pos[known].astype(np.int64)]
     cols = ["country", "src_ip", "user_agent", "host", "client_app"]
-    sub = table.select(cols).take(pa.array(rows)).to_pandas(strings_to_categorical=True)
+    mask = pa.array(known)
+    sub = table.select(cols).filter(mask).to_pandas(strings_to_categorical=True)
     sub["ent"] = ent
-    hours = pc.hour(table.column("ts").take(pa.array(rows))).to_numpy(zero_copy_only=False)
+    hours = pc.hour(table.column("ts").filter(mask)).to_numpy(zero_copy_only=False)
     hist = np.zeros((len(ids), 24), dtype=np.int64)
     np.add.at(hist, (ent, hours.astype(np.int64)), 1)
     tops = {c: _top(sub, c, k) for c, k in (("country", 5), ("src_ip", 10), ("user_agent", 5), ("host", 10),

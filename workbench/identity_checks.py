@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from .checks.base import Check, CheckInput, distinct, minutes, place, refs
@@ -38,6 +39,10 @@ class IdentityCheckInput(CheckInput):
 def _keys(frame: pd.DataFrame) -> pd.Series:
     scope = frame["host"].fillna("").where(frame["source"].isin(HOST_SCOPED), "")
     return frame["source"].astype(str) + "|" + scope.astype(str) + "|" + frame["user"].astype(str)
+
+
+def _naive(ts: pd.Series) -> np.ndarray:
+    return ts.dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
 
 
 def _cfg(inp: CheckInput, check_id: str) -> dict:
@@ -120,21 +125,31 @@ def run_failed_signins_then_console(inp: CheckInput) -> list[Finding]:
         return []
     cfg = _cfg(inp, FAILED_CONSOLE_ID)
     ev = inp.events
-    consoles = ev[ev["source"].str.startswith("cloudtrail") & (ev["event_name"] == "ConsoleLogin")
-                  & (ev["action"] == "auth.success") & ev["user"].notna()]
-    failures = ev[(ev["source"] == "entra_signin") & (ev["action"] == "auth.failure") & ev["user"].notna()]
+    consoles = ev[(ev["event_name"] == "ConsoleLogin") & (ev["action"] == "auth.success") & ev["user"].notna()]
+    consoles = consoles[consoles["source"].str.startswith("cloudtrail")]
+    failures = ev[(ev["action"] == "auth.failure") & (ev["source"] == "entra_signin") & ev["user"].notna()]
     if consoles.empty or failures.empty:
         return []
-    consoles = consoles.assign(key=_keys(consoles)).sort_values("ts", kind="stable")
-    failures = failures.assign(key=_keys(failures), ent=lambda f: _keys(f).map(ids.entity_of))
+    consoles = consoles.assign(key=_keys(consoles))
+    consoles = consoles.assign(ent=consoles["key"].map(ids.entity_of)).sort_values("ts", kind="stable")
+    failures = failures.assign(key=_keys(failures))
+    failures = failures.assign(ent=failures["key"].map(ids.entity_of)).sort_values("ts", kind="stable")
     window = pd.Timedelta(minutes=cfg["window_minutes"])
+    # failures of the same person within the window before each console login, counted per entity at once
+    candidates = []
+    fail_by_ent = {e: g for e, g in failures.groupby("ent", sort=False)}
+    for eid, logins in consoles[consoles["ent"].isin(fail_by_ent)].groupby("ent", sort=False):
+        times = _naive(fail_by_ent[eid]["ts"])
+        at = _naive(logins["ts"])
+        counts = np.searchsorted(times, at, "left") - np.searchsorted(times, at - window.to_timedelta64(), "left")
+        candidates.append(logins[counts >= cfg["min_failures"]])
+    if not candidates:
+        return []
     findings, seen = [], set()
-    for idx, login in consoles.iterrows():
-        eid = ids.entity_of.get(login["key"])
-        if eid is None:
-            continue
-        before = failures[(failures["ent"] == eid) & (failures["ts"] < login["ts"])
-                          & (failures["ts"] >= login["ts"] - window)]
+    for idx, login in pd.concat(candidates).sort_values("ts", kind="stable").iterrows():
+        eid = login["ent"]
+        mine = fail_by_ent[eid]
+        before = mine[(mine["ts"] < login["ts"]) & (mine["ts"] >= login["ts"] - window)]
         if len(before) < cfg["min_failures"] or frozenset(before.index) in seen:
             continue
         seen.add(frozenset(before.index))
@@ -146,7 +161,7 @@ def run_failed_signins_then_console(inp: CheckInput) -> list[Finding]:
                 f"{minutes(login['ts'] - before['ts'].min())} before {login['user']} signed in to the AWS "
                 f"console at {format_ts(login['ts'])} from {place(login)}")
         text += "; the console login comes from an IP of the failures." if same_ip else "."
-        group = pd.concat([before.drop(columns=["key", "ent"]), consoles.loc[[idx]].drop(columns="key")])
+        group = pd.concat([before.drop(columns=["key", "ent"]), consoles.loc[[idx]].drop(columns=["key", "ent"])])
         findings.append(Finding(
             check=FAILED_CONSOLE_ID, title=f"Failed Entra sign-ins, then AWS console: {label}",
             severity="high" if same_ip or len(before) >= 4 * cfg["min_failures"] else "medium",

@@ -32,6 +32,7 @@ import numpy as np
 import orjson
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .findings import EvidenceRef, Finding
 from .store import raw_record
@@ -143,41 +144,66 @@ def _identify(row: pd.Series, raw: str | None) -> tuple[str, str | None, str | N
     return "credential", None, target or actor, ""
 
 
-def _frame(table: pa.Table) -> pd.DataFrame:
-    cols = ["ts", "source", "file", "ref", "action", "outcome", "user", "target_user", "src_ip", "host",
+_COLUMNS = ["ts", "source", "file", "ref", "action", "outcome", "user", "target_user", "src_ip", "host",
             "user_agent", "event_name", "logon_type", "client_app", "session_id", "country"]
-    return table.select([c for c in cols if c in table.column_names]).to_pandas()
+
+
+def _frame(table: pa.Table, mask: Any) -> pd.DataFrame:
+    """The rows of ``mask`` as a frame whose index is the row number in ``table``."""
+    rows = np.flatnonzero(pc.fill_null(mask, False).to_numpy(zero_copy_only=False))
+    frame = table.select([c for c in _COLUMNS if c in table.column_names]).take(pa.array(rows)).to_pandas()
+    frame.index = rows
+    if "country" not in frame:
+        frame["country"] = None
+    return frame
+
+
+def _relevant(table: pa.Table, creates: pd.DataFrame, found: list[tuple[str, str | None, str | None, str]]) -> Any:
+    """The rows lineage can need: the creators' and owners' events, events naming a new key, console
+    logins, RunInstances, service-principal and GCP key sign-ins, sshd key logins, authorized_keys edits."""
+    col = table.column
+    people = {p for p in [*creates["user"], *creates["target_user"], *(f[2] for f in found)] if isinstance(p, str)}
+    keys = [f[1] for f in found if f[1]]
+    source = col("source")
+    mask = pc.or_kleene(pc.is_in(col("user"), value_set=pa.array(sorted(people), pa.string())),
+                        pc.is_in(col("session_id"), value_set=pa.array(sorted(set(keys)), pa.string())))
+    mask = pc.or_kleene(mask, pc.is_in(col("event_name"), value_set=pa.array(["ConsoleLogin", "RunInstances"])))
+    mask = pc.or_kleene(mask, pc.and_kleene(pc.equal(source, "gcp_audit"), pc.is_valid(col("session_id"))))
+    mask = pc.or_kleene(mask, pc.ends_with(col("event_name"), "accepted_publickey"))
+    host_log = pc.is_in(source, value_set=pa.array(["authlog", "journald"]))
+    edits = pc.match_substring(pc.fill_null(col("raw"), ""), "authorized_keys")
+    return pc.or_kleene(mask, pc.and_kleene(host_log, edits))
 
 
 def _forward(kind: str, key: str | None, owner: str | None, created: datetime | None, ev: pd.DataFrame,
              table: pa.Table, extra: str) -> pd.DataFrame:
-    """The later events that used the credential."""
-    after = ev[ev["ts"] > created] if created is not None else ev
+    """The later events that used the credential (one selection from ``ev`` per credential)."""
+    later = ev["ts"] > created if created is not None else pd.Series(True, index=ev.index)
     if kind == "aws_access_key" and key:
-        return after[after["session_id"] == key]
+        return ev[(ev["session_id"] == key) & later]
     if kind == "aws_login_profile" and owner:
-        return after[after["source"].str.startswith("cloudtrail") & (after["event_name"] == "ConsoleLogin")
-                     & (after["user"] == owner)]
+        return ev[(ev["event_name"] == "ConsoleLogin") & (ev["user"] == owner) & later
+                  & ev["source"].str.startswith("cloudtrail")]
     if kind == "aws_key_pair" and key:
-        runs = after[after["event_name"] == "RunInstances"]
+        runs = ev[(ev["event_name"] == "RunInstances") & later]
         hits = [i for i in runs.index if f'"keyName": "{key}"' in (raw_record(table, int(i)) or "").replace(
             '"keyName":"', '"keyName": "')]
         out = [runs.loc[hits]]
         fp = extra if extra.startswith("SHA256:") else (f"SHA256:{extra}" if extra and ":" not in extra else "")
         if fp:
-            ssh = after[after["event_name"].fillna("").str.endswith("accepted_publickey")]
+            ssh = ev[ev["event_name"].fillna("").str.endswith("accepted_publickey") & later]
             out.append(ssh[[fp in (raw_record(table, int(i)) or "") for i in ssh.index]])
         return pd.concat(out).sort_values("ts", kind="stable")
     if kind == "entra_app_credential" and key:
-        sps = after[(after["source"] == "entra_signin") & (after["user"] == owner if owner else True)]
+        sps = ev[(ev["source"] == "entra_signin") & later & ((ev["user"] == owner) if owner else True)]
         return sps[[key in (raw_record(table, int(i)) or "").lower() for i in sps.index]]
     if kind == "gcp_service_account_key" and key:
-        sess = after["session_id"].fillna("")
-        return after[(after["source"] == "gcp_audit") & sess.str.lower().str.endswith(f"/keys/{key}")]
+        sess = ev["session_id"].fillna("")
+        return ev[(ev["source"] == "gcp_audit") & later & sess.str.lower().str.endswith(f"/keys/{key}")]
     if kind == "workspace_oauth_grant" and key:
-        return after[(after["source"] == "workspace") & (after["client_app"] == key) & (after["user"] == owner)
-                     & (after["action"] != "credential.create")]
-    return after.iloc[0:0]
+        return ev[(ev["source"] == "workspace") & (ev["client_app"] == key) & (ev["user"] == owner) & later
+                  & (ev["action"] != "credential.create")]
+    return ev.iloc[0:0]
 
 
 def _counts(series: pd.Series, k: int = 10) -> list[dict[str, Any]]:
@@ -197,12 +223,23 @@ def _summary(uses: pd.DataFrame, known_ips: set[str]) -> dict[str, Any]:
     }
 
 
-def _before(creator: str | None, created: datetime | None, ev: pd.DataFrame,
+def _known_ips(by_user: dict[str, pd.DataFrame], people: Iterable[Any], until: Any) -> set[str]:
+    """The IPs the people used up to ``until``."""
+    out: set[str] = set()
+    for p in people:
+        mine = by_user.get(p) if isinstance(p, str) else None
+        if mine is not None:
+            out.update(str(ip) for ip in pd.unique(mine.loc[mine["ts"] <= until, "src_ip"].dropna()))
+    return out
+
+
+def _before(creator: str | None, created: datetime | None, by_user: dict[str, pd.DataFrame],
             findings: Iterable[Finding]) -> dict[str, Any]:
     """What the creator did in the day before: its last successful login, failures, findings."""
     if not creator or created is None:
         return {}
-    mine = ev[(ev["user"] == creator) & (ev["ts"] < created) & (ev["ts"] >= created - LOOKBACK)]
+    mine = by_user.get(creator, pd.DataFrame(columns=["ts", "action"]))
+    mine = mine[(mine["ts"] < created) & (mine["ts"] >= created - LOOKBACK)]
     logins = mine[mine["action"] == "auth.success"]
     out: dict[str, Any] = {"events": int(len(mine)), "failed_logins": int((mine["action"] == "auth.failure").sum())}
     if not logins.empty:
@@ -214,7 +251,7 @@ def _before(creator: str | None, created: datetime | None, ev: pd.DataFrame,
     return out
 
 
-def _ssh_keys(table: pa.Table, ev: pd.DataFrame) -> list[dict[str, Any]]:
+def _ssh_keys(table: pa.Table, ev: pd.DataFrame, log_start: dict[str, Any]) -> list[dict[str, Any]]:
     """New SSH keys from sshd ``Accepted publickey`` lines, per (user, SHA256 fingerprint) over all hosts.
 
     A key counts as created in the loaded period when an ``authorized_keys`` edit on a host it logs
@@ -222,17 +259,17 @@ def _ssh_keys(table: pa.Table, ev: pd.DataFrame) -> list[dict[str, Any]]:
     at least a day after that host's log starts (the key is new, its creation not logged). Keys in
     use from the start of the logs are not new and are left out."""
     accepted = ev[ev["event_name"].fillna("").str.endswith("accepted_publickey")]
-    keys: dict[tuple[str, str], list[int]] = {}
-    for i in accepted.index:
-        found = _FINGERPRINT.search(raw_record(table, int(i)) or "")
-        if found:
-            keys.setdefault((str(accepted.at[i, "user"]), found.group(1)), []).append(int(i))
+    if accepted.empty:
+        return []
+    # sshd lines keep their text in the table: the fingerprints come out in one vectorized pass
+    lines = table.column("raw").take(pa.array(accepted.index.to_numpy()))
+    prints = pc.struct_field(pc.extract_regex(lines, _FINGERPRINT.pattern.replace("(SHA256", "(?P<fp>SHA256")), [0])
+    accepted = accepted.assign(fp=prints.to_numpy(zero_copy_only=False)).dropna(subset=["fp"])
+    keys = {(str(user), fp): [int(i) for i in rows.index] for (user, fp), rows in accepted.groupby(["user", "fp"])}
     if not keys:
         return []
-    host_logs = ev[ev["source"].isin(["authlog", "journald"]) & ev["host"].notna()]
-    log_start = host_logs.groupby("host")["ts"].min()
     hosts = set(accepted["host"].dropna())
-    edits = host_logs[host_logs["host"].isin(hosts)]
+    edits = ev[ev["source"].isin(["authlog", "journald"]) & ev["host"].isin(hosts)]
     edits = edits.loc[[i for i in edits.index if "authorized_keys" in (raw_record(table, int(i)) or "")]]
     out = []
     for (user, fp), rows in keys.items():
@@ -243,7 +280,8 @@ def _ssh_keys(table: pa.Table, ev: pd.DataFrame) -> list[dict[str, Any]]:
             if not before.empty and (made is None or before["ts"].iloc[-1] > made["ts"]):
                 made = before.iloc[-1]
         first_host = uses["host"].iloc[0]
-        late = uses["ts"].iloc[0] - log_start.get(first_host, uses["ts"].iloc[0]) >= pd.Timedelta(days=1)
+        start = log_start.get(first_host)
+        late = start is not None and uses["ts"].iloc[0] - pd.Timestamp(start) >= pd.Timedelta(days=1)
         if made is not None or late:
             out.append({"user": user, "fingerprint": fp, "rows": rows, "edit": made, "first": uses["ts"].iloc[0],
                         "hosts": sorted(set(uses["host"].dropna()))})
@@ -255,18 +293,20 @@ def trace(table: pa.Table, findings: Iterable[Finding] = ()) -> list[Credential]
     findings = list(findings)
     if not table.num_rows:
         return []
-    ev = _frame(table)
-    if "country" not in ev:
-        ev["country"] = None
+    col = table.column
+    is_create = pc.and_kleene(pc.equal(col("action"), "credential.create"), pc.equal(col("outcome"), "success"))
+    creates = _frame(table, is_create)
+    found = [_identify(row, raw_record(table, int(i))) for i, row in creates.iterrows()]
+    ev = _frame(table, _relevant(table, creates, found))
+    host_logs = table.filter(pc.and_kleene(pc.is_in(col("source"), value_set=pa.array(["authlog", "journald"])),
+                                           pc.is_valid(col("host"))))
+    by_user = {str(u): g for u, g in ev.groupby("user", sort=False)}
+    log_start = {r["host"]: r["ts_min"] for r in host_logs.group_by("host").aggregate([("ts", "min")]).to_pylist()}
     out: list[Credential] = []
-    creates = ev[(ev["action"] == "credential.create") & (ev["outcome"] == "success")]
-    for i, row in creates.iterrows():
-        raw = raw_record(table, int(i))
-        kind, key, owner, extra = _identify(row, raw)
+    for (i, row), (kind, key, owner, extra) in zip(creates.iterrows(), found):
         created = row["ts"].to_pydatetime()
         uses = _forward(kind, key, owner, row["ts"], ev, table, extra)
-        people = {p for p in (row["user"], owner) if isinstance(p, str)}
-        known = set(ev.loc[ev["user"].isin(people) & (ev["ts"] <= row["ts"]), "src_ip"].dropna())
+        known = _known_ips(by_user, [row["user"], owner], row["ts"])
         note = "" if extra.startswith("SHA256:") or kind == "aws_key_pair" else extra
         out.append(Credential(
             id=_cred_id(row["source"], row["file"], row["ref"]), kind=kind, key_id=key, owner=owner,
@@ -274,11 +314,11 @@ def trace(table: pa.Table, findings: Iterable[Finding] = ()) -> list[Credential]
             creator_country=_str(row["country"]), creator_user_agent=_str(row["user_agent"]),
             source=row["source"], event_name=_str(row["event_name"]),
             created_ref=EvidenceRef(row["source"], row["file"], row["ref"]),
-            before=_before(_str(row["user"]), created, ev, findings), uses=_summary(uses, known),
+            before=_before(_str(row["user"]), created, by_user, findings), uses=_summary(uses, known),
             use_refs=tuple(EvidenceRef(s, f, r) for s, f, r in zip(uses["source"], uses["file"], uses["ref"])),
             use_rows=tuple(int(x) for x in uses.index), note=note,
         ))
-    for key in _ssh_keys(table, ev):
+    for key in _ssh_keys(table, ev, log_start):
         owner = str(key["user"])
         uses = ev.loc[key["rows"]]
         edit = key["edit"]
@@ -288,7 +328,7 @@ def trace(table: pa.Table, findings: Iterable[Finding] = ()) -> list[Credential]
                 edit["source"], edit["file"], edit["ref"])
             note = ("created: the authorized_keys edit before its first use; logs in to "
                     + ", ".join(key["hosts"]))
-            known = set(ev.loc[(ev["user"] == key["user"]) & (ev["ts"] < edit["ts"]), "src_ip"].dropna())
+            known = _known_ips(by_user, [key["user"]], edit["ts"] - pd.Timedelta(microseconds=1))
         else:
             creator, created, ref = None, None, None
             note = (f"its creation is not in the loaded logs; first seen {key['first'].isoformat()}; logs in to "
@@ -300,7 +340,7 @@ def trace(table: pa.Table, findings: Iterable[Finding] = ()) -> list[Credential]
             creator_ip=_str(edit["src_ip"]) if edit is not None else None,
             creator_country=_str(edit["country"]) if edit is not None else None, creator_user_agent=None,
             source=str(uses["source"].iloc[0]), event_name=_str(edit["event_name"]) if edit is not None else None,
-            created_ref=ref, before=_before(creator, created, ev, findings), uses=_summary(uses, known),
+            created_ref=ref, before=_before(creator, created, by_user, findings), uses=_summary(uses, known),
             use_refs=tuple(EvidenceRef(s, f, r) for s, f, r in zip(uses["source"], uses["file"], uses["ref"])),
             use_rows=tuple(int(x) for x in uses.index), note=note,
         ))
