@@ -95,6 +95,8 @@ def distinct(values: pd.Series) -> tuple[str, ...]:
 
 def place(row: pd.Series) -> str:
     """'45.155.205.99 (RU, Moscow)' – the IP with what is known of where it is."""
+    if not isinstance(row.get("src_ip"), str) or not row["src_ip"]:
+        return "an address the log does not give"
     bits = [b for b in (row.get("country"), row.get("city")) if isinstance(b, str) and b]
     if not bits and isinstance(row.get("ip_class"), str) and row["ip_class"] != "public":
         bits = [row["ip_class"]]
