@@ -1,7 +1,7 @@
 """Check evaluation on the labelled generator: recall and precision per check over several seeds,
 false findings per 100k benign events, and the time of all checks on a large table.
 
-Usage: python bench/evaluate.py [--seeds 1,2,3,4,5] [--scale 1] [--speed-events 1000000]
+Usage: python bench/evaluate.py [--seeds 1,2,3,4,5] [--scale 1] [--speed-events 1000000] [--windows]
 """
 
 from __future__ import annotations
@@ -31,13 +31,13 @@ def _matches(finding, label) -> bool:
     return bool(cited & {str(r) for r in label["refs"]})
 
 
-def evaluate(seeds: list[int], scale: float) -> tuple[Counter, Counter, Counter, int]:
+def evaluate(seeds: list[int], scale: float, windows: bool = False) -> tuple[Counter, Counter, Counter, int]:
     tp, fn, fp = Counter(), Counter(), Counter()
     benign_events = 0
     for seed in seeds:
         with tempfile.TemporaryDirectory() as tmp:
             case = Path(tmp) / "case"
-            labels = generate_case(case, seed=seed, scale=scale)
+            labels = generate_case(case, seed=seed, scale=scale, windows=windows)
             (case / "labels.json").unlink()
             indicators = write_indicators(labels, Path(tmp) / "indicators.csv")  # outside the evidence
             analysis = analyze([case], indicator_files=[indicators])
@@ -75,10 +75,11 @@ def main() -> int:
     ap.add_argument("--seeds", default="1,2,3,4,5")
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--speed-events", type=int, default=1_000_000)
+    ap.add_argument("--windows", action="store_true", help="add the generator's Windows Security logs")
     args = ap.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
-    tp, fn, fp, benign = evaluate(seeds, args.scale)
-    print(f"Seeds {seeds}, scale {args.scale}: {benign:,} benign events\n")
+    tp, fn, fp, benign = evaluate(seeds, args.scale, args.windows)
+    print(f"Seeds {seeds}, scale {args.scale}{', with Windows' if args.windows else ''}: {benign:,} benign events\n")
     print("| check | injected | found | recall | false findings | precision |")
     print("|---|---:|---:|---:|---:|---:|")
     for chk in CHECKS:

@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from . import authlog, cloudtrail, entra
+from . import windows as windows_log
 from .people import make_cast, parse_start
 
 MIN_DAYS = 10  # the incidents sit at fixed places near the end and need a baseline before them
@@ -56,8 +57,9 @@ def write_indicators(labels: dict[str, Any], path: str | Path) -> Path:
 
 
 def generate_case(out_dir: str | Path, seed: int = 7, start: str | date = "2024-03-01", days: int = 21,
-                  scale: float = 1.0) -> dict[str, Any]:
-    """Write the case into ``out_dir`` and return the labels (also written as ``labels.json``)."""
+                  scale: float = 1.0, windows: bool = False) -> dict[str, Any]:
+    """Write the case into ``out_dir`` and return the labels (also written as ``labels.json``);
+    ``windows`` adds one Windows Security log (``.evtx``) per host of the domain."""
     if days < MIN_DAYS:
         raise ValueError(f"days must be at least {MIN_DAYS} (got {days})")
     if scale <= 0:
@@ -76,6 +78,10 @@ def generate_case(out_dir: str | Path, seed: int = 7, start: str | date = "2024-
     (out / authlog.FILE).write_bytes(al_body)
     (out / entra.FILE).write_bytes(en_body)
     incidents = [*ct_incidents, *al_incidents, *en_incidents]
+    evtx_files: dict[str, int] = {}
+    if windows:
+        evtx_files, win_incidents = windows_log.generate(random.Random(f"{seed}:windows"), cast, first, days, out)
+        incidents += win_incidents
     indicators, matched = _indicators(incidents)
     labels: dict[str, Any] = {
         "seed": seed,
@@ -87,6 +93,7 @@ def generate_case(out_dir: str | Path, seed: int = 7, start: str | date = "2024-
             authlog.FILE: {"format": "authlog", "lines": al_count, "host": authlog.HOST,
                            "year": first.year, "timezone": "UTC"},
             entra.FILE: {"format": "entra_signin", "records": en_count, "tenant": entra.TENANT},
+            **{name: {"format": "evtx", "records": n, "domain": windows_log.REALM} for name, n in evtx_files.items()},
         },
         "incidents": [*incidents, *matched],
         "indicators": indicators,

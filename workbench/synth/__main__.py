@@ -1,4 +1,4 @@
-"""``python -m workbench.synth OUT_DIR [--seed N] [--start DATE] [--days N] [--scale F] [--indicators CSV]``."""
+"""``python -m workbench.synth OUT_DIR [--seed N] [--start DATE] [--days N] [--scale F] [--windows] [--indicators CSV]``."""
 
 from __future__ import annotations
 
@@ -16,11 +16,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--start", default="2024-03-01", help="first day, YYYY-MM-DD (UTC)")
     parser.add_argument("--days", type=int, default=21)
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies the daily volume")
+    parser.add_argument("--windows", action="store_true", help="add Windows Security logs (.evtx), one per host")
     parser.add_argument("--indicators", type=Path, metavar="CSV",
                         help="also write the case's indicator list here (for workbench analyze --indicators)")
     args = parser.parse_args(argv)
     try:
-        labels = generate_case(args.out_dir, seed=args.seed, start=args.start, days=args.days, scale=args.scale)
+        labels = generate_case(args.out_dir, seed=args.seed, start=args.start, days=args.days, scale=args.scale,
+                               windows=args.windows)
     except ValueError as exc:
         parser.error(str(exc))
     if args.indicators:
