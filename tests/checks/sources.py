@@ -66,3 +66,32 @@ def write_workspace(path: Path, items: list[dict]) -> Path:
     items = sorted(items, key=lambda i: i["id"]["time"], reverse=True)  # the API lists newest first
     path.write_text(json.dumps({"kind": "admin#reports#activities", "etag": "\"p1\"", "items": items}, indent=1))
     return path
+
+
+def m365_login(user: str, when: datetime, ip: str, code: int = 0) -> dict:
+    """One unified audit log sign-in record (Workload AzureActiveDirectory): UserLoggedIn, or
+    UserLoginFailed with its Entra error number."""
+    ok = code == 0
+    return {
+        "CreationTime": when.strftime("%Y-%m-%dT%H:%M:%S"), "Id": f"4d5e6f7a-0000-4b8c-9d0e-{next(_ids):012d}",
+        "Operation": "UserLoggedIn" if ok else "UserLoginFailed", "OrganizationId": "5b6c1e2a-3f4d-4e8a-9c7b-1a2b3c4d5e6f",
+        "RecordType": 15, "ResultStatus": "Success" if ok else "Failed", "UserKey": user, "UserType": 0, "Version": 1,
+        "Workload": "AzureActiveDirectory", "ClientIP": ip, "ObjectId": "00000002-0000-0ff1-ce00-000000000000",
+        "UserId": user, "AzureActiveDirectoryEventType": 1,
+        "ExtendedProperties": [{"Name": "ResultStatusDetail", "Value": "Success" if ok else "Redirect"},
+                               {"Name": "UserAgent", "Value": BROWSER_UA.split(",")[0]},
+                               {"Name": "RequestType", "Value": "Login:login"}],
+        "ModifiedProperties": [], "Actor": [{"ID": user, "Type": 5}], "ActorIpAddress": ip,
+        "ApplicationId": "00000002-0000-0ff1-ce00-000000000000", **({} if ok else {"ErrorNumber": str(code)}),
+    }
+
+
+def write_m365(path: Path, records: list[dict]) -> Path:
+    """The classic audit log search CSV export: CreationDate, UserIds, Operations, AuditData."""
+    import csv
+    with path.open("w", newline="", encoding="utf-8-sig") as fh:
+        out = csv.writer(fh)
+        out.writerow(["CreationDate", "UserIds", "Operations", "AuditData"])
+        for rec in sorted(records, key=lambda r: r["CreationTime"]):
+            out.writerow([rec["CreationTime"] + ".0000000Z", rec["UserId"], rec["Operation"], json.dumps(rec)])
+    return path

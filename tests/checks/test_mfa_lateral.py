@@ -42,3 +42,18 @@ def test_few_hosts_or_spread_out_logons_are_not_lateral_movement(tmp_path):
     lines += [sshd_accept(t + timedelta(minutes=i), "dev", "10.0.4.14", f"app-{i % 3}") for i in range(12)]
     analysis = analyze([write_lines(tmp_path / "auth.log", lines)], year=2024, geoip_dbs=[])
     assert _findings(analysis, "lateral_movement") == []
+
+
+def test_mfa_denials_in_the_unified_audit_log_and_a_brute_force_there_too(tmp_path):
+    from sources import m365_login, write_m365
+    records = [m365_login("cfo@contoso.com", T0 + timedelta(minutes=4 * i), "45.155.205.99", code=500121)
+               for i in range(4)]
+    records.append(m365_login("cfo@contoso.com", T0 + timedelta(minutes=18), "45.155.205.99"))
+    records += [m365_login("hr@contoso.com", T0 + timedelta(hours=2, seconds=30 * i), "45.155.205.99", code=50126)
+                for i in range(6)]
+    records.append(m365_login("hr@contoso.com", T0 + timedelta(hours=2, minutes=4), "45.155.205.99"))
+    analysis = analyze([write_m365(tmp_path / "ual.csv", records)], geoip_dbs=[])
+    (mfa,) = _findings(analysis, "mfa_fatigue")
+    assert mfa.users == ("cfo@contoso.com",) and mfa.severity == "high" and len(mfa.evidence) == 5
+    (brute,) = _findings(analysis, "brute_force_success")  # the MFA denials are not password failures
+    assert brute.users == ("hr@contoso.com",) and brute.facts["failures"] == 6
