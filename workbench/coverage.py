@@ -23,9 +23,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 DEFAULTS = {"min_gap_minutes": 60, "min_expected_events": 30, "min_events": 100}
-HOST_SOURCES = frozenset({"authlog", "journald", "evtx"})
+HOST_SOURCES = frozenset({"authlog", "journald", "windows"})
 LOGIN_SOURCES = frozenset({"entra_signin", "m365_audit", "workspace", "authlog", "journald", "cloudtrail",
-                           "cloudtrail_lookup", "cloudtrail_csv", "evtx"})
+                           "cloudtrail_lookup", "cloudtrail_csv", "windows"})
 CONTROL_PLANE = frozenset({"cloudtrail", "cloudtrail_lookup", "cloudtrail_csv", "entra_audit", "m365_audit",
                            "azure_activity", "gcp_audit", "workspace"})
 # Fields each source normally gives: absent in every event of a loaded source means the export lacks it.

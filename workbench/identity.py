@@ -39,7 +39,7 @@ from .findings import Finding
 from .store import raw_record
 
 HOST_SCOPED = frozenset({"authlog", "journald"})
-WINDOWS_SOURCES = frozenset({"evtx", "windows", "winevt", "windows_security"})
+WINDOWS_SOURCES = frozenset({"windows", "evtx", "evtx_xml", "evtxecmd_csv"})
 # Sources whose original record holds identifiers worth reading (one or two records per name).
 RAW_SOURCES = frozenset({"cloudtrail", "cloudtrail_lookup", "cloudtrail_csv", "entra_signin", "entra_audit",
                          "m365_audit", "azure_activity", "workspace", "gcp_audit"}) | WINDOWS_SOURCES
@@ -55,13 +55,17 @@ EXACT_KINDS = {
     "aws_access_key": "same AWS access key",
     "sid": "same Windows SID",
     "google_profile_id": "same Google profile id",
+    "windows_account": "same Windows account name (case-insensitive)",
 }
 _EMAIL = re.compile(r"^[^@\s\\/|]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _SID = re.compile(r"^S-1-\d+(?:-\d+)+$")
 _ACCESS_KEY = re.compile(r"^(?:AKIA|ASIA)[A-Z0-9]{12,}$")
-_SID_IN_RAW = re.compile(r'"?(Subject|Target)UserSid"?\s*[:>]\s*"?(S-1-\d+(?:-\d+)+)')
-_NAME_IN_RAW = r'"?{}UserName"?\s*[:>]\s*"?([^"<,}}]+)'
+# "TargetUserSid": "S-1-…" (evtx JSON), <Data Name='TargetUserSid'>S-1-…</Data> (XML),
+# {"@Name": "TargetUserSid", "#text": "S-1-…"} (EvtxECmd payload)
+_SID_IN_RAW = re.compile(r'(Subject|Target)UserSid["\']?(?:,\s*"#text")?\s*[:>]\s*"?(S-1-\d+(?:-\d+)+)')
+_NAME_IN_RAW = r'{}UserName["\']?(?:,\s*"#text")?\s*[:>]\s*"?([^"<,}}]+)'
+_ACCOUNT_SIDS = ("S-1-5-21-", "S-1-12-1-")
 MAX_SHARED = 50  # an identifier shared by more names than this links them as a star, not every pair
 
 
@@ -246,6 +250,8 @@ def _from_name(source: str, user: str) -> list[tuple[str, str]]:
         found.append(("email", tail.lower()))
     if _SID.match(user):
         found.append(("sid", user.upper()))
+    elif source in WINDOWS_SOURCES and tail and not _EMAIL.match(tail):
+        found.append(("windows_account", tail.lower()))  # Windows names are case-insensitive
     if source.startswith("entra") and _GUID.match(user):
         found.append(("entra_object_id", user.lower()))
     return found
@@ -268,7 +274,9 @@ def _from_raw(source: str, user: str, raw: str | None) -> list[tuple[str, str]]:
         sam = user.rsplit("\\", 1)[-1].lower()
         for role, sid in _SID_IN_RAW.findall(raw):
             named = re.search(_NAME_IN_RAW.format(role), raw)
-            if named and named.group(1).strip().lower() == sam:
+            # only account SIDs (domain or local S-1-5-21-…, Entra S-1-12-1-…): a failed logon's
+            # S-1-0-0 or SYSTEM's S-1-5-18 name no one
+            if named and named.group(1).strip().lower() == sam and sid.upper().startswith(_ACCOUNT_SIDS):
                 found.append(("sid", sid.upper()))
         return found
     try:
@@ -557,15 +565,15 @@ def _profiles(table: pa.Table, entity_of: dict[str, str]) -> dict[str, dict[str,
     pos = pos.to_numpy(zero_copy_only=False)
     known = ~pd.isna(pos)
     ent = key_ent[pos[known].astype(np.int64)]
-    cols = ["country", "src_ip", "user_agent", "host", "client_app"]
+    cols = [c for c in ("country", "src_ip", "user_agent", "host", "client_app") if c in table.column_names]
     mask = pa.array(known)
     sub = table.select(cols).filter(mask).to_pandas(strings_to_categorical=True)
     sub["ent"] = ent
     hours = pc.hour(table.column("ts").filter(mask)).to_numpy(zero_copy_only=False)
     hist = np.zeros((len(ids), 24), dtype=np.int64)
     np.add.at(hist, (ent, hours.astype(np.int64)), 1)
-    tops = {c: _top(sub, c, k) for c, k in (("country", 5), ("src_ip", 10), ("user_agent", 5), ("host", 10),
-                                              ("client_app", 5))}
+    tops = {c: _top(sub, c, k) if c in sub else {} for c, k in (("country", 5), ("src_ip", 10), ("user_agent", 5),
+                                                               ("host", 10), ("client_app", 5))}
     out = {}
     for i, eid in enumerate(ids):
         h = hist[i]

@@ -103,7 +103,8 @@ def test_decisions_are_saved_in_the_case(tmp_path, alice_keys):
 
 def test_names_and_raw_records_give_identifiers():
     assert _from_name("cloudtrail", "AWSReservedSSO_Admin_0123/Alice@Contoso.com") == [("email", "alice@contoso.com")]
-    assert _from_name("evtx", "AzureAD\\alice@contoso.com") == [("email", "alice@contoso.com")]
+    assert _from_name("windows", "AzureAD\\alice@contoso.com") == [("email", "alice@contoso.com")]
+    assert _from_name("windows", "Alice") == [("windows_account", "alice")]
     assert _from_name("entra_signin", "7F3E2A10-5B4C-4D3E-9F8A-1B2C3D4E5F60") == [
         ("entra_object_id", "7f3e2a10-5b4c-4d3e-9f8a-1b2c3d4e5f60")]
     assert _from_name("authlog", "alice") == []
@@ -112,8 +113,25 @@ def test_names_and_raw_records_give_identifiers():
     as_json = json.dumps({"Event": {"EventData": {
         "SubjectUserSid": "S-1-5-18", "SubjectUserName": "WS01$", "TargetUserSid": "S-1-5-21-1004336348-1177238915-"
         "682003330-1104", "TargetUserName": "alice", "TargetDomainName": "CORP", "LogonType": 10}}})
-    assert _from_raw("evtx", "CORP\\alice", as_json) == [("sid", "S-1-5-21-1004336348-1177238915-682003330-1104")]
+    assert _from_raw("windows", "CORP\\alice", as_json) == [("sid", "S-1-5-21-1004336348-1177238915-682003330-1104")]
     as_xml = ('<EventData><Data Name="SubjectUserSid">S-1-5-18</Data><Data Name="SubjectUserName">WS01$</Data>'
               '<Data Name="TargetUserSid">S-1-5-21-1-2-3-1105</Data><Data Name="TargetUserName">bob</Data></EventData>')
-    assert _from_raw("evtx", "CORP\\bob", as_xml) == [("sid", "S-1-5-21-1-2-3-1105")]
+    assert _from_raw("windows", "CORP\\bob", as_xml) == [("sid", "S-1-5-21-1-2-3-1105")]
+    payload = ('{"EventData": {"Data": [{"@Name": "TargetUserSid", "#text": "S-1-5-21-9-8-7-1107"}, '
+               '{"@Name": "TargetUserName", "#text": "carol"}]}}')
+    assert _from_raw("windows", "carol", payload) == [("sid", "S-1-5-21-9-8-7-1107")]
+    failed = "<Data Name='TargetUserSid'>S-1-0-0</Data><Data Name='TargetUserName'>scanner</Data>"
+    assert _from_raw("windows", "scanner", failed) == []  # the NULL SID of a failed logon names no one
     assert _from_raw("entra_signin", "x", "not json") == []
+
+
+def test_windows_names_are_case_insensitive_and_carry_their_sid(city_db):
+    from pathlib import Path
+
+    from workbench.pipeline import analyze
+    data = Path(__file__).resolve().parents[1] / "data" / "windows" / "wevtutil_security.xml"
+    ids = analyze([data], geoip_dbs=[city_db]).identities
+    admin = ids.entity(ids.entity_of["windows||Administrator"])
+    assert set(admin.names) == {"windows||Administrator", "windows||administrator"}
+    assert admin.identifiers["sid"] == ("S-1-5-21-3623811015-3361044348-30300820-500",)
+    assert ids.entity_of["windows||scanner"] != admin.id
