@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from workbench.events import SCHEMA
-from workbench.query import EventIndex, QueryError, around_query, parse, pivot_query, quote, select
+from workbench.query import EventIndex, QueryError, around_query, parse, pivot_query, quote, select, with_term
 
 T0 = datetime(2024, 3, 5, 9, 0, tzinfo=timezone.utc)
 ROWS = [
@@ -142,3 +142,11 @@ def test_large_column_sort_matches_arrow():
     ix = EventIndex(t)
     order = ix.sort(np.arange(n), "user")
     assert [values[i] for i in order] == sorted(values)
+
+
+def test_with_term_narrows():
+    assert with_term("", "user", "alice") == "user:alice"
+    assert with_term("user:bob country:RU", "user", "Alice Smith") == 'country:RU user:"Alice Smith"'
+    assert with_term("-user:alice host:x", "user", "alice") == "host:x user:alice"
+    assert with_term("-user:bob", "user", "alice") == "-user:bob user:alice"
+    assert with_term("user:alice", "user", "alice", negate=True) == "-user:alice"

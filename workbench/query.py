@@ -491,6 +491,15 @@ def pivot_query(column: str, value: Any) -> str:
     return format_term(key, "" if value is None else str(value))
 
 
+def with_term(query: str, key: str, value: str, negate: bool = False) -> str:
+    """``query`` narrowed by ``key:value`` (or widened by nothing: a positive term replaces the other
+    positive terms of the same key, which would otherwise mean "any of them"). Raises on a bad query."""
+    kept = [t for t in parse(query).terms
+            if not (t.key == key and (not t.negate or t.value.casefold() == value.casefold()))]
+    kept.append(Term(key, value, negate))
+    return str(Query(tuple(kept)))
+
+
 def around_query(ts: datetime, minutes: float = 15) -> str:
     """``after:… before:…`` for the window of ``minutes`` either side of ``ts``."""
     delta = timedelta(minutes=minutes)

@@ -29,6 +29,7 @@ from .qt import (
 from .settings import Settings, edit_settings, format_ts, load_settings, set_display_zone
 from .tasks import Task
 from .widgets import Caption, EventDetailPane, PlaybookPane
+from .widgets.events_pane import EventsPane
 from .widgets.map import LoginMapPane
 
 REPORT_NAME = "incident-report.pdf"
@@ -146,29 +147,14 @@ class MainWindow(QMainWindow):
         self.findings_view = _list_view(self.findings_model)
         self.findings_view.selectionModel().currentRowChanged.connect(self._on_findings_current_changed)
 
-        self.events_model = EventTableModel(parent=self)
-        self.events_view = view = QTableView()
-        view.setModel(self.events_model)
-        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        view.setWordWrap(False)
-        view.setAlternatingRowColors(True)
-        view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        rows = view.verticalHeader()
-        rows.setVisible(False)
-        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # uniform row heights: no per-row measuring
-        rows.setDefaultSectionSize(view.fontMetrics().height() + 6)
-        header = view.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
-        view.setSortingEnabled(True)
-        char = view.fontMetrics().averageCharWidth()
-        for col, (_, name) in enumerate(COLUMNS):
-            width = view.fontMetrics().horizontalAdvance("0000-00-00 00:00:00 UTC") if name == "ts" \
-                else WIDTHS[name] * char
-            header.resizeSection(col, width + 14)
-        header.setStretchLastSection(True)
-        view.selectionModel().currentRowChanged.connect(self._on_events_current_changed)
+        # the events grid with its query bar, filters and timeline (widgets/events_pane.py)
+        self.events_pane = EventsPane()
+        self.events_model = self.events_pane.model
+        self.events_view = self.events_pane.view
+        self.events_pane.changed.connect(self._on_events_pane_changed)
+        self.events_pane.pivoted.connect(self._on_events_pane_pivoted)
+        self.events_pane.exported.connect(self._on_events_pane_exported)
+        self.events_view.selectionModel().currentRowChanged.connect(self._on_events_current_changed)
 
         self.show_all_button = QPushButton("Show all events")
         self.show_all_button.clicked.connect(self._on_show_all_action_triggered)
@@ -177,7 +163,7 @@ class MainWindow(QMainWindow):
 
         sources_panel, _ = _panel("Sources", self.sources_view)
         findings_panel, self.findings_caption = _panel("Findings", self.findings_view)
-        events_panel, self.events_caption = _panel("Events", self.events_view, self.show_all_button)
+        events_panel, self.events_caption = _panel("Events", self.events_pane, self.show_all_button)
         detail_panel, self.detail_caption = _panel("Original record", self.detail_pane)
         playbook_panel, _ = _panel("Finding and playbook", self.playbook_pane)
 
@@ -197,6 +183,7 @@ class MainWindow(QMainWindow):
         for splitter in (left, centre, self.splitter):
             splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
+        self._build_data_export_menu()
 
     def _build_map_dock(self) -> None:
         """The login map of the selected finding's accounts, drawn only while the dock is visible."""
@@ -238,8 +225,7 @@ class MainWindow(QMainWindow):
 
         if self.analysis is None or not rows:
             return
-        self.events_model.set_rows(np.asarray(sorted(rows), dtype=np.int64))
-        self._reset_sort_indicator()
+        self.events_pane.set_scope(np.asarray(sorted(rows), dtype=np.int64), clear_filters=True)
         self.events_caption.set_caption(f"{len(rows):,} logins at the place chosen on the map")
         self._update_actions()
 
@@ -290,8 +276,8 @@ class MainWindow(QMainWindow):
         self.input_paths = list(paths) if paths is not None else [i.path for i in analysis.inputs]
         self.sources_model.set_inputs(analysis.inputs)
         self.findings_model.set_findings(analysis.findings, analysis.playbook_for)
-        self.events_model.set_table(analysis.table)
-        self._reset_sort_indicator()
+        self.events_pane.evidence_paths = self.input_paths
+        self.events_pane.set_table(analysis.table, analysis.findings)
         for view in (self.sources_view, self.findings_view):
             for col in range(view.model().columnCount()):
                 view.resizeColumnToContents(col)  # a handful of rows: cheap
@@ -316,6 +302,7 @@ class MainWindow(QMainWindow):
 
     def show_all_events(self) -> None:
         self.findings_view.selectionModel().clear()  # → _on_findings_current_changed(invalid)
+        self.events_pane.reset()  # and no filter either
         self._show_all_rows()
 
     def show_about(self) -> QMessageBox:
@@ -379,6 +366,48 @@ class MainWindow(QMainWindow):
         task.failed.connect(self._on_export_task_failed)
         self._start(task, "Exporting", [str(out)])
         return task
+
+    def export_findings(self, path: str | os.PathLike | None = None, fmt: str = "csv") -> Path | None:
+        """Write every finding as CSV or Timesketch JSON Lines (small: done at once); None if not written."""
+        from ..export import write_findings_csv, write_findings_jsonl
+
+        if self.analysis is None:
+            return None
+        suffix = ".jsonl" if fmt == "jsonl" else ".csv"
+        if path is None:
+            label = "JSON Lines (*.jsonl)" if fmt == "jsonl" else "CSV (*.csv)"
+            chosen, _ = QFileDialog.getSaveFileName(self, "Export findings", str(Path.home() / f"findings{suffix}"),
+                                                    label)
+            if not chosen:
+                return None
+            path = chosen if chosen.lower().endswith(suffix) else chosen + suffix
+        out = Path(path)
+        problem = check_outputs([out], self.input_paths)
+        if problem:
+            self._show_error("Export findings", problem)
+            return None
+        try:
+            (write_findings_jsonl if fmt == "jsonl" else write_findings_csv)(self.analysis.findings, out)
+        except OSError as exc:
+            self._show_error("Could not write the findings", f"{out}: {exc.strerror or exc}")
+            return None
+        self.statusBar().showMessage(f"Findings written: {out}", 30000)
+        return out
+
+    def _build_data_export_menu(self) -> None:
+        """File ▸ Export data: the events in view and the findings, as CSV or Timesketch JSON Lines."""
+        from .qt import QMenu
+
+        file_menu = self.menuBar().actions()[0].menu()
+        menu = QMenu("Export data", self)
+        file_menu.insertMenu(self.export_action, menu)
+        menu.addAction(self.events_pane.export_csv_action)
+        menu.addAction(self.events_pane.export_jsonl_action)
+        menu.addSeparator()
+        self.export_findings_csv_action = menu.addAction("Findings as CSV…", lambda: self.export_findings(fmt="csv"))
+        self.export_findings_jsonl_action = menu.addAction("Findings as JSON Lines (Timesketch)…",
+                                                           lambda: self.export_findings(fmt="jsonl"))
+        self.export_data_menu = menu
 
     def default_report_path(self) -> Path:
         """``incident-report.pdf`` in the home folder, or the first place that is not inside the evidence."""
@@ -461,8 +490,7 @@ class MainWindow(QMainWindow):
             self.update_map()
             return
         finding = self.findings_model.finding(current.row())
-        self.events_model.set_rows(self.analysis.evidence_rows(finding))
-        self._reset_sort_indicator()
+        self.events_pane.set_scope(self.analysis.evidence_rows(finding), clear_filters=True)
         self.playbook_pane.show_finding(finding, self.analysis.playbook_for(finding))
         self.update_map()
         self._update_events_caption()
@@ -482,6 +510,16 @@ class MainWindow(QMainWindow):
         self.detail_caption.setToolTip(safe_tooltip(f"{path}\nref {m.value(row, 'ref')}\n"
                                                     f"{m.value(row, 'source')}, {format_ts(m.value(row, 'ts'))}"))
         self.detail_pane.show_record("", raw_record(m.table, m.row_id(row)))
+
+    def _on_events_pane_changed(self) -> None:
+        self._update_events_caption()
+        self._update_actions()
+
+    def _on_events_pane_pivoted(self) -> None:
+        self.findings_view.selectionModel().clear()  # the view left the finding's evidence
+
+    def _on_events_pane_exported(self, path: str) -> None:
+        self.statusBar().showMessage(f"Events written: {path}", 30000)
 
     def _on_show_all_action_triggered(self) -> None:
         self.show_all_events()
@@ -517,9 +555,8 @@ class MainWindow(QMainWindow):
     # -- helpers ----------------------------------------------------------------------------
 
     def _show_all_rows(self) -> None:
-        if not self.events_model.is_showing_all():
-            self.events_model.show_all()
-            self._reset_sort_indicator()
+        if self.events_pane.scoped:
+            self.events_pane.set_scope(None)  # the filters stay
         self._update_events_caption()
         self._update_actions()
 
@@ -537,8 +574,10 @@ class MainWindow(QMainWindow):
     def _update_events_caption(self) -> None:
         n = self.events_model.rowCount()
         finding = self.playbook_pane.finding
-        if finding is not None and not self.events_model.is_showing_all():
-            self.events_caption.set_caption(f"{n:,} evidence event{'s' * (n != 1)}: {finding.title}")
+        if finding is not None and self.events_pane.scoped:
+            self.events_caption.set_caption(f"Evidence of {finding.title}: {self.events_pane.describe()}")
+        elif self.events_pane.filtered():
+            self.events_caption.set_caption(f"Events: {self.events_pane.describe()}")
         else:
             self.events_caption.set_caption(f"All events ({n:,})")
 
@@ -547,7 +586,7 @@ class MainWindow(QMainWindow):
         for act in (self.open_files_action, self.open_folder_action):
             act.setEnabled(not self.busy)
         self.reload_action.setEnabled(bool(self.input_paths) and not self.busy)
-        showing_subset = self.analysis is not None and not self.events_model.is_showing_all()
+        showing_subset = self.analysis is not None and (self.events_pane.scoped or self.events_pane.filtered())
         self.show_all_action.setEnabled(showing_subset)
         self.show_all_button.setEnabled(showing_subset)
 

@@ -73,6 +73,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QPlainTextEdit,
     QProgressBar,
@@ -107,7 +108,7 @@ __all__ = [
     "QPainter", "QPainterPath", "QPaintEvent", "QPen", "QPolygonF", "QTransform", "QWheelEvent", "QShortcut",
     "QCheckBox", "QComboBox", "QDialog", "QDialogButtonBox", "QDockWidget", "QFormLayout", "QGroupBox",
     "QLineEdit", "QListWidget", "QListWidgetItem", "QSpinBox", "QTabWidget", "QTimeEdit", "QToolTip",
-    "QStyleFactory",
+    "QStyleFactory", "QMenu",
     "QScrollArea",
     "safe_tooltip",
 ]

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from ...query import EventIndex
 from ..qt import QAbstractTableModel, QColor, QModelIndex, QPersistentModelIndex, Qt, safe_tooltip
 from ..settings import format_ts, time_header
 
@@ -32,10 +32,25 @@ COLUMNS: list[tuple[str, str]] = [
     ("User agent", "user_agent"),
     ("File", "file"),
     ("Ref", "ref"),
+    ("Target user", "target_user"),
+    ("City", "city"),
+    ("IP class", "ip_class"),
+    ("ASN", "asn"),
+    ("AS organisation", "as_org"),
+    ("Logon type", "logon_type"),
+    ("Client app", "client_app"),
+    ("Session", "session_id"),
+    ("Log country", "log_country"),
+    ("Bytes", "bytes"),
 ]
+# Shown until the analyst picks otherwise in the column chooser.
+DEFAULT_HIDDEN = frozenset({"target_user", "city", "ip_class", "asn", "as_org", "logon_type", "client_app",
+                            "session_id", "log_country", "bytes"})
 # Default widths in characters (the view turns them into pixels with its font); never measured from data.
 WIDTHS = {"ts": 21, "source": 9, "action": 17, "outcome": 8, "user": 15, "src_ip": 14, "country": 6,
-          "host": 14, "event_name": 20, "user_agent": 28, "file": 15, "ref": 14}
+          "host": 14, "event_name": 20, "user_agent": 28, "file": 15, "ref": 14, "target_user": 15, "city": 12,
+          "ip_class": 10, "asn": 8, "as_org": 20, "logon_type": 12, "client_app": 16, "session_id": 16,
+          "log_country": 6, "bytes": 10}
 BLOCK = 256
 MAX_BLOCKS = 512  # bounded cache: at most MAX_BLOCKS × BLOCK cells held as Python values
 _FAILURE = QColor("#b91c1c")
@@ -50,6 +65,8 @@ class EventTableModel(QAbstractTableModel):
         self._rows = np.empty(0, dtype=np.int64)
         self._cache: OrderedDict[tuple[int, int], list[Any]] = OrderedDict()
         self._present: list[bool] = []
+        self.events_index: EventIndex | None = None
+        self.sort_key: tuple[str, bool] = ("ts", False)  # (column, descending) the rows are ordered by
         if table is not None:
             self.set_table(table)
 
@@ -69,6 +86,8 @@ class EventTableModel(QAbstractTableModel):
     def set_table(self, table: pa.Table | None) -> None:
         self.beginResetModel()
         self._table = table
+        self.events_index = EventIndex(table) if table is not None else None
+        self.sort_key = ("ts", False)
         self._present = [table is not None and name in table.column_names for _, name in COLUMNS]
         self._rows = np.arange(table.num_rows if table is not None else 0, dtype=np.int64)
         self._cache.clear()
@@ -130,13 +149,18 @@ class EventTableModel(QAbstractTableModel):
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Sort the current view by a column, with Arrow over the whole column (stable, nulls last)."""
+        """Sort the current view by a column (over the dictionary-encoded column: stable, nulls last)."""
+        self.sort_key = (COLUMNS[column][1], order == Qt.SortOrder.DescendingOrder)
         if self._table is None or not len(self._rows) or not self._present[column]:
             return
-        values = self._table.column(COLUMNS[column][1]).take(pa.array(self._rows)).combine_chunks()
-        direction = "ascending" if order == Qt.SortOrder.AscendingOrder else "descending"
-        positions = pc.array_sort_indices(values, order=direction, null_placement="at_end").to_numpy()
-        self.set_rows(self._rows[positions])
+        self.set_rows(self.ordered(self._rows))
+
+    def ordered(self, rows: np.ndarray) -> np.ndarray:
+        """``rows`` in the order of :attr:`sort_key`."""
+        if self.events_index is None:
+            return rows
+        name, descending = self.sort_key
+        return self.events_index.sort(rows, name, descending)
 
     # -- the lazy part ----------------------------------------------------------------------
 
@@ -162,6 +186,8 @@ class EventTableModel(QAbstractTableModel):
         assert self._table is not None
         name = COLUMNS[column][1]
         ids = self._rows[block * BLOCK:(block + 1) * BLOCK]
+        if not len(ids):
+            return []
         start = int(ids[0])
         if int(ids[-1]) - start == len(ids) - 1 and bool(np.all(np.diff(ids) == 1)):
             chunk = self._table.column(name).slice(start, len(ids))  # contiguous: no copy
