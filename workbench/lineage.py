@@ -192,11 +192,11 @@ def _forward(kind: str, key: str | None, owner: str | None, created: datetime | 
         fp = extra if extra.startswith("SHA256:") else (f"SHA256:{extra}" if extra and ":" not in extra else "")
         if fp:
             ssh = ev[ev["event_name"].fillna("").str.endswith("accepted_publickey") & later]
-            out.append(ssh[[fp in (raw_record(table, int(i)) or "") for i in ssh.index]])
+            out.append(ssh[np.array([fp in (raw_record(table, int(i)) or "") for i in ssh.index], dtype=bool)])
         return pd.concat(out).sort_values("ts", kind="stable")
     if kind == "entra_app_credential" and key:
         sps = ev[(ev["source"] == "entra_signin") & later & ((ev["user"] == owner) if owner else True)]
-        return sps[[key in (raw_record(table, int(i)) or "").lower() for i in sps.index]]
+        return sps[np.array([key in (raw_record(table, int(i)) or "").lower() for i in sps.index], dtype=bool)]
     if kind == "gcp_service_account_key" and key:
         sess = ev["session_id"].fillna("")
         return ev[(ev["source"] == "gcp_audit") & later & sess.str.lower().str.endswith(f"/keys/{key}")]

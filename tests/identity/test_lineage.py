@@ -68,3 +68,19 @@ def test_no_credentials_in_logs_without_any(city_db):
     analysis = analyze([DATA / "authlog" / "auth.log"], geoip_dbs=[city_db], year=2023)
     assert trace(analysis.table, analysis.findings) == analysis.credentials
     assert all(c.kind == "ssh_key" for c in analysis.credentials)
+
+
+def test_credential_never_used_and_unified_audit_log_shape(city_db):
+    analysis = analyze([DATA / "m365" / "ual_classic.csv"], geoip_dbs=[city_db])
+    (secret,) = analysis.credentials
+    assert (secret.kind, secret.key_id, secret.owner) == ("entra_app_credential",
+                                                          "4c8e1f2a-9b3d-4e5f-8a7b-6c5d4e3f2a1b", "Payroll Sync")
+    assert secret.uses == {"events": 0} and secret.use_refs == ()
+
+
+def test_workspace_oauth_grant_followed_to_the_apps_token_use(city_db):
+    analysis = analyze([DATA / "workspace" / "token_activities.jsonl"], geoip_dbs=[city_db])
+    (grant,) = analysis.credentials
+    assert (grant.kind, grant.key_id, grant.owner) == ("workspace_oauth_grant", "Mail Backup Pro",
+                                                       "alice@acme.example")
+    assert grant.uses["events"] == 1
