@@ -9,7 +9,7 @@ import pytest
 from workbench.__main__ import main
 from workbench.ingest import load
 
-from .corpus import ERROR_PREFIX, EXPECTED, MUTATIONS, cases, outcome, samples, write
+from .corpus import CORPUS_DIRS, EXPECTED, MUTATIONS, cases, outcome, samples, write
 
 CASES = cases()
 EXPECT = json.loads(EXPECTED.read_text(encoding="utf-8"))
@@ -18,7 +18,7 @@ EXPECT = json.loads(EXPECTED.read_text(encoding="utf-8"))
 def test_the_corpus_is_large_and_covers_every_sample_format():
     assert len(CASES) >= 200
     covered = {case.id.split("/")[0] for case in CASES}
-    assert all(any(c.startswith(p.parent.name) for c in covered) for p in samples())
+    assert all(any(c.startswith(p.parent.name) for c in covered) for p in samples(CORPUS_DIRS))
     assert sorted(c.id for c in CASES) == sorted(EXPECT), "run: python -m tests.robustness.corpus --record"
 
 
@@ -36,7 +36,7 @@ def test_the_unharmed_variants_load_exactly_like_the_original(tmp_path):
     """A byte-order mark, Windows line endings and UTF-16 change nothing the analyst sees."""
     same = {"bom", "crlf", "utf16"}
     assert same <= {m[0] for m in MUTATIONS}
-    for path in samples():
+    for path in samples(CORPUS_DIRS):
         original = load([path]).inputs[0]
         for case in (c for c in CASES if c.id.rsplit("/", 1)[0] == path.relative_to(path.parents[1]).as_posix()
                      .replace("/", "__") and c.id.rsplit("/", 1)[1] in same):
