@@ -45,3 +45,18 @@ def test_brute_force_on_one_account_and_slow_scattered_failures_are_not_sprays(t
                 for i in range(10) for s in range(0, 50, 5)]
     analysis = analyze([write_trail(tmp_path / "trail.json", records)], geoip_dbs=[city_db])
     assert _findings(analysis) == []
+
+
+def test_spray_spread_over_one_networks_addresses(tmp_path, city_db, asn_db):
+    # 12 accounts, one try each, each from another address of the same hosting provider
+    records = [entra_signin(f"user{i}@contoso.com", T0 + timedelta(minutes=2 * i), f"45.155.205.{10 + i}", code=50126)
+               for i in range(12)]
+    for i in range(12):  # staff typos from their usual home addresses on one provider: they signed in before
+        home = f"73.162.{i}.20"
+        records.append(entra_signin(f"staff{i}@contoso.com", T0 - timedelta(days=1, minutes=i), home))
+        records.append(entra_signin(f"staff{i}@contoso.com", T0 + timedelta(minutes=3 * i), home, code=50126))
+    signins = write_signins(tmp_path / "s.json", records)
+    (f,) = _findings(analyze([signins], geoip_dbs=[city_db, asn_db]))
+    assert f.title == "Password spray from AS49505" and f.facts["addresses"] == 12 and len(f.ips) == 12
+    assert f.explanation.startswith("12 failed logins from 12 addresses of AS49505 Selectel (RU) against 12 accounts")
+    assert _findings(analyze([signins], geoip_dbs=[city_db])) == []  # no ASN database: each IP alone is too few
