@@ -124,9 +124,18 @@ def load_reference(path: str | Path | None = None) -> dict[str, Technique]:
     return read_reference(path).techniques
 
 
+_IN_USE: list[Path] = []  # a newer reference from an update pack, when one is imported
+
+
+def use_reference(path: str | Path | None) -> None:
+    """Make ``path`` the reference :func:`lookup` reads by default (None: the shipped one again)."""
+    _IN_USE[:] = [Path(path)] if path is not None else []
+    _shipped.cache_clear()
+
+
 @lru_cache(maxsize=1)
 def _shipped() -> dict[str, Technique]:
-    return load_reference()
+    return load_reference(_IN_USE[0] if _IN_USE else None)
 
 
 def lookup(technique_id: str, reference: dict[str, Technique] | None = None) -> Lookup | None:

@@ -59,6 +59,8 @@ def add_geoip_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-default-geoip", action="store_true",
                    help="with --geoip-db: never add the bundled database")
     p.add_argument("--no-geoip", action="store_true", help="use no GeoIP database at all")
+    p.add_argument("--no-update-pack", action="store_true",
+                   help="ignore the imported update pack (its playbooks, config, GeoIP, Sigma rules, ATT&CK)")
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -117,6 +119,16 @@ def _open_case(folder: Path):
     return Case.open(folder)
 
 
+def pack_overrides(ignore: bool = False):
+    """What the imported update pack adds to a run (nothing when ``ignore``); its ATT&CK reference is put in
+    use. The analyst's own options come after the pack's files, so they win."""
+    from . import attack, update_pack
+
+    pack = update_pack.Overrides([], [], []) if ignore else update_pack.active_overrides()
+    attack.use_reference(pack.attack_reference)
+    return pack
+
+
 def run_analyze(args: argparse.Namespace) -> int:
     outputs = [p for p in (args.report, args.findings_json) if p is not None]
     problem = check_outputs(outputs, args.paths)
@@ -129,11 +141,16 @@ def run_analyze(args: argparse.Namespace) -> int:
         except WorkbenchError as exc:
             print(printable(f"workbench: {exc}"), file=sys.stderr)
             return EXIT_USAGE
-    geoip = [] if args.no_geoip else args.geoip_db
+    pack = pack_overrides(args.no_update_pack)
+    geoip = [] if args.no_geoip else ([*args.geoip_db, *pack.geoip_dbs] if args.geoip_db else pack.geoip_dbs or None)
     show_progress = not args.quiet and sys.stderr.isatty()
     try:
-        analysis = analyze(args.paths, year=args.year, config_files=args.config, geoip_dbs=geoip,
-                           default_geoip=not args.no_default_geoip, extra_playbook_dirs=args.playbooks, indicator_files=args.indicators, sigma_dirs=args.sigma, progress=_progress_printer(show_progress))
+        analysis = analyze(args.paths, year=args.year, config_files=[*pack.config_files, *args.config],
+                           geoip_dbs=geoip, default_geoip=not args.no_default_geoip,
+                           extra_playbook_dirs=[*pack.playbook_dirs, *args.playbooks],
+                           indicator_files=args.indicators, sigma_dirs=[*pack.sigma_dirs, *args.sigma],
+                           progress=_progress_printer(show_progress))
+        analysis.update_pack = pack.name
     except WorkbenchError as exc:
         print(f"workbench: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -231,6 +248,9 @@ def add_update_pack_arguments(p: argparse.ArgumentParser) -> None:
     build.add_argument("--config", type=Path, metavar="FILE", help="check configuration overriding the shipped one")
     build.add_argument("--geoip-db", type=Path, action="append", default=[], metavar="FILE",
                        help="GeoIP database to ship (repeatable)")
+    build.add_argument("--sigma", type=Path, metavar="DIR", help="folder of Sigma rules to ship (sub-folders kept)")
+    build.add_argument("--attack", type=Path, metavar="techniques.json",
+                       help="ATT&CK reference to ship (made by resources/attack/extract.py)")
     for name, help_text in (("import", "verify a pack and make it the active one (the previous one is kept)"),
                             ("status", "show the active and the previous pack"),
                             ("rollback", "make the previous pack the active one again")):
@@ -247,7 +267,8 @@ def run_update_pack(args: argparse.Namespace) -> int:
     try:
         if args.pack_command == "build":
             manifest = update_pack.build_pack(args.out, name=args.name or args.out.stem, playbooks=args.playbooks,
-                                              config=args.config, geoip_dbs=args.geoip_db)
+                                              config=args.config, geoip_dbs=args.geoip_db, sigma=args.sigma,
+                                              attack=args.attack)
             print(f"wrote {args.out}: pack {manifest['name']}, {len(manifest['files'])} files")
         elif args.pack_command == "import":
             print("\n".join(update_pack.import_pack(args.pack, args.data_dir).lines()))
@@ -272,5 +293,8 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("paths", nargs="*", metavar="PATH", help="log files or folders to open")
     gui.add_argument("--demo", action="store_true", help="open the bundled demo case")
     add_lookup_arguments(sub.add_parser("lookup", help="what the workbench knows of IP addresses (GeoIP, class)"))
+    from .querycli import add_query_arguments  # here: querycli builds on this module
+
+    add_query_arguments(sub.add_parser("query", help="the events matching a query (the grid's query bar)"))
     add_update_pack_arguments(sub.add_parser("update-pack", help="build or import an offline update pack"))
     return parser

@@ -60,6 +60,7 @@ class Analysis:
     coverage: Coverage | None = None  # what the loaded data could not answer
     sigma_errors: list[RuleError] = field(default_factory=list)  # Sigma rules that could not run
     sigma: SigmaRun | None = None  # the Sigma rules run (None: no --sigma folder given)
+    update_pack: str | None = None  # the imported update pack whose files this run used
 
     @property
     def events_total(self) -> int:
@@ -119,6 +120,7 @@ class Analysis:
             "coverage": coverage.to_dict(),
             "sigma_rules": self.sigma.rules_summary() if self.sigma else [],
             "sigma_errors": [e.to_dict() for e in self.sigma_errors],
+            "update_pack": self.update_pack,
         }
 
 

@@ -1,9 +1,9 @@
-"""Offline update packs: playbooks, a check configuration and GeoIP databases carried to an air-gapped laptop
-in one zip, verified member by member before anything is written.
+"""Offline update packs: playbooks, a check configuration, GeoIP databases, Sigma rules and the ATT&CK reference
+carried to an air-gapped laptop in one zip, verified member by member before anything is written.
 
 A pack is a zip holding ``manifest.json`` and the files it lists::
 
-    playbooks/<name>.md|.txt     config/config.yaml     geoip/<name>.mmdb
+    playbooks/<name>.md|.txt   config/config.yaml   geoip/<name>.mmdb   sigma/**/<rule>.yml   attack/techniques.json
 
 The manifest names the pack, says when and by which version it was built, and gives each member's size and
 SHA-256. Import refuses the whole pack when a member is missing from the manifest or from the zip, a size or
@@ -72,7 +72,12 @@ def _kind(member: str) -> str:
         return "config"
     if len(parts) == 2 and parts[0] == "geoip" and member.lower().endswith(".mmdb"):
         return "geoip"
-    raise UpdatePackError(f"{member!r} is not a playbook, config/config.yaml or a geoip/*.mmdb database")
+    if len(parts) >= 2 and parts[0] == "sigma" and member.lower().endswith((".yml", ".yaml")):
+        return "sigma"
+    if member == "attack/techniques.json":
+        return "attack"
+    raise UpdatePackError(f"{member!r} is not a playbook, config/config.yaml, a geoip/*.mmdb database, a "
+                          "sigma/**.yml rule or attack/techniques.json")
 
 
 def _validate(member: str, path: Path) -> str:
@@ -85,13 +90,26 @@ def _validate(member: str, path: Path) -> str:
         if kind == "config":
             load_config(path)
             return "check configuration"
+        if kind == "sigma":
+            docs = [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8-sig")) if d is not None]
+            if not docs or not all(isinstance(d, dict) for d in docs):
+                raise ValueError("not a Sigma rule (YAML mappings expected)")
+            titles = [str(d.get("title", "")) for d in docs if d.get("title")]
+            return f"Sigma rule {titles[0][:60]!r}" if titles else "Sigma rule file"
+        if kind == "attack":
+            from .attack import read_reference
+
+            ref = read_reference(path)
+            return f"ATT&CK reference v{ref.attack_version}, {len(ref.techniques)} techniques"
         with maxminddb.open_database(str(path)) as reader:
             meta = reader.metadata()
         built = datetime.fromtimestamp(meta.build_epoch, timezone.utc).date().isoformat()
         return f"GeoIP {meta.database_type} built {built}"
     except (PlaybookError, ConfigError) as exc:
         raise UpdatePackError(f"{member}: {exc.message}") from None
-    except (UnicodeDecodeError, ValueError, OSError) as exc:  # maxminddb's InvalidDatabaseError is a ValueError
+    except WorkbenchError as exc:  # the ATT&CK reference's own error
+        raise UpdatePackError(f"{member}: {exc.message}") from None
+    except (UnicodeDecodeError, ValueError, OSError, yaml.YAMLError) as exc:  # maxminddb's InvalidDatabaseError is a ValueError
         raise UpdatePackError(f"{member}: {exc}") from None
 
 
@@ -104,8 +122,10 @@ def _sha256(path: Path) -> str:
 
 
 def build_pack(out: Path, *, name: str, playbooks: Path | None = None, config: Path | None = None,
-               geoip_dbs: Sequence[Path] = ()) -> dict[str, Any]:
-    """Write the pack ``out`` (atomically) from a playbook folder, a config file and GeoIP databases."""
+               geoip_dbs: Sequence[Path] = (), sigma: Path | None = None,
+               attack: Path | None = None) -> dict[str, Any]:
+    """Write the pack ``out`` (atomically) from a playbook folder, a config file, GeoIP databases, a folder of
+    Sigma rules (kept with its sub-folders) and an ATT&CK reference (``techniques.json``)."""
     if not NAME_RE.match(name):
         raise UpdatePackError(f"pack name {name!r}: letters, digits, '.', '_', '-' only, at most 64")
     members: dict[str, Path] = {}
@@ -121,8 +141,16 @@ def build_pack(out: Path, *, name: str, playbooks: Path | None = None, config: P
         if f"geoip/{db.name}" in members:
             raise UpdatePackError(f"two GeoIP databases named {db.name}", db)
         members[f"geoip/{db.name}"] = db
+    if sigma is not None:
+        if not sigma.is_dir():
+            raise UpdatePackError("not a folder", sigma)
+        for path in sorted(sigma.rglob("*")):
+            if path.is_file() and path.suffix.lower() in (".yml", ".yaml"):
+                members["sigma/" + path.relative_to(sigma).as_posix()] = path
+    if attack is not None:
+        members["attack/techniques.json"] = attack
     if not members:
-        raise UpdatePackError("nothing to pack: give --playbooks, --config or --geoip-db")
+        raise UpdatePackError("nothing to pack: give --playbooks, --config, --geoip-db, --sigma or --attack")
     files = {}
     for member, path in members.items():
         if not path.is_file():
@@ -344,6 +372,9 @@ class Overrides:
     config_files: list[Path]
     geoip_dbs: list[Path]
     playbook_dirs: list[Path]
+    sigma_dirs: list[Path] = field(default_factory=list)
+    attack_reference: Path | None = None
+    name: str | None = None  # the active pack
 
 
 def active_overrides(root: Path | None = None) -> Overrides:
@@ -353,8 +384,11 @@ def active_overrides(root: Path | None = None) -> Overrides:
     if folder is None or not folder.is_dir():
         return Overrides([], [], [])
     config = folder / "config" / "config.yaml"
+    attack = folder / "attack" / "techniques.json"
     return Overrides([config] if config.is_file() else [], sorted((folder / "geoip").glob("*.mmdb")),
-                     [folder / "playbooks"] if (folder / "playbooks").is_dir() else [])
+                     [folder / "playbooks"] if (folder / "playbooks").is_dir() else [],
+                     [folder / "sigma"] if (folder / "sigma").is_dir() else [],
+                     attack if attack.is_file() else None, active)
 
 
 def status_lines(root: Path | None = None) -> Iterable[str]:

@@ -168,3 +168,48 @@ def test_cli_build_import_status_rollback(tmp_path, sources, capsys):
     assert "active: cli-pack" in capsys.readouterr().out
     assert main(["update-pack", "rollback", "--data-dir", str(data)]) == 2
     assert "no previous update pack" in capsys.readouterr().err
+
+
+def test_analyze_uses_the_imported_pack_and_can_ignore_it(tmp_path, sources, data_dir, monkeypatch):
+    """A pack with a stricter config, a Sigma rule and a newer ATT&CK reference changes the next analysis;
+    the findings JSON names the pack; --no-update-pack runs on the shipped files alone."""
+    from workbench import attack
+
+    rules = tmp_path / "rules" / "aws"
+    rules.mkdir(parents=True)
+    (rules / "key.yml").write_text(
+        "title: Access key created by the pack's rule\nid: 8a1c6e2e-1d0b-4f5e-9a55-3f1f1c1c0001\n"
+        "status: test\nlogsource:\n  product: aws\n  service: cloudtrail\n"
+        "detection:\n  sel:\n    eventName: CreateAccessKey\n  condition: sel\nlevel: high\n"
+        "tags:\n  - attack.persistence\n  - attack.t1098.001\n", encoding="utf-8")
+    reference = json.loads((ROOT / "resources" / "attack" / "techniques.json").read_text(encoding="utf-8"))
+    reference["attack_version"] = "99.0"
+    for tech in reference["techniques"]:
+        if tech["id"] == "T1098.001":
+            tech["name"] = "Additional Cloud Credentials (from the pack)"
+    (tmp_path / "techniques.json").write_text(json.dumps(reference), encoding="utf-8")
+    pack = tmp_path / "pack.zip"
+    build_pack(pack, name="pack-sigma", config=sources["config"], sigma=tmp_path / "rules",
+               attack=tmp_path / "techniques.json")
+    with zipfile.ZipFile(pack) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+    assert manifest["files"]["sigma/aws/key.yml"]["content"].startswith('Sigma rule "Access key created')
+    assert manifest["files"]["attack/techniques.json"]["content"].startswith("ATT&CK reference v99.0")
+    data = tmp_path / "data"
+    import_pack(pack, data)
+    monkeypatch.setenv("WORKBENCH_DATA_DIR", str(data))
+    trail = data_dir / "cloudtrail" / "records.json"
+    try:
+        assert main(["analyze", str(trail), "--no-geoip", "-q", "--findings-json", str(tmp_path / "with.json")]) == 0
+        assert attack.lookup("T1098.001").technique.name == "Additional Cloud Credentials (from the pack)"
+        assert main(["analyze", str(trail), "--no-geoip", "-q", "--no-update-pack",
+                     "--findings-json", str(tmp_path / "without.json")]) == 0
+        assert attack.lookup("T1098.001").technique.name == "Account Manipulation: Additional Cloud Credentials"
+    finally:
+        attack.use_reference(None)
+    with_pack = json.loads((tmp_path / "with.json").read_text(encoding="utf-8"))
+    without = json.loads((tmp_path / "without.json").read_text(encoding="utf-8"))
+    assert with_pack["update_pack"] == "pack-sigma" and without["update_pack"] is None
+    titles = {f["title"] for f in with_pack["findings"]}
+    assert any("Access key created by the pack's rule" in t for t in titles)
+    assert not any("Access key created by the pack's rule" in f["title"] for f in without["findings"])
