@@ -286,3 +286,19 @@ def test_report_view_feeds_the_report_model(tmp_path, evidence):
     assert len(t.items("l1_steps")) == len(book.l1_steps)
     assert [(n.text, n.finding_id) for n in view.notes] == [("called the user", brute.id)]
     assert [(b.ref, b.finding_id, b.note) for b in view.bookmarks] == [(brute.evidence[0].ref, brute.id, "first")]
+
+
+def test_open_case_and_create_case_for_the_gui(tmp_path, evidence):
+    from workbench.case import create_case, open_case
+    from workbench.pipeline import analyze
+
+    analysis = analyze([evidence])
+    case = create_case(tmp_path / "case", analysis, [evidence], analyst="Ana")
+    case.set_state(analysis.findings[0].id, "confirmed")
+    case.close()
+    case, again, reused = open_case(tmp_path / "case")
+    with case:
+        assert reused and [f.id for f in again.findings] == [f.id for f in analysis.findings]
+        assert case.state(analysis.findings[0].id) == "confirmed" and case.analysis is again
+    with pytest.raises(CaseError, match="inside the evidence"):
+        create_case(evidence / "case", analysis, [evidence])

@@ -11,6 +11,7 @@ folder that is an input, lies inside an input folder, or holds an input file dir
 API (plain dataclasses and methods; every method is thread-safe, one connection behind a lock)::
 
     case = Case.create(folder, sources=[...], analyst="A. Analyst")   # or Case.open(folder); both context managers
+    case, analysis, reused = open_case(folder)  # / create_case(folder, analysis, sources): for a worker thread
     analysis, reused = case.open_analysis()     # stored analysis if every input hash is unchanged, else re-analyze
     case.save_analysis(analysis)                # after an analysis made elsewhere (the GUI's worker)
     case.problem                                # why the stored analysis was not reused ("" when it was)
@@ -591,6 +592,32 @@ def _report_triage(t: FindingTriage, view: Any) -> dict[str, Any]:
                      "at": decision.updated.isoformat() if decision and decision.updated else None},
         "checklist": checklist,
     }
+
+
+def open_case(folder: str | os.PathLike, *, progress: Progress = no_progress,
+              cancel: CancelToken | None = None) -> tuple[Case, Analysis, bool]:
+    """Open a case and its analysis (reused when the evidence hashes are unchanged): one call for a worker thread."""
+    case = Case.open(folder)
+    try:
+        analysis, reused = case.open_analysis(progress=progress, cancel=cancel)
+    except BaseException:
+        case.close()
+        raise
+    return case, analysis, reused
+
+
+def create_case(folder: str | os.PathLike, analysis: Analysis, sources: Sequence[str | os.PathLike], *,
+                analyst: str | None = None, progress: Progress = no_progress,
+                cancel: CancelToken | None = None) -> Case:
+    """A new case holding an analysis made already (the GUI's "New case" after opening files)."""
+    case = Case.create(folder, sources, analyst=analyst)
+    progress(0, 1, "saving the analysis into the case")
+    try:
+        case.save_analysis(analysis)
+    except BaseException:
+        case.close()
+        raise
+    return case
 
 
 class _Transaction:

@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path, PurePath
 from typing import Any, Iterable
 
+from ..case import Case, create_case, open_case
 from ..cli import check_outputs
 from ..findings import SEVERITIES
 from ..pipeline import Analysis, analyze
@@ -23,24 +24,27 @@ from .models.events import COLUMNS, WIDTHS
 from .qt import (
     QAbstractItemView, QAction, QApplication, QCloseEvent, QDockWidget, QDragEnterEvent, QDropEvent, QFileDialog,
     QFrame, QGuiApplication, QHBoxLayout, QHeaderView, QKeySequence, QLabel, QMainWindow, QMessageBox, QModelIndex,
-    QProgressBar, QPushButton, QSplitter, QStandardPaths, QTableView, QThreadPool, QTreeView, QVBoxLayout, QWidget,
-    Qt, Signal, safe_tooltip,
+    QProgressBar, QPushButton, QSplitter, QStandardPaths, QTableView, QTabWidget, QThreadPool, QTreeView,
+    QVBoxLayout, QWidget, Qt, Signal, safe_tooltip,
 )
 from .settings import Settings, edit_settings, format_ts, load_settings, set_display_zone
 from .tasks import Task
 from .widgets import Caption, EventDetailPane, PlaybookPane
 from .widgets.events_pane import EventsPane
 from .widgets.map import LoginMapPane
+from .widgets.triage import TriagePanel
 
 REPORT_NAME = "incident-report.pdf"
 
 
-def make_report(analysis: Analysis, out: Path, *, progress: Progress, cancel: CancelToken) -> Path:
-    """The export as a task function: :func:`workbench.report.write_report` (which takes no progress)."""
+def make_report(analysis: Analysis, out: Path, *, progress: Progress, cancel: CancelToken,
+                case: Case | None = None) -> Path:
+    """The export as a task function: :func:`workbench.report.write_report` (which takes no progress), with the
+    analyst's triage from the open case."""
     from ..report import write_report  # reportlab loads only when a report is asked for
 
     progress(0, 1, f"writing {out.name}")
-    return write_report(analysis, out)
+    return write_report(analysis, out, case=case)
 
 
 def _panel(title: str, body: QWidget, *extra: QWidget) -> tuple[QWidget, Caption]:
@@ -79,6 +83,7 @@ class MainWindow(QMainWindow):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.analysis: Analysis | None = None
+        self.case: Case | None = None  # the case file the triage is saved in (File ▸ New case / Open case)
         self.input_paths: list[str] = []
         self._loading_paths: list[str] = []
         self.task: Task | None = None
@@ -109,6 +114,10 @@ class MainWindow(QMainWindow):
                                         QKeySequence.StandardKey.Open, "Analyze log files")
         self.open_folder_action = action("Open folder…", self._on_open_folder_action_triggered,
                                          "Ctrl+Shift+O", "Analyze every log file in a folder")
+        self.new_case_action = action("New case…", self._on_new_case_action_triggered, None,
+                                      "Keep this analysis and your triage in a case folder you choose")
+        self.open_case_action = action("Open case…", self._on_open_case_action_triggered, None,
+                                       "Open a case folder: its analysis and your triage as you left them")
         self.export_action = action("Export PDF…", self._on_export_action_triggered, "Ctrl+E",
                                     "Write the incident report as PDF")
         self.show_all_action = action("Show all events", self._on_show_all_action_triggered, "Ctrl+Shift+A",
@@ -122,7 +131,8 @@ class MainWindow(QMainWindow):
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
 
         menu = self.menuBar().addMenu("&File")
-        for act in (self.open_files_action, self.open_folder_action, self.reload_action, None, self.export_action,
+        for act in (self.open_files_action, self.open_folder_action, self.reload_action, None,
+                    self.new_case_action, self.open_case_action, None, self.export_action,
                     None, self.settings_action, None, self.quit_action):
             menu.addSeparator() if act is None else menu.addAction(act)
         self.view_menu = self.menuBar().addMenu("&View")
@@ -165,7 +175,11 @@ class MainWindow(QMainWindow):
         findings_panel, self.findings_caption = _panel("Findings", self.findings_view)
         events_panel, self.events_caption = _panel("Events", self.events_pane, self.show_all_button)
         detail_panel, self.detail_caption = _panel("Original record", self.detail_pane)
-        playbook_panel, _ = _panel("Finding and playbook", self.playbook_pane)
+        self.triage_pane = TriagePanel()
+        self.right_tabs = QTabWidget()
+        self.right_tabs.addTab(self.playbook_pane, "Playbook")
+        self.right_tabs.addTab(self.triage_pane, "Triage")
+        playbook_panel, _ = _panel("Finding and playbook", self.right_tabs)
 
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(sources_panel)
@@ -361,7 +375,7 @@ class MainWindow(QMainWindow):
         if problem:
             self._show_error("Export PDF", problem)
             return None
-        task = Task(make_report, self.analysis, out, name="report")
+        task = Task(make_report, self.analysis, out, name="report", case=self.case)
         task.finished.connect(self._on_export_task_finished)
         task.failed.connect(self._on_export_task_failed)
         self._start(task, "Exporting", [str(out)])
@@ -460,7 +474,72 @@ class MainWindow(QMainWindow):
 
     def _on_load_task_finished(self, analysis: Analysis) -> None:
         self._task_done()
+        if self.case is not None:
+            same = sorted(str(Path(p).resolve()) for p in self._loading_paths) == sorted(self.case.sources())
+            if same:
+                self.case.save_analysis(analysis)  # Reload of the case's evidence: the case keeps the new analysis
+            else:
+                self.set_case(None)
+                self.statusBar().showMessage("Case closed: the files opened are not its evidence.", 15000)
         self.set_analysis(analysis, self._loading_paths)
+
+    # -- the case file --------------------------------------------------------------------------
+
+    def set_case(self, case: Case | None) -> None:
+        """Bind the triage to ``case`` (None: no case; triage cannot be saved)."""
+        if self.case is not None and self.case is not case:
+            self.case.close()
+        self.case = case
+        self.triage_pane.set_case(case)
+        self._update_actions()
+
+    def new_case(self, folder: str | os.PathLike | None = None) -> Task | None:
+        """Keep the shown analysis in a new case folder (asked for without ``folder``), refused inside the evidence."""
+        if self.analysis is None or self.busy:
+            return None
+        if folder is None:
+            folder = QFileDialog.getExistingDirectory(self, "Choose an empty folder for the case", str(Path.home()))
+            if not folder:
+                return None
+        task = Task(create_case, Path(folder), self.analysis, self.input_paths, name="new case")
+        task.finished.connect(self._on_new_case_task_finished)
+        task.failed.connect(self._on_load_task_failed)
+        self._start(task, "Saving case", [str(folder)])
+        return task
+
+    def open_case_folder(self, folder: str | os.PathLike | None = None) -> Task | None:
+        """Open a case: its analysis (re-analyzed only if the evidence changed) and the triage saved in it."""
+        if self.busy:
+            return None
+        if folder is None:
+            folder = QFileDialog.getExistingDirectory(self, "Open a case folder", str(Path.home()))
+            if not folder:
+                return None
+        task = Task(open_case, Path(folder), name="open case")
+        task.finished.connect(self._on_open_case_task_finished)
+        task.failed.connect(self._on_load_task_failed)
+        self._start(task, "Opening case", [str(folder)])
+        return task
+
+    def _on_new_case_task_finished(self, case: Case) -> None:
+        self._task_done()
+        self.set_case(case)
+        self.statusBar().showMessage(f"Case saved in {case.folder}: every change is kept at once.", 15000)
+
+    def _on_open_case_task_finished(self, result: tuple[Case, Analysis, bool]) -> None:
+        self._task_done()
+        case, analysis, reused = result
+        self.set_case(case)
+        self.set_analysis(analysis, case.sources())
+        self.statusBar().showMessage(
+            f"Case {case.folder}: " + ("evidence unchanged (hashes verified), analysis restored." if reused
+                                       else f"analyzed again. {case.problem}".strip()), 15000)
+
+    def _on_new_case_action_triggered(self) -> None:
+        self.new_case()
+
+    def _on_open_case_action_triggered(self) -> None:
+        self.open_case_folder()
 
     def _on_load_task_failed(self, reason: str) -> None:
         self._task_done()
@@ -485,6 +564,7 @@ class MainWindow(QMainWindow):
         if self.analysis is None:
             return
         if not current.isValid():
+            self.triage_pane.clear()
             self._show_all_rows()
             self._show_overview()
             self.update_map()
@@ -492,6 +572,7 @@ class MainWindow(QMainWindow):
         finding = self.findings_model.finding(current.row())
         self.events_pane.set_scope(self.analysis.evidence_rows(finding), clear_filters=True)
         self.playbook_pane.show_finding(finding, self.analysis.playbook_for(finding))
+        self.triage_pane.show_finding(self.analysis, finding)
         self.update_map()
         self._update_events_caption()
         self._update_actions()
@@ -583,6 +664,8 @@ class MainWindow(QMainWindow):
 
     def _update_actions(self) -> None:
         self.export_action.setEnabled(self.analysis is not None and not self.busy)
+        self.new_case_action.setEnabled(self.analysis is not None and self.case is None and not self.busy)
+        self.open_case_action.setEnabled(not self.busy)
         for act in (self.open_files_action, self.open_folder_action):
             act.setEnabled(not self.busy)
         self.reload_action.setEnabled(bool(self.input_paths) and not self.busy)
@@ -653,4 +736,6 @@ class MainWindow(QMainWindow):
         if self.task is not None:
             self.task.cancel()
             QThreadPool.globalInstance().waitForDone(10_000)
+        if self.case is not None:
+            self.case.close()  # every change is already committed; this only releases the database
         super().closeEvent(event)
