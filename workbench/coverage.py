@@ -98,7 +98,27 @@ class Coverage:
         lines += [f"{g.source}{' on ' + g.scope if g.scope else ''}: no events from {g.start:%Y-%m-%d %H:%M} "
                   f"to {g.end:%Y-%m-%d %H:%M} UTC ({g.hours:.1f} h; about {g.expected_events:.0f} expected)"
                   for g in self.gaps]
+        lines += [f"{s.source}: events only from {s.first:%Y-%m-%d %H:%M} to {s.last:%Y-%m-%d %H:%M} UTC, "
+                  f"{100 * share:.0f} % of the loaded time range" for s, share in self.short_sources()]
+        lines += [f"{s.source}: {', '.join(s.absent_fields)} absent in this export" for s in self.sources
+                  if s.absent_fields]
         return lines
+
+    def short_sources(self, min_share: float = 0.5) -> list[tuple[SourceCoverage, float]]:
+        """Sources covering less than ``min_share`` of the whole loaded time range."""
+        firsts = [s.first for s in self.sources if s.first]
+        lasts = [s.last for s in self.sources if s.last]
+        if not firsts or len(self.sources) < 2:
+            return []
+        total = (max(lasts) - min(firsts)).total_seconds()
+        if total <= 0:
+            return []
+        out = []
+        for s in self.sources:
+            share = (s.last - s.first).total_seconds() / total if s.first and s.last else 0.0
+            if share < min_share:
+                out.append((s, share))
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         return {"time_range_days": round(self.time_range_days, 2), "checks": [c.to_dict() for c in self.checks],

@@ -61,14 +61,28 @@ def _suggested_keys(ids: Identities, entity_keys: set[str]) -> set[str]:
     return out - entity_keys
 
 
+def _arrivals(inp: CheckInput, ids: Identities) -> pd.DataFrame:
+    """Successful logins from a country new for the *person* (all of its names together), once the
+    person has the earlier located logins the new_country check asks of an account."""
+    logins = inp.logins
+    ok = logins[(logins["action"] == "auth.success") & logins["country"].notna()]
+    if ok.empty:
+        return ok
+    ent = _keys(ok).map(ids.entity_of)
+    ok = ok.assign(ent=ent.fillna("")).sort_values("ts", kind="stable")
+    first = ~ok.duplicated(["ent", "country"])
+    prior = ok.groupby("ent").cumcount()
+    min_history = inp.config.get("new_country", {}).get("min_history", 3)
+    return ok[first & (prior >= min_history) & (ok["ent"] != "")].drop(columns="ent")
+
+
 def run_new_country_then_hosts(inp: CheckInput) -> list[Finding]:
     ids = getattr(inp, "identities", None)
     if ids is None:
         return []
     cfg = _cfg(inp, NEW_COUNTRY_ID)
     ev = inp.events
-    logins = inp.logins
-    arrivals = logins[logins["new_country"]]
+    arrivals = _arrivals(inp, ids)
     if arrivals.empty:
         return []
     logons = ev[(ev["action"] == "auth.success") & ev["logon_type"].isin(cfg["logon_types"]) & ev["host"].notna()
@@ -178,7 +192,8 @@ def run_failed_signins_then_console(inp: CheckInput) -> list[Finding]:
 NEW_COUNTRY_CHECK = Check(
     id=NEW_COUNTRY_ID, title="New-country sign-in, then logons to several hosts",
     techniques=("T1078", "T1021", "T1021.001", "T1021.004"), run=run_new_country_then_hosts, needs_geo=True,
-    description=("A successful sign-in from a country new for the account (any source), then successful "
+    description=("A successful sign-in from a country new for the person (all its names together, any "
+                 "source), then successful "
                  "network or remote-interactive logons by the same person (identity links; suggested names "
                  "give medium severity) to at least the threshold of hosts within the window."),
 )

@@ -39,6 +39,8 @@ def test_cloudtrail_delivery_gap_is_found_and_no_other_source_has_one(analysis):
     doc = analysis.to_json()["coverage"]
     assert doc["gaps"][0]["hours"] == 5.0
     assert any(line.startswith("cloudtrail: no events from 2024-03-08 03:00") for line in doc["not_looked_at"])
+    assert "entra_audit: events only from 2024-03-11 09:20 to 2024-03-11 09:20 UTC, 0 % of the loaded time range" \
+        in doc["not_looked_at"]
     by_source = {s["source"]: s for s in doc["sources"]}
     assert by_source["workspace"]["last"] == "2024-03-10T09:40:00+00:00"
 
