@@ -83,10 +83,42 @@ def test_records_are_decoded_only_where_columns_cannot_decide(cloudtrail):
     stats = RunStats()
     match_rules(cloudtrail, ruleset.rules, stats=stats)
     # eventName is a column: equals.yml needs no record; fieldref.yml needs the two CreateAccessKey records
-    assert stats.rows_decoded == {"cloudtrail": 2}
+    assert stats.rows_read == stats.rows_decoded == {"cloudtrail": 2}
     stats = RunStats()
-    match_rules(cloudtrail, load_rules([RULES / "modifiers" / "endswith.yml"]).rules, stats=stats)
-    assert stats.rows_decoded == {"cloudtrail": 8}  # eventSource and userIdentity.arn are in the records only
+    assert [r.tolist() for r in match_rules(cloudtrail, load_rules([RULES / "modifiers" / "endswith.yml"]).rules,
+                                             stats=stats)] == [[3, 7]]
+    # eventSource and userIdentity.arn are in the records only: all 8 are read, and only the two whose text
+    # holds both "iam.amazonaws.com" and ":user/alice" are decoded
+    assert stats.rows_read == {"cloudtrail": 8} and stats.rows_decoded == {"cloudtrail": 2}
+
+
+def test_escaped_records_are_decoded_not_ruled_out(tmp_path):
+    """A value written with JSON escapes does not hold the needle literally: the record must still match."""
+    rec = {"eventVersion": "1.09", "eventTime": "2026-03-02T10:00:00Z", "eventID": "x1", "eventName": "StopLogging",
+           "eventSource": "cloudtrail.amazonaws.com", "userIdentity": {"type": "IAMUser", "userName": "alice"}}
+    text = json.dumps({"Records": [rec]}).replace("cloudtrail.amazonaws.com", r"cloudtrail\u002eamazonaws.com")
+    path = tmp_path / "escaped.json"
+    path.write_text(text)
+    table = load([path]).table
+    assert table.num_rows == 1 and "cloudtrail.amazonaws.com" not in text
+    rules = load_rules([RULES / "conditions" / "one_of.yml"]).rules  # eventSource: cloudtrail.amazonaws.com
+    stats = RunStats()
+    assert [r.tolist() for r in match_rules(table, rules, stats=stats)] == [[0]]
+    assert stats.rows_decoded == {"cloudtrail": 1}
+
+
+def test_non_ascii_records_are_decoded_not_ruled_out(tmp_path):
+    """The Kelvin sign lower-cases to "k": a record spelling kms with it still matches, case-insensitively."""
+    rec = {"eventVersion": "1.09", "eventTime": "2026-03-02T10:00:00Z", "eventID": "k1", "eventName": "DisableKey",
+           "eventSource": "\u212ams.amazonaws.com", "userIdentity": {"type": "IAMUser", "userName": "alice"}}
+    path = tmp_path / "kelvin.json"
+    path.write_text(json.dumps({"Records": [rec]}, ensure_ascii=False), encoding="utf-8")
+    rule = tmp_path / "kms.yml"
+    rule.write_text("title: kms\nlogsource:\n    product: aws\n    service: cloudtrail\ndetection:\n"
+                    "    sel:\n        eventSource: kms.amazonaws.com\n    condition: sel\n")
+    stats = RunStats()
+    assert [r.tolist() for r in match_rules(load([path]).table, load_rules([rule]).rules, stats=stats)] == [[0]]
+    assert stats.rows_decoded == {"cloudtrail": 1}
 
 
 SOURCES = {
@@ -219,3 +251,25 @@ def test_empty_ruleset_and_table():
 
     assert run_sigma(empty_table(), load_rules(["shipped"])).findings == []
     assert run_sigma(load([CLOUDTRAIL]).table, RuleSet()).findings == []
+
+
+WINDOWS = {
+    "failed_logon_from_ip": {("wevtutil_security.xml", "981204"), ("wevtutil_security.xml", "981205")},
+    "logon_alice": {("eventviewer_saved.xml", "204417")},  # EventData name in an Event Viewer XML export
+    "other_channel": {("evtxecmd_output.csv", "412901")},  # 1149 is logged in a TerminalServices channel
+}
+
+
+def test_windows_security_mapping():
+    pytest.importorskip("workbench.ingest.evtx_xml", reason="the Windows event log parsers are not in this tree")
+    samples = sorted((DATA / "windows").glob("*"))
+    if not samples:
+        pytest.skip("no Windows samples")
+    table = load(samples).table
+    ruleset = load_rules([RULES / "windows", "shipped"])
+    assert ruleset.errors == []
+    refs, files = table.column("ref").to_pylist(), table.column("file").to_pylist()
+    found = {Path(r.file).stem: {(Path(files[i]).name, refs[i]) for i in rows}
+             for r, rows in zip(ruleset.rules, match_rules(table, ruleset.rules))}
+    assert {k: v for k, v in found.items() if k in WINDOWS} == WINDOWS
+    assert found["win_security_log_cleared"] == {("wevtutil_security.xml", "981301")}

@@ -30,6 +30,8 @@ from sigma.conditions import (
     ConditionValueExpression,
 )
 from sigma.types import (
+    SigmaCasedString,
+    SigmaCIDRExpression,
     SigmaExists,
     SigmaFieldReference,
     SigmaNull,
@@ -41,8 +43,10 @@ from sigma.types import (
 from ..progress import CancelToken, check
 from .mappings import DERIVED, WRAPPED, FieldSpec, field_spec
 from .match import Matcher, matcher
-from .records import decode, raw_texts, values_at
+from .records import decode, raw_array, raw_texts, values_at
 from .rules import Rule
+from .combos import Combos
+from .text import TextIndex
 
 Bounds = tuple[np.ndarray, np.ndarray]  # (certainly true, possibly true) per row
 
@@ -81,6 +85,7 @@ class SourceView:
         self._encoded: dict[str, tuple[pa.Array, np.ndarray]] = {}
         self._leaves: dict[tuple[str, str], Bounds] = {}
         self._specs: dict[str, FieldSpec] = {}
+        self.combos = Combos(self)
 
     def column(self, name: str) -> pa.Array:
         if name not in self._columns:
@@ -105,16 +110,31 @@ class SourceView:
             return self.column(spec.column)
         return None
 
-    def _distinct_test(self, key: str, arr: pa.Array, test: Matcher) -> np.ndarray:
-        """``test`` run on each distinct value of a column once, spread over the rows."""
+    def encoded(self, key: str) -> tuple[pa.Array, np.ndarray]:
+        """A column's distinct values and each row's index into them (nulls: one past the last).
+
+        ``key`` is a column name or ``derived:<name>`` (see :data:`.mappings.DERIVED`)."""
         if key not in self._encoded:
+            arr = self.exact_column(FieldSpec(derive=key[8:])) if key.startswith("derived:") else self.column(key)
             enc = pc.dictionary_encode(arr)
             idx = enc.indices.to_numpy(zero_copy_only=False)
             valid = np.asarray(pc.is_valid(enc.indices))
             self._encoded[key] = (enc.dictionary, np.where(valid, idx, len(enc.dictionary)).astype(np.int64))
-        dictionary, idx = self._encoded[key]
+        return self._encoded[key]
+
+    def _distinct_test(self, key: str, arr: pa.Array, test: Matcher) -> np.ndarray:
+        """``test`` run on each distinct value of a column once, spread over the rows."""
+        dictionary, idx = self.encoded(key)
         hits = np.append(test(dictionary), False)
         return hits[idx]
+
+    def rule_bounds(self, rule: Rule) -> tuple[np.ndarray, np.ndarray]:
+        """(positions matched, positions open) after the column stage."""
+        sparse = self.combos.rule_bounds(rule, evaluate)
+        if sparse is not None:
+            return sparse
+        lo, hi = _rule_bounds(rule, self.leaf, self.n)
+        return np.flatnonzero(lo), np.flatnonzero(hi & ~lo)
 
     def leaf(self, name: str | None, value: Any) -> Bounds:
         """Column-stage bounds of one leaf."""
@@ -134,10 +154,15 @@ class SourceView:
                 elif isinstance(value, SigmaExists):
                     hit = valid if value.exists else ~valid
                 else:
-                    hit = self._distinct_test(spec.derive or spec.column or name, col, matcher(value))
+                    hit = self._distinct_test(f"derived:{spec.derive}" if spec.derive else spec.column, col,
+                                              matcher(value))
                 result = (hit, hit)
             elif spec.column == "raw" and not isinstance(value, (SigmaNull, SigmaExists, SigmaFieldReference)):
                 result = self._text_leaf(value)
+            elif spec.bound and isinstance(value, SigmaCIDRExpression):
+                bound = self.column(spec.bound)
+                maybe = self._distinct_test(spec.bound, bound, matcher(value)) | ~np.asarray(pc.is_valid(bound))
+                result = (np.zeros(self.n, bool), maybe)
             else:
                 result = unknown
         self._leaves[cache_key] = result
@@ -153,12 +178,97 @@ class SourceView:
         return hit, hit | ~kept
 
 
-class RecordView:
-    """Some rows of a source with their original records decoded: every leaf is decided."""
+def _needle(value: Any) -> str | None:
+    """A piece of text every record whose field matches ``value`` holds literally (when it has no
+    JSON escapes): the longest literal run of a wildcard string, if ASCII; else None."""
+    if not isinstance(value, SigmaString) or isinstance(value, SigmaRegularExpression):
+        return None
+    runs, current = [], ""
+    for part in value.s:
+        if isinstance(part, str):
+            current += part
+        else:
+            runs.append(current)
+            current = ""
+    runs.append(current)
+    best = max(runs, key=len)
+    return best if best and best.isascii() else None
+
+
+class TextView:
+    """Some rows of a source with their original text read but not decoded.
+
+    Keywords and exact columns are decided; a string test on a record field is bounded by the record's
+    text (:mod:`.text`): a record whose text cannot hold the value is ruled out. Only the rows left open
+    are decoded. :meth:`collect` first gathers every text asked, so the text is searched in one pass."""
 
     def __init__(self, view: SourceView, positions: np.ndarray) -> None:
         self.view, self.positions, self.n = view, positions, len(positions)
-        self.texts = raw_texts(view.table, view.rows[positions])
+        self.array = raw_array(view.table, view.rows[positions])
+        self.index = TextIndex(self.array)
+        self._needles: dict[str, np.ndarray] = {}
+        self._wanted: set[str] = set()
+        self._leaves: dict[tuple[str, str], Bounds] = {}
+
+    def collect(self, name: str | None, value: Any) -> Bounds:
+        """A leaf function that only notes the texts :meth:`leaf` will ask for."""
+        if name is not None and self._searchable(self.view.spec(name), value):
+            if (needle := _needle(value)) is not None:
+                self._wanted.add(needle)
+        return np.zeros(self.n, bool), np.ones(self.n, bool)
+
+    def search(self) -> None:
+        self._needles.update(self.index.holding(sorted(self._wanted - set(self._needles))))
+
+    def _searchable(self, spec: FieldSpec, value: Any) -> bool:
+        return (self.view.exact_column(spec) is None and spec.column != "raw"
+                and not isinstance(value, (SigmaNull, SigmaExists, SigmaFieldReference, SigmaCIDRExpression)))
+
+    def leaf(self, name: str | None, value: Any) -> Bounds:
+        cache_key = (name or "", repr(value))
+        if cache_key in self._leaves:
+            return self._leaves[cache_key]
+        result: Bounds
+        if name is None:
+            hit = matcher(_keyword_value(value))(self.array)
+            result = (hit, hit)
+        else:
+            spec = self.view.spec(name)
+            col = self.view.exact_column(spec) if not isinstance(value, SigmaFieldReference) else None
+            if col is not None:
+                result = _column_leaf(col.take(pa.array(self.positions)), value)
+            elif spec.column == "raw" and not isinstance(value, (SigmaNull, SigmaExists, SigmaFieldReference)):
+                hit = matcher(value)(self.array)
+                result = (hit, hit)
+            elif spec.bound and isinstance(value, SigmaCIDRExpression):
+                bound = self.view.column(spec.bound).take(pa.array(self.positions))
+                result = (np.zeros(self.n, bool), matcher(value)(bound) | ~np.asarray(pc.is_valid(bound)))
+            elif self._searchable(spec, value) and (needle := _needle(value)) in self._needles:
+                result = (np.zeros(self.n, bool), self._needles[needle] | self.index.special)
+            else:
+                result = (np.zeros(self.n, bool), np.ones(self.n, bool))
+        self._leaves[cache_key] = result
+        return result
+
+
+def _column_leaf(col: pa.Array, value: Any) -> Bounds:
+    """A leaf on an exact column: decided."""
+    valid = np.asarray(pc.is_valid(col), dtype=bool)
+    if isinstance(value, SigmaNull):
+        hit = ~valid
+    elif isinstance(value, SigmaExists):
+        hit = valid if value.exists else ~valid
+    else:
+        hit = matcher(value)(col)
+    return hit, hit
+
+
+class RecordView:
+    """Some rows of a source with their original records decoded: every leaf is decided."""
+
+    def __init__(self, view: SourceView, positions: np.ndarray, texts: list[str | None] | None = None) -> None:
+        self.view, self.positions, self.n = view, positions, len(positions)
+        self.texts = texts if texts is not None else raw_texts(view.table, view.rows[positions])
         wrapped = WRAPPED.get(view.source)
         self.records = [decode(t, wrapped) for t in self.texts]
         self._values: dict[str, _Values] = {}
@@ -273,7 +383,8 @@ def _rule_bounds(rule: Rule, leaf: Callable[[str | None, Any], Bounds], n: int) 
 
 @dataclass
 class RunStats:
-    rows_decoded: dict[str, int] = field(default_factory=dict)  # per source
+    rows_read: dict[str, int] = field(default_factory=dict)  # original records read back, per source
+    rows_decoded: dict[str, int] = field(default_factory=dict)  # of them decoded (JSON), per source
 
 
 def match_rules(table: pa.Table, rules: list[Rule], cancel: CancelToken | None = None,
@@ -293,22 +404,41 @@ def match_rules(table: pa.Table, rules: list[Rule], cancel: CancelToken | None =
         rows = (np.arange(table.num_rows) if whole
                 else np.flatnonzero(np.asarray(pc.equal(source_col, source).to_numpy(zero_copy_only=False))))
         view = SourceView(table, source, rows, whole)
-        bounds = {i: _rule_bounds(rules[i], view.leaf, view.n) for i in mine}
-        undecided = np.zeros(view.n, bool)
-        for lo, hi in bounds.values():
-            undecided |= hi & ~lo
-        positions = np.flatnonzero(undecided)
-        records = RecordView(view, positions) if len(positions) else None
+        bounds = {i: view.rule_bounds(rules[i]) for i in mine}  # (matched, open) positions
+        positions = np.unique(np.concatenate([o for _, o in bounds.values()]))
+        hits = {i: [matched] for i, (matched, _) in bounds.items()}
+        opens = {}
+        for i, (_, open_pos) in bounds.items():
+            if len(open_pos):
+                opens[i] = np.zeros(len(positions), bool)
+                opens[i][np.searchsorted(positions, open_pos)] = True
+        # stage 2: the open rows' text (read once) decides keywords and rules out records lacking a value
+        still: dict[int, np.ndarray] = {}
+        if len(positions):
+            text = TextView(view, positions)
+            for i in opens:
+                _rule_bounds(rules[i], text.collect, text.n)
+            text.search()
+            for i, open_ in opens.items():
+                check(cancel)
+                t_lo, t_hi = _rule_bounds(rules[i], text.leaf, text.n)
+                hits[i].append(positions[open_ & t_lo])
+                if (left := open_ & t_hi & ~t_lo).any():
+                    still[i] = left
+        # stage 3: decode the records still open, once
+        opened = np.zeros(len(positions), bool)
+        for left in still.values():
+            opened |= left
+        chosen = np.flatnonzero(opened)
         if stats is not None:
-            stats.rows_decoded[source] = len(positions)
+            stats.rows_read[source] = len(positions)
+            stats.rows_decoded[source] = len(chosen)
+        if len(chosen):
+            records = RecordView(view, positions[chosen], text.array.take(pa.array(chosen)).to_pylist())
+            for i, left in still.items():
+                check(cancel)
+                r_lo, _ = _rule_bounds(rules[i], records.leaf, records.n)
+                hits[i].append(positions[chosen][left[chosen] & r_lo])
         for i in mine:
-            check(cancel)
-            lo, hi = bounds[i]
-            hits = [np.flatnonzero(lo)]
-            if records is not None:
-                open_ = (hi & ~lo)[positions]
-                if open_.any():
-                    r_lo, _ = _rule_bounds(rules[i], records.leaf, records.n)
-                    hits.append(positions[open_ & r_lo])
-            out[i].append(rows[np.sort(np.concatenate(hits))])
+            out[i].append(rows[np.sort(np.concatenate(hits[i]))])
     return [np.sort(np.concatenate(v)) if v else np.empty(0, np.int64) for v in out]

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-WINDOWS_SECURITY = "windows_security"  # the parser id EVTX Security logs are expected to carry
+WINDOWS = "windows"  # the parser id of Windows event logs (.evtx, wevtutil XML, EvtxECmd CSV), every channel
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,9 @@ class FieldSpec:
     paths: tuple[str, ...] = ()  # in the original record, lower case, first present wins
     column: str | None = None  # an exact column of the event table (see the module docstring)
     derive: str | None = None  # name of a column derived in DERIVED (exact as well)
+    # A column holding the canonical form of the field's IP address (null for anything else): it bounds
+    # ``cidr`` tests (an address outside the network there is outside it in the record too).
+    bound: str | None = None
 
 
 # (product, service) of a rule's logsource → the parser ids it covers. ``None`` as service: any.
@@ -52,7 +55,16 @@ LOGSOURCES: dict[tuple[str, str | None], tuple[str, ...]] = {
     ("linux", "auth"): ("authlog", "journald"),
     ("linux", "sshd"): ("authlog", "journald"),
     ("linux", "sudo"): ("authlog", "journald"),
-    ("windows", "security"): (WINDOWS_SECURITY,),
+    ("windows", "security"): (WINDOWS,),
+    ("windows", "system"): (WINDOWS,),
+    ("windows", "application"): (WINDOWS,),
+}
+
+# What a log source adds to every rule's condition: one Windows source holds every channel.
+LOGSOURCE_FIELDS: dict[tuple[str, str], tuple[str, str]] = {
+    ("windows", "security"): ("Channel", "Security"),
+    ("windows", "system"): ("Channel", "System"),
+    ("windows", "application"): ("Channel", "Application"),
 }
 
 
@@ -91,7 +103,7 @@ _CLOUDTRAIL: dict[str, FieldSpec] = {
     "recipientaccountid": FieldSpec(("recipientaccountid",), column="host"),
     "useridentity.accesskeyid": FieldSpec(("useridentity.accesskeyid", "aws access key"), column="session_id"),
     "useridentity.username": FieldSpec(("useridentity.username", "user name")),
-    "sourceipaddress": FieldSpec(("sourceipaddress", "source ip address")),
+    "sourceipaddress": FieldSpec(("sourceipaddress", "source ip address"), bound="src_ip"),
 }
 
 # Entra sign-ins: Log Analytics names → Graph / Graph PowerShell / portal CSV / diagnostic-settings keys.
@@ -166,7 +178,7 @@ _WORKSPACE: dict[str, FieldSpec] = {
     "eventname": FieldSpec(("events.name", "protopayload.methodname", "event name", "event"), column="event_name"),
     "eventservice": FieldSpec(("protopayload.servicename", "id.applicationname")),
     "actor.email": FieldSpec(("actor.email", "user", "actor")),
-    "ipaddress": FieldSpec(("ipaddress", "ip address")),
+    "ipaddress": FieldSpec(("ipaddress", "ip address"), bound="src_ip"),
 }
 
 # Syslog lines are not JSON: only keywords (full-text) and these columns reach them.
@@ -180,13 +192,14 @@ _JOURNALD: dict[str, FieldSpec] = {
 }
 
 # Windows event logs as the evtx parser writes them (``Event.System``, ``Event.EventData``, attributes under
-# ``#attributes`` and an element's text beside them under ``#text``).
+# ``#attributes`` and an element's text beside them under ``#text``); XML exports are decoded to the same
+# layout (:mod:`.records`); EvtxECmd CSV rows have only their columns (EventId, Channel, Provider, ...).
 _WINDOWS: dict[str, FieldSpec] = {
-    "eventid": FieldSpec(("event.system.eventid.#text", "event.system.eventid")),
-    "channel": FieldSpec(("event.system.channel",)),
-    "computer": FieldSpec(("event.system.computer",)),
-    "provider_name": FieldSpec(("event.system.provider.#attributes.name",)),
-    "level": FieldSpec(("event.system.level",)),
+    "eventid": FieldSpec(("event.system.eventid.#text", "event.system.eventid", "eventid"), column="event_name"),
+    "channel": FieldSpec(("event.system.channel", "channel")),
+    "computer": FieldSpec(("event.system.computer", "computer")),
+    "provider_name": FieldSpec(("event.system.provider.#attributes.name", "provider")),
+    "level": FieldSpec(("event.system.level", "level")),
 }
 
 FIELDS: dict[str, dict[str, FieldSpec]] = {
@@ -199,12 +212,12 @@ FIELDS: dict[str, dict[str, FieldSpec]] = {
     "workspace": _WORKSPACE,
     "authlog": _AUTHLOG,
     "journald": _JOURNALD,
-    WINDOWS_SECURITY: _WINDOWS,
+    WINDOWS: _WINDOWS,
 }
 
 # Where a field without an entry is looked for ("{}": the field name); default: the name itself.
 TEMPLATES: dict[str, tuple[str, ...]] = {
-    WINDOWS_SECURITY: ("event.eventdata.{}", "event.userdata.{}", "event.system.{}", "{}"),
+    WINDOWS: ("event.eventdata.{}", "event.userdata.*.{}", "event.system.{}", "{}"),
 }
 
 # Tried in front of every path of a source when the path itself is absent (diagnostic-settings shapes).
@@ -221,7 +234,7 @@ REWRITES: dict[str, dict[str, str]] = {
 }
 
 # Sources whose records wrap the real record in a JSON string (CloudTrail lookup-events: CloudTrailEvent).
-WRAPPED: dict[str, str] = {"cloudtrail": "cloudtrailevent"}
+WRAPPED: dict[str, str] = {"cloudtrail": "CloudTrailEvent"}
 
 
 def field_spec(source: str, field: str) -> FieldSpec:
@@ -238,4 +251,5 @@ def field_spec(source: str, field: str) -> FieldSpec:
                 paths.append(new + p[len(old):])
     for prefix in PREFIXES.get(source, ()):
         paths.extend(prefix + p for p in list(paths) if not p.startswith(prefix))
-    return FieldSpec(tuple(paths), spec.column if spec else None, spec.derive if spec else None)
+    return FieldSpec(tuple(paths), spec.column if spec else None, spec.derive if spec else None,
+                     spec.bound if spec else None)

@@ -28,10 +28,11 @@ from sigma.exceptions import SigmaError, SigmaRuleLocation
 from sigma.policy import SigmaPolicy
 from sigma.policy.regex_engine import RE2RegexEngine
 from sigma.rule import SigmaRule
+from sigma.types import SigmaString
 
 from ..errors import WorkbenchError
 from ..paths import resources_dir
-from .mappings import sources_for
+from .mappings import LOGSOURCE_FIELDS, sources_for
 from .match import Unsupported, matcher
 
 SHIPPED = "shipped"  # ``--sigma shipped``: the rules the project ships in resources/sigma
@@ -191,6 +192,10 @@ def _compile(rule: SigmaRule, file: str) -> Rule:
     if unsupported:
         raise Unsupported(f"modifier{'s' * (len(unsupported) > 1)} {', '.join(unsupported)} not supported")
     trees = tuple(cond.parse() for cond in rule.detection.parsed_condition)
+    implied = LOGSOURCE_FIELDS.get(((rule.logsource.product or "").lower(), (rule.logsource.service or "").lower()))
+    if implied:  # e.g. windows/security: only the Security channel of the Windows source
+        trees = tuple(ConditionAND([tree, ConditionFieldEqualsValueExpression(implied[0], SigmaString(implied[1]))])
+                      for tree in trees)
     for tree in trees:
         _check_values(tree)
     return Rule(
