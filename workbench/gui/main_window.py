@@ -28,13 +28,15 @@ from .qt import (
     QVBoxLayout, QWidget, Qt, Signal, safe_tooltip,
 )
 from .settings import Settings, edit_settings, format_ts, load_settings, set_display_zone
-from .tasks import Task
+from .settings import store as settings_store
+from .tasks import Eta, Task
 from .widgets import Caption, EventDetailPane, PlaybookPane
 from .widgets.events_pane import EventsPane
 from .widgets.map import LoginMapPane
 from .widgets.triage import TriagePanel
 
 REPORT_NAME = "incident-report.pdf"
+LAYOUT_VERSION = 1  # bump when panes are added or renamed: an older saved layout is then ignored
 
 
 def make_report(analysis: Analysis, out: Path, *, progress: Progress, cancel: CancelToken,
@@ -98,6 +100,8 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._fit_to_screen(1400, 860)
         self._update_actions()
+        self._default_layout = self._layout_state()
+        self._restore_layout()
 
     # -- construction -----------------------------------------------------------------------
 
@@ -110,8 +114,8 @@ class MainWindow(QMainWindow):
             act.triggered.connect(slot)
             return act
 
-        self.open_files_action = action("Open files…", self._on_open_files_action_triggered,
-                                        QKeySequence.StandardKey.Open, "Analyze log files")
+        self.open_files_action = action("Open files…", self._on_open_files_action_triggered, "Ctrl+O",
+                                        "Analyze log files")
         self.open_folder_action = action("Open folder…", self._on_open_folder_action_triggered,
                                          "Ctrl+Shift+O", "Analyze every log file in a folder")
         self.new_case_action = action("New case…", self._on_new_case_action_triggered, None,
@@ -122,12 +126,12 @@ class MainWindow(QMainWindow):
                                     "Write the incident report as PDF")
         self.show_all_action = action("Show all events", self._on_show_all_action_triggered, "Ctrl+Shift+A",
                                       "Show every event, not only a finding's evidence")
-        self.reload_action = action("Reload", self._on_reload_action_triggered, QKeySequence.StandardKey.Refresh,
+        self.reload_action = action("Reload", self._on_reload_action_triggered, "F5",
                                     "Analyze the open inputs again (with the current settings)")
         self.settings_action = action("Settings…", self._on_settings_action_triggered, "Ctrl+,",
                                       "GeoIP databases, thresholds, office hours, indicators, time zone, palette")
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
-        self.quit_action = action("Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.quit_action = action("Quit", self.close, "Ctrl+Q")  # explicit: some platforms bind no Quit key
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
 
         menu = self.menuBar().addMenu("&File")
@@ -212,6 +216,10 @@ class MainWindow(QMainWindow):
         self.map_action.setShortcut(QKeySequence("Ctrl+M"))
         self.map_action.setStatusTip("Show or hide the map of the selected finding's login locations")
         self.view_menu.addAction(self.map_action)
+        self.reset_layout_action = QAction("Reset layout", self)
+        self.reset_layout_action.setStatusTip("Put the panes back where they were at first start")
+        self.reset_layout_action.triggered.connect(self.reset_layout)
+        self.view_menu.addAction(self.reset_layout_action)
         self._map_stale = True
 
     def update_map(self) -> None:
@@ -441,6 +449,7 @@ class MainWindow(QMainWindow):
         task.cancelled.connect(self._on_task_cancelled)
         self.task_label.setText(f"{verb} {PurePath(paths[0]).name}{' …' if len(paths) > 1 else ''}")
         self.progress_bar.setRange(0, 0)  # busy until the first progress report
+        self._eta = Eta()
         for widget in (self.task_label, self.progress_bar, self.cancel_button):
             widget.show()
         self.cancel_button.setEnabled(True)
@@ -453,7 +462,8 @@ class MainWindow(QMainWindow):
             self.progress_bar.setValue(min(done, total))
         else:
             self.progress_bar.setRange(0, 0)
-        self.task_label.setText(message)
+        eta = Eta.text(self._eta.update(done, total, message))
+        self.task_label.setText(f"{message} · {eta}" if eta else message)
 
     def _task_done(self) -> None:
         """The running task delivered its outcome: the window is no longer busy."""
@@ -722,6 +732,49 @@ class MainWindow(QMainWindow):
             width, height = min(width, int(room.width() * 0.95)), min(height, int(room.height() * 0.92))
         self.resize(width, height)
 
+    # -- layout (remembered in the settings file, never beside the evidence) --------------------
+
+    def _splitters(self) -> dict[str, QSplitter]:
+        found = {}
+        for i, splitter in enumerate(self.findChildren(QSplitter)):
+            if not splitter.objectName():
+                splitter.setObjectName(f"splitter-{i}")
+            found[splitter.objectName()] = splitter
+        return found
+
+    def _layout_state(self) -> dict[str, Any]:
+        state = {"state": self.saveState(LAYOUT_VERSION)}
+        state.update({f"splitters/{name}": s.saveState() for name, s in self._splitters().items()})
+        return state
+
+    def _save_layout(self) -> None:
+        qs = settings_store()
+        qs.setValue("layout/geometry", self.saveGeometry())
+        for key, value in self._layout_state().items():
+            qs.setValue(f"layout/{key}", value)
+        qs.sync()
+
+    def _restore_layout(self) -> None:
+        qs = settings_store()
+        geometry = qs.value("layout/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = qs.value("layout/state")
+        if state is not None:
+            self.restoreState(state, LAYOUT_VERSION)  # refused (False) when saved by another layout version
+        for name, splitter in self._splitters().items():
+            saved = qs.value(f"layout/splitters/{name}")
+            if saved is not None:
+                splitter.restoreState(saved)
+
+    def reset_layout(self) -> None:
+        """Docks, toolbars and splitters as at first start (the window keeps its size)."""
+        self.restoreState(self._default_layout["state"], LAYOUT_VERSION)
+        splitters = self._splitters()
+        for key, value in self._default_layout.items():
+            if key.startswith("splitters/") and key[10:] in splitters:
+                splitters[key[10:]].restoreState(value)
+
     # -- window events ----------------------------------------------------------------------
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
@@ -733,6 +786,7 @@ class MainWindow(QMainWindow):
         event.acceptProposedAction()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._save_layout()
         if self.task is not None:
             self.task.cancel()
             QThreadPool.globalInstance().waitForDone(10_000)

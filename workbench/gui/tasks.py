@@ -98,3 +98,35 @@ class _Runner(QRunnable):
     def run(self) -> None:
         self._task._run()
 
+
+
+class Eta:
+    """Time left for a task, from its progress reports: per phase (a new message or total starts one),
+    the rate so far; nothing until a phase has run a second and done a little."""
+
+    def __init__(self, clock: Callable[[], float] | None = None) -> None:
+        self._clock = clock or (lambda: time.monotonic())
+        self._phase: tuple[str, int] | None = None
+        self._start = 0.0
+
+    def update(self, done: int, total: int, message: str) -> float | None:
+        """Seconds left in the current phase, or None when it cannot be told yet."""
+        now = self._clock()
+        phase = (message, total)
+        if phase != self._phase:
+            self._phase, self._start = phase, now
+            return None
+        elapsed = now - self._start
+        if total <= 0 or done <= 0 or elapsed < 1.0 or done >= total:
+            return None
+        return elapsed * (total - done) / done
+
+    @staticmethod
+    def text(seconds: float | None) -> str:
+        if seconds is None:
+            return ""
+        if seconds < 60:
+            return f"about {max(1, round(seconds))} s left"
+        if seconds < 3600:
+            return f"about {round(seconds / 60)} min left"
+        return f"about {seconds / 3600:.1f} h left"
