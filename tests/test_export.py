@@ -73,7 +73,7 @@ def test_events_jsonl_is_timesketch_shaped(tmp_path):
     full = tmp_path / "full.jsonl"
     write_events_jsonl(table(), np.array([6]), full)
     line = json.loads(full.read_text())
-    assert line["message"] == "auth.failure (failure) by plain from 203.0.113.7 [RU] : ConsoleLogin"
+    assert line["message"] == "auth.failure (failure) by plain from 203.0.113.7 [RU]: ConsoleLogin"
     assert line["ref"] == "r6" and line["file"] == "/ev/ct.json"
 
 

@@ -24,6 +24,10 @@ def main(argv: list[str] | None = None) -> int:
         return cli.run_update_pack(args)
     if args.command == "lookup":
         return cli.run_lookup(args)
+    if args.command == "query":
+        from .querycli import run_query
+
+        return run_query(args)
     from .gui.app import main as gui_main
 
     gui_args = list(getattr(args, "paths", []) or [])

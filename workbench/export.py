@@ -125,9 +125,8 @@ def event_message(row: dict[str, Any]) -> str:
         parts.append(f"from {row['src_ip']}" + (f" [{row['country']}]" if row.get("country") else ""))
     if row.get("host"):
         parts.append(f"at {row['host']}")
-    if row.get("event_name"):
-        parts.append(f": {row['event_name']}")
-    return " ".join(parts)
+    text = " ".join(parts)
+    return f"{text}: {row['event_name']}" if row.get("event_name") else text
 
 
 def _timesketch_time(ts: datetime | None) -> tuple[str, int] | None:
