@@ -74,6 +74,17 @@ def text(report) -> str:
     return "\n".join(report[1])
 
 
+def numbers(analysis, case) -> dict[str, int]:
+    """Finding id → its number in the report: the main findings in severity order, then false positives."""
+    main = [f for f in analysis.findings if case.of(f).state != "false_positive"]
+    rest = [f for f in analysis.findings if case.of(f).state == "false_positive"]
+    return {f.id: n for n, f in enumerate([*main, *rest], 1)}
+
+
+def entry(analysis, case, finding) -> str:
+    return f"{numbers(analysis, case)[finding.id]}. {finding.severity.upper()}: {finding.title}"
+
+
 def has_letters(text: str, name: str) -> bool:
     """Every letter of ``name`` occurs in ``text`` (whatever their order)."""
     return set(name) - {"."} <= set(text)
@@ -83,11 +94,13 @@ def section_pages(report) -> dict[str, int]:
     return outline(report[0])
 
 
-def test_written_with_its_evidence_csv_and_no_temp_file(report):
+def test_written_with_its_evidence_csv_and_no_temp_file(report, analysis, case):
     path, _ = report
     assert path.is_file()
-    assert sorted(p.name for p in path.parent.iterdir()) == ["report.finding-01-evidence.csv",
-                                                            "report.finding-03-evidence.csv", "report.pdf"]
+    side = [f"report.finding-{numbers(analysis, case)[f.id]:02d}-evidence.csv" for f in analysis.findings
+            if len(analysis.evidence_rows(f)) > 20]
+    assert len(side) == 2
+    assert sorted(p.name for p in path.parent.iterdir()) == sorted([*side, "report.pdf"])
 
 
 def test_every_section_has_an_outline_entry_on_its_page(report):
@@ -157,11 +170,14 @@ def test_scope_hashes_geoip_and_configuration(report, analysis, text):
     assert "max_kmh 1000" in scope and "location_uncertainty_km 50" in scope
 
 
-def test_timeline_chart_and_key_events(report):
+def test_timeline_chart_and_key_events(report, analysis, case):
     entries = section_pages(report)
     page = flat("\n".join(report[1][entries["Timeline"]:entries["Findings"]]))
     assert "events per" in page and "failure" in page and "success" in page
-    assert "F1 first, bookmark" in page and "F1 last" in page and "F4 last" in page
+    n = numbers(analysis, case)
+    evil = n[_by_check(analysis, "brute_force_success", EVIL_USER).id]
+    travel = n[_by_check(analysis, "impossible_travel", TRAVELLER).id]
+    assert f"F{evil} first, bookmark" in page and f"F{evil} last" in page and f"F{travel} last" in page
     assert "F5" not in page  # the false positive is not a key event
 
 
@@ -177,7 +193,9 @@ def test_findings_by_severity_with_attack_names_triage_and_answers(report, analy
         assert flat(f.explanation) in body
         for tid in f.techniques:
             assert f"{tid} {lookup(tid).technique.name}" in body
-    evil = flat(" ".join(report[1][entries[f"1. HIGH: {main[0].title}"]:entries[f"2. HIGH: {main[1].title}"]]))
+    evil_finding = _by_check(analysis, "brute_force_success", EVIL_USER)
+    after = main[main.index(evil_finding) + 1]
+    evil = flat(" ".join(report[1][entries[entry(analysis, case, evil_finding)]:entries[entry(analysis, case, after)]]))
     assert "Triage state Escalated" in evil
     assert "Analyst's decision: escalate (Ана Analyst, 2024-03-05 09:30:00 UTC)" in evil
     assert flat(NOTE_PAYLOAD) in evil
@@ -198,22 +216,24 @@ def test_false_positive_only_in_the_appendix(report, analysis, case):
     assert f"Brute force then success: {ARABIC_USER}" not in before
 
 
-def test_evidence_beyond_the_cap_goes_to_a_formula_safe_csv(report, analysis):
+def test_evidence_beyond_the_cap_goes_to_a_formula_safe_csv(report, analysis, case):
     path, pages = report
     text = flat("\n".join(pages))
     evil = _by_check(analysis, "brute_force_success", EVIL_USER)
     n = len(analysis.evidence_rows(evil))
     assert n > 20
-    assert (f"The first 20 of {n} events are shown; the other {n - 20} are in the file "
-            "report.finding-01-evidence.csv beside this report") in text
-    with open(path.with_name("report.finding-01-evidence.csv"), encoding="utf-8-sig", newline="") as fh:
+    name = f"report.finding-{numbers(analysis, case)[evil.id]:02d}-evidence.csv"
+    assert (f"The first 20 of {n} events are shown; the other {n - 20} are in the file {name} beside this "
+            "report") in text
+    with open(path.with_name(name), encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == n - 20
     agents = {r["user_agent"] for r in rows}
     assert "'" + FORMULA_AGENT in agents
     assert not any(v.startswith(("=", "+", "-", "@")) for r in rows for v in r.values())
     assert {r["user"] for r in rows} == {EVIL_USER}
-    assert "report.finding-03-evidence.csv" in text  # named again under Method
+    method = flat("\n".join(pages[outline(path)["Method"]:]))
+    assert name in method  # named again under Method
 
 
 def test_evidence_table_repeats_its_header_on_each_page(analysis, tmp_path):
@@ -221,7 +241,7 @@ def test_evidence_table_repeats_its_header_on_each_page(analysis, tmp_path):
     entries = outline(out)
     pages = pages_of(out)
     evil = _by_check(analysis, "brute_force_success", EVIL_USER)
-    first = entries[f"1. HIGH: {evil.title}"]
+    first = entries[entry(analysis, CaseView(), evil)]
     with_rows = [p for p in pages[first:first + 4] if "45.155.205.7" in p and "ConsoleLogin" in p]
     assert len(with_rows) >= 2
     assert all("Time (UTC)" in p and "Source IP" in p for p in with_rows)

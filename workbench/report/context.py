@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable
 
@@ -32,6 +35,25 @@ class Context:
         self.main = [f for f in findings if self.case.of(f).state != "false_positive"]
         self.dismissed = [f for f in findings if self.case.of(f).state == "false_positive"]
         self._numbers = {f.id: n for n, f in enumerate([*self.main, *self.dismissed], 1)}
+        self._index: dict[str, int] | None = None
+
+    def rows(self, finding: Finding) -> np.ndarray:
+        """Row numbers of the finding's evidence in the table, in time order (one pass over the table for all
+        findings, instead of one per finding and section)."""
+        if self._index is None:
+            wanted = {f"{e.file}\0{e.ref}" for f in self.analysis.findings for e in f.evidence}
+            table = self.analysis.table
+            if wanted and table.num_rows:
+                joined = pc.binary_join_element_wise(table.column("file"), table.column("ref"), "\0")
+                hits = np.flatnonzero(pc.fill_null(pc.is_in(joined, value_set=pa.array(list(wanted))), False)
+                                      .to_numpy(zero_copy_only=False))
+                keys = joined.take(pa.array(hits, pa.int64())).to_pylist()
+                self._index = dict(zip(keys, hits.tolist()))
+            else:
+                self._index = {}
+        found = {self._index.get(f"{e.file}\0{e.ref}") for e in finding.evidence}
+        found.discard(None)
+        return np.array(sorted(found), dtype=np.int64)
 
     def number(self, finding: Finding) -> int:
         return self._numbers[finding.id]

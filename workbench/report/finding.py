@@ -48,7 +48,7 @@ def finding_section(ctx: Context, finding: Finding, level: int = 1) -> list[Flow
     story: list[Flowable] = [Anchor(f"finding-{number}", f"{number}. {finding.severity.upper()}: {finding.title}",
                                     level)]
     story.append(markup(f"{number}. {severity_label(finding.severity)}&nbsp;&nbsp;{esc(finding.title)}", "h2"))
-    rows = analysis.evidence_rows(finding)
+    rows = ctx.rows(finding)
     facts: list[tuple[str, Any]] = [
         ("ATT&CK", techniques_text(finding.techniques)),
         ("Triage state", STATE_LABELS.get(triage.state, triage.state)),

@@ -95,7 +95,7 @@ def timeline_section(ctx: Context) -> list[Flowable]:
 def key_events(ctx: Context) -> list[tuple[int, str]]:
     labels: dict[int, list[str]] = {}
     for f in ctx.main:
-        rows = ctx.analysis.evidence_rows(f)
+        rows = ctx.rows(f)
         if not len(rows):
             continue
         n = ctx.number(f)

@@ -14,6 +14,7 @@ from ..events import format_ts
 from ..findings import Finding
 from ..ingest import InputInfo
 from ..pipeline import Analysis, CheckStatus
+from .layout import fit
 from .styles import HEADER_FILL, RULE, STRIPE_FILL, clean, clip, esc, esc_fit, fonts, human_size, markup, \
     needs_fallback, para, severity_label, styles
 
@@ -162,10 +163,10 @@ def evidence_table(analysis: Analysis, rows, total: float) -> Table:
             user_cell: str | Flowable = markup(f'{user}<br/><font size="{small}">{target}</font>', "ev")
         else:
             user_cell = _cell(get["user"], "ev", room[5])
-        name = esc_fit(Path(get["file"] or "").name, ev.fontName, small, room[1], CELL_CHARS)
+        source = f'{fit(get["source"] or "", ev.fontName, ev.fontSize, room[1])}\n' \
+                 f'{fit(Path(get["file"] or "").name, ev.fontName, ev.fontSize, room[1])}'
         body.append([
-            _utc(get["ts"]),
-            markup(f'{esc(get["source"])}<br/><font size="{small}" color="#5f6a6a">{name}</font>', "ev"),
+            _utc(get["ts"]), source if not needs_fallback(source) else para(source, "ev", room[1]),
             _cell(get["ref"], "ev_ref", room[2]), _cell(get["action"], "ev", room[3]),
             _cell(get["outcome"], "ev", room[4]), user_cell, _cell(get["src_ip"], "ev", room[6]),
             _cell(get["country"], "ev", room[7]), _cell(get["event_name"], "ev", room[8]),
