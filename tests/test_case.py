@@ -293,7 +293,9 @@ def test_open_case_and_create_case_for_the_gui(tmp_path, evidence):
     from workbench.pipeline import analyze
 
     analysis = analyze([evidence])
-    case = create_case(tmp_path / "case", analysis, [evidence], analyst="Ana")
+    case = create_case(tmp_path / "case", analysis, [evidence], analyst="Ana",
+                       options={"config_files": [tmp_path / "thresholds.yaml"], "default_geoip": True})
+    assert case.setting("analyze") == {"config_files": [str(tmp_path / "thresholds.yaml")], "default_geoip": True}
     case.set_state(analysis.findings[0].id, "confirmed")
     case.close()
     case, again, reused = open_case(tmp_path / "case")

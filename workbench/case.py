@@ -607,17 +607,30 @@ def open_case(folder: str | os.PathLike, *, progress: Progress = no_progress,
 
 
 def create_case(folder: str | os.PathLike, analysis: Analysis, sources: Sequence[str | os.PathLike], *,
-                analyst: str | None = None, progress: Progress = no_progress,
-                cancel: CancelToken | None = None) -> Case:
-    """A new case holding an analysis made already (the GUI's "New case" after opening files)."""
+                analyst: str | None = None, options: dict[str, Any] | None = None,
+                progress: Progress = no_progress, cancel: CancelToken | None = None) -> Case:
+    """A new case holding an analysis made already (the GUI's "New case" after opening files); ``options`` are
+    the keyword arguments of :func:`workbench.pipeline.analyze` it was made with, used when the evidence changes
+    and the case is analyzed again."""
     case = Case.create(folder, sources, analyst=analyst)
     progress(0, 1, "saving the analysis into the case")
     try:
+        if options:
+            case.set_setting("analyze", _jsonable(options))
         case.save_analysis(analysis)
     except BaseException:
         case.close()
         raise
     return case
+
+
+def _jsonable(value: Any) -> Any:
+    """Paths as strings, tuples as lists: analyze's keyword arguments as a JSON setting."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return str(value) if isinstance(value, os.PathLike) else value
 
 
 class _Transaction:

@@ -35,6 +35,12 @@ def test_new_case_triage_export_and_reopen(qtbot, window, tmp_path):
     _pick(panel.decision, "do not escalate")
     qtbot.keyClicks(panel.reason, "WINDOW-REASON-9")
     _pick(panel.state, "false positive")
+    window.events_view.setCurrentIndex(window.events_model.index(0, 0))  # the finding's first evidence event
+    window.bookmark_action.trigger()
+    first = window.analysis.findings[row].evidence
+    assert [(b.finding_id, b.ref) for b in window.case.bookmarks()] == [
+        (panel.finding.id, window.events_model.value(0, "ref"))]
+    assert window.events_model.value(0, "ref") in {e.ref for e in first}
 
     with qtbot.waitSignal(window.exported, timeout=60_000) as exported:
         window.export_pdf(tmp_path / "report.pdf")

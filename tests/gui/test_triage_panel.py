@@ -123,3 +123,17 @@ def test_a_playbook_dropped_in_is_shown_without_restart(qtbot, opened, tmp_path)
     with qtbot.waitSignal(panel.playbooks_reloaded):
         assert panel.reload_playbooks() is True
     assert panel.questions[0].question.startswith("OUR OWN QUESTION")
+
+
+def test_bookmarks_go_to_the_case_and_show(qtbot, opened):
+    case, analysis, finding = opened
+    panel = TriagePanel()
+    qtbot.addWidget(panel)
+    assert panel.add_bookmark("f", "1") is False  # no case: nothing to keep it in
+    panel.set_case(case)
+    panel.show_finding(analysis, finding)
+    ev = finding.evidence[0]
+    with qtbot.waitSignal(panel.saved):
+        assert panel.add_bookmark(ev.file, ev.ref, ev.source, "the first failure")
+    assert [(b.ref, b.finding_id, b.note) for b in case.bookmarks()] == [(ev.ref, finding.id, "the first failure")]
+    assert panel.bookmarks.text() == f"★ {ev.file} #{ev.ref} — the first failure"

@@ -280,8 +280,8 @@ class TriagePanel(QScrollArea):
         self.note.setPlainText(stored.note)
         self.note.textChanged.connect(self._on_note_changed)
         nlay.addWidget(self.note)
-        self.bookmarks = plain("\n".join(f"★ {b.file} #{b.ref}" + (f" — {b.note}" if b.note else "")
-                                         for b in stored.bookmarks) or "No bookmarked events.")
+        self.bookmarks = plain("")
+        self._show_bookmarks(stored)
         nlay.addWidget(self.bookmarks)
         self._layout.addWidget(notes)
         self._layout.addStretch(1)
@@ -336,6 +336,20 @@ class TriagePanel(QScrollArea):
         if self._ready():
             self.case.set_note(self.finding.id, self.note.toPlainText())
             self._done()
+
+    def add_bookmark(self, file: str, ref: str, source: str = "", note: str = "") -> bool:
+        """Bookmark one event in the case, for the finding shown (or the whole case when none is)."""
+        if self.case is None:
+            return False
+        self.case.add_bookmark(file, ref, source, self.finding.id if self.finding else "", note)
+        if self.finding is not None:
+            self._show_bookmarks(self.case.triage(self.finding.id))
+            self._done()
+        return True
+
+    def _show_bookmarks(self, stored: FindingTriage) -> None:
+        self.bookmarks.setText("\n".join(f"★ {b.file} #{b.ref}" + (f" — {b.note}" if b.note else "")
+                                         for b in stored.bookmarks) or "No bookmarked events.")
 
     # ---- playbooks dropped in while the app runs ----------------------------------------------------------
     def _on_poll_timeout(self) -> None:
