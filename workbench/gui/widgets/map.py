@@ -89,7 +89,7 @@ class LoginMapView(QWidget):
         self.labelled = 0  # places whose name the last paint could write without overlap
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setMinimumSize(240, 140)
+        self.setMinimumSize(240, 190)  # enough height for a region to be read
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAccessibleName("Login map")
 
@@ -372,7 +372,7 @@ class LoginMapPane(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(4, 0, 4, 2)
         layout.setSpacing(2)
         self.summary = Caption("")
         self.summary.setFont(self.font())

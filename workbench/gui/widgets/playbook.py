@@ -25,8 +25,8 @@ SECTIONS = (
 )
 CSS = """
 h2 { margin: 0 0 4px 0; }
-h3 { margin: 12px 0 2px 0; color: #1f2937; }
-.muted { color: #6b7280; }
+h3 { margin: 12px 0 2px 0; }  /* the palette's text colour: readable in the dark palette too */
+.muted { color: #808891; }  /* mid grey: readable on light and dark bases */
 .sev { font-weight: bold; }
 td { padding: 0 8px 0 0; vertical-align: top; }
 """
