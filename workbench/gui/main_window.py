@@ -213,7 +213,6 @@ class MainWindow(QMainWindow):
         dock.visibilityChanged.connect(self._on_map_dock_visibility_changed)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
         self.resizeDocks([dock], [260], Qt.Orientation.Vertical)  # a map needs some height to be read
-        self.resizeDocks([dock], [260], Qt.Orientation.Vertical)  # a map needs some height to be read
         self.map_action = dock.toggleViewAction()
         self.map_action.setShortcut(QKeySequence("Ctrl+M"))
         self.map_action.setStatusTip("Show or hide the map of the selected finding's login locations")
