@@ -7,7 +7,7 @@ import pytest
 
 from workbench.paths import demo_dir, resources_dir
 from workbench.pipeline import analyze
-from workbench.synth import generate_case
+from workbench.synth import generate_case, write_indicators
 
 LABELS = json.loads((resources_dir() / "demo-labels.json").read_text())
 
@@ -17,11 +17,13 @@ def test_demo_files_are_what_the_generator_makes(tmp_path):
     for name in ("cloudtrail.json", "auth.log", "entra_signins.json"):
         assert (tmp_path / name).read_bytes() == (demo_dir() / name).read_bytes(), name
     assert json.loads((tmp_path / "labels.json").read_text()) == LABELS
+    ioc = write_indicators(LABELS, tmp_path / "ioc.csv")
+    assert ioc.read_bytes() == (resources_dir() / "demo-indicators.csv").read_bytes()
 
 
 @pytest.fixture(scope="module")
 def demo(city_db):
-    return analyze([demo_dir()], geoip_dbs=[city_db])
+    return analyze([demo_dir()], geoip_dbs=[city_db], indicator_files=[resources_dir() / "demo-indicators.csv"])
 
 
 def test_demo_loads_cleanly(demo):

@@ -87,3 +87,16 @@ def test_workspace_password_failures_then_success(tmp_path):
     (f,) = _findings(analyze([write_workspace(tmp_path / "login.json", items)], geoip_dbs=[]))
     assert f.users == ("ann@acme.example",) and len(f.evidence) == 8 and f.facts["source"] == "workspace"
     assert "T1078.004" in f.techniques and f.facts["new_ip"]
+
+
+def test_privileged_accounts_raise_the_severity_a_step(tmp_path, city_db):
+    records = []
+    for user in ("admin.ops", "carol"):  # same 6 failures and a success from the usual place
+        records += history(user, "73.162.10.20")
+        t = T0 + timedelta(days=6, hours=1)
+        records += [console_login(user, t + timedelta(seconds=10 * i), "73.162.10.20", ok=False) for i in range(6)]
+        records.append(console_login(user, t + timedelta(minutes=2), "73.162.10.20"))
+    found = {f.users[0]: f for f in _findings(analyze([write_trail(tmp_path / "t.json", records)], geoip_dbs=[city_db]))}
+    assert found["carol"].severity == "medium" and "privileged_account" not in found["carol"].facts
+    assert found["admin.ops"].severity == "high" and found["admin.ops"].facts["privileged_account"]
+    assert found["admin.ops"].explanation.endswith("The account is privileged or a service account.")

@@ -148,7 +148,7 @@ def test_the_indicator_list_is_a_csv_the_workbench_reads(tmp_path):
     labels = generate_case(tmp_path / "case", seed=3, days=12)
     found = load_indicators([write_indicators(labels, tmp_path / "ioc.csv")])
     assert [(i.kind, i.value) for i in found.indicators] == [
-        ("cidr", "45.155.205.0/24"), ("user_agent", "kali"), ("ip", "185.220.101.34")]
+        ("cidr", "45.155.205.0/24"), ("user_agent", "rclone/"), ("ip", "185.220.101.34")]
     matched = [i for i in labels["incidents"] if i["check"] == "indicator_match"]
     assert {i["file"] for i in matched} == {"cloudtrail.json", "entra_signins.json", "auth.log"}
     assert not (tmp_path / "case" / "ioc.csv").exists()

@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..events import format_ts
 from ..findings import Finding
-from .base import Check, CheckInput, distinct, refs
+from .base import Check, CheckInput, distinct, escalating, refs
 
 ID = "access_surge"
 METRICS = (("requests", "min_requests", "{:,} requests"), ("failures", "min_failures", "{:,} failed requests"),
@@ -94,7 +94,7 @@ def run(inp: CheckInput) -> list[Finding]:
 
 
 CHECK = Check(
-    id=ID, title="Access surge", techniques=("T1586.003", "T1530"), run=run,
+    id=ID, title="Access surge", techniques=("T1586.003", "T1530"), run=escalating(run),
     description=("Per account and hour: the number of events, of failed events and the bytes transferred "
                  "(where logs say); an hour at least `factor` times the account's own 95th-percentile hour, "
                  "and above a floor, once the account has enough active hours for a baseline. Consecutive "

@@ -6,7 +6,8 @@ records, the shared derived features, and its own section of ``config.yaml``) an
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Callable, Iterable
 
@@ -14,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ..findings import EvidenceRef, Finding
+from ..findings import SEVERITIES, EvidenceRef, Finding
 from ..store import raw_record
 
 CLOUD_SOURCES = frozenset({"cloudtrail", "entra_signin", "entra_audit", "azure_activity", "gcp_audit", "workspace",
@@ -56,6 +57,27 @@ class CheckInput:
             flags[prior_name] = prior.reindex(auth.index, fill_value=0).astype(int)
         return auth.assign(**flags)
 
+    @cached_property
+    def privileged(self) -> frozenset[str]:
+        """Accounts the escalation rows call privileged or service accounts: names matching the
+        configured patterns, and accounts Windows saw log on with special privileges (4672)."""
+        patterns = self.config.get("accounts", {}).get("privileged_patterns", [])
+        ev = self.events
+        named: set[str] = set()
+        if patterns:
+            pattern = re.compile("|".join(patterns), re.IGNORECASE)
+            named = {str(u) for u in pd.unique(ev["user"].dropna()) if pattern.search(str(u))}
+        used = ev.loc[(ev["action"] == "privilege.use").to_numpy(), "user"].dropna()
+        return frozenset(named | {str(u) for u in pd.unique(used)})
+
+    def escalate(self, severity: str, users: Iterable[str]) -> tuple[str, list[str]]:
+        """``severity`` one step up when one of ``users`` is privileged (the playbooks' escalation
+        rows), with the privileged ones."""
+        hit = [u for u in users if u in self.privileged]
+        if hit and severity != SEVERITIES[-1]:
+            severity = SEVERITIES[SEVERITIES.index(severity) + 1]
+        return severity, hit
+
 
 def first_seen(ok: pd.DataFrame, column: str) -> tuple[pd.Series, pd.Series]:
     """For successful logins in time order: whether each is the account's first with its value of
@@ -65,6 +87,27 @@ def first_seen(ok: pd.DataFrame, column: str) -> tuple[pd.Series, pd.Series]:
     prior = known.groupby("user", sort=False).cumcount()
     new = ~known.duplicated(["user", column]) & (prior > 0)
     return new, prior
+
+
+def escalating(run: Callable[[CheckInput], list[Finding]]) -> Callable[[CheckInput], list[Finding]]:
+    """``run`` whose findings about a privileged or service account (the finding's first account)
+    are one severity higher and say so."""
+    def wrapped(inp: CheckInput) -> list[Finding]:
+        out = []
+        for f in run(inp):
+            severity, hit = inp.escalate(f.severity, f.users[:1])
+            out.append(replace(f, severity=severity, explanation=f.explanation + privileged_note(hit),
+                               facts={**f.facts, "privileged_account": True}) if hit else f)
+        return out
+    return wrapped
+
+
+def privileged_note(accounts: list[str]) -> str:
+    """' The account is privileged or a service account.' when it is."""
+    if not accounts:
+        return ""
+    return (" The account is privileged or a service account." if len(accounts) == 1 else
+            f" {', '.join(accounts)} are privileged or service accounts.")
 
 
 @dataclass(frozen=True)

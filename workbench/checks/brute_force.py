@@ -7,7 +7,7 @@ import pandas as pd
 
 from ..events import format_ts
 from ..findings import Finding
-from .base import CLOUD_SOURCES, Check, CheckInput, distinct, minutes, place, refs
+from .base import CLOUD_SOURCES, Check, CheckInput, distinct, escalating, minutes, place, refs
 
 ID = "brute_force_success"
 
@@ -79,7 +79,7 @@ def run(inp: CheckInput) -> list[Finding]:
 
 
 CHECK = Check(
-    id=ID, title="Failed logins then success", techniques=("T1110.001",), run=run,
+    id=ID, title="Failed logins then success", techniques=("T1110.001",), run=escalating(run),
     description=("For every successful login, counts the same account's failed logins since its previous "
                  "success and within the window; at or above the threshold the failures and the success "
                  "form one finding. High when the success comes from a country or a network (ASN) new for "

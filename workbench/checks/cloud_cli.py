@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..events import format_ts
 from ..findings import Finding
-from .base import Check, CheckInput, bursts, distinct, place, refs
+from .base import Check, CheckInput, bursts, distinct, escalating, place, refs
 
 ID = "cloud_cli"
 COLUMNS = ["ts", "source", "file", "ref", "user", "user_agent", "client_app", "src_ip", "host", "event_name",
@@ -79,7 +79,7 @@ def run(inp: CheckInput) -> list[Finding]:
 
 
 CHECK = Check(
-    id=ID, title="Cloud CLI use by a console user", techniques=("T1021.007", "T1059.009"), run=run,
+    id=ID, title="Cloud CLI use by a console user", techniques=("T1021.007", "T1059.009"), run=escalating(run),
     description=("Events from command-line clients (by user agent or the sign-in's client application) by "
                  "an account whose events come from such clients only rarely over the loaded period, when "
                  "they come from an IP new for the account, or are its first use of a CLI after a history "

@@ -6,7 +6,7 @@ import pandas as pd
 
 from ..events import format_ts
 from ..findings import Finding
-from .base import Check, CheckInput, bursts, distinct, minutes, place, refs
+from .base import Check, CheckInput, bursts, distinct, escalating, minutes, place, refs
 
 ID = "mfa_fatigue"
 
@@ -44,7 +44,7 @@ def run(inp: CheckInput) -> list[Finding]:
 
 
 CHECK = Check(
-    id=ID, title="MFA fatigue", techniques=("T1621",), run=run,
+    id=ID, title="MFA fatigue", techniques=("T1621",), run=escalating(run),
     description=("Sign-ins whose error code says the MFA request was denied or not answered (Entra 500121 "
                  "and the configured codes), at least the threshold for one account in a window; high when a "
                  "successful sign-in follows."),

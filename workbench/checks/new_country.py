@@ -7,7 +7,7 @@ import pandas as pd
 
 from ..events import format_ts
 from ..findings import Finding
-from .base import Check, CheckInput, distinct, place, refs
+from .base import Check, CheckInput, distinct, escalating, place, refs
 
 ID = "new_country"
 
@@ -87,7 +87,7 @@ def _networks(inp: CheckInput, cfg: dict) -> list[Finding]:
 
 
 CHECK = Check(
-    id=ID, title="Sign-in from a new country or network", techniques=("T1078.004", "T1021.007"), run=run, needs_geo=True,
+    id=ID, title="Sign-in from a new country or network", techniques=("T1078.004", "T1021.007"), run=escalating(run), needs_geo=True,
     description=("A successful login from a country (offline GeoIP) that the account never signed in from "
                  "before, once the account has enough earlier located sign-ins to form a baseline; and "
                  "(with an ASN database) one from an autonomous system it never signed in from, in a country "

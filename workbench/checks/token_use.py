@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..events import format_ts
 from ..findings import Finding
-from .base import Check, CheckInput, distinct, place, refs
+from .base import Check, CheckInput, distinct, escalating, place, refs
 
 ID = "token_use"
 
@@ -48,7 +48,7 @@ def run(inp: CheckInput) -> list[Finding]:
 
 
 CHECK = Check(
-    id=ID, title="Atypical token use", techniques=("T1550.001",), run=run,
+    id=ID, title="Atypical token use", techniques=("T1550.001",), run=escalating(run),
     description=("A successful non-interactive, service-principal or managed-identity sign-in through a client "
                  "application the account never used that way, from an IP the account never used, once the "
                  "account has enough earlier sign-ins."),

@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..events import format_ts
 from ..findings import Finding
-from .base import Check, CheckInput, distinct, place, refs
+from .base import Check, CheckInput, distinct, escalating, place, refs
 
 ID = "unusual_hours"
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -111,7 +111,7 @@ def run(inp: CheckInput) -> list[Finding]:
 
 
 CHECK = Check(
-    id=ID, title="Unusual hours", techniques=("T1078",), run=run,
+    id=ID, title="Unusual hours", techniques=("T1078",), run=escalating(run),
     description=("A successful login at an hour of the day (UTC, ± a spread) that holds less than the given "
                  "share of the account's other logins over the loaded period, where the configured office "
                  "hours, time zone and working days count as a few logins of prior history (moved to where "

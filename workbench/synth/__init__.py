@@ -28,8 +28,8 @@ __all__ = ["generate_case", "write_indicators"]
 # The analyst's threat intelligence for the case: (type, value, note, labels whose events it matches)
 INDICATORS = (
     ("cidr", "45.155.205.0/24", "brute-force and MFA-push infrastructure (shared intel)",
-     ("ct-bruteforce-jsmith", "entra-mfa-kobrien")),
-    ("user_agent", "kali", "offensive Linux distribution in the user agent", ("ct-cli-jsmith",)),
+     ("ct-cli-jsmith", "entra-mfa-kobrien")),
+    ("user_agent", "rclone/", "bulk-copy tool seen in exfiltration", ("ct-surge-rpatel",)),
     ("ip", "185.220.101.34", "Tor exit node", ("ssh-bruteforce-deploy",)),
 )
 

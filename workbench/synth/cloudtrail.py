@@ -290,7 +290,7 @@ def _exfil(tr: Trail, who: Person, t: datetime) -> dict[str, Any]:
     """A developer's long-term key, stolen, lists the finance bucket and downloads it in bulk in
     the evening from a hosting provider: an access surge (T1530) in requests and bytes."""
     rng, bucket = tr.rng, "acme-finance-exports"
-    ua = BOTO_UA.replace("os/linux#5.10.210-201.852.amzn2.x86_64", "os/linux#6.1.0-18-amd64")
+    ua = "rclone/v1.65.2"  # a bulk-copy tool, as exfiltration often uses
     listing = tr.add(t, who, "s3.amazonaws.com", "ListObjects", EXFIL_IP, ua, key=who.access_key,
                      params={"bucketName": bucket, "Host": f"{bucket}.s3.amazonaws.com", "prefix": ""})
     recs = [listing]
