@@ -122,6 +122,8 @@ class MainWindow(QMainWindow):
                                       "Keep this analysis and your triage in a case folder you choose")
         self.open_case_action = action("Open case…", self._on_open_case_action_triggered, None,
                                        "Open a case folder: its analysis and your triage as you left them")
+        self.bookmark_action = action("Bookmark event", self._on_bookmark_action_triggered, "Ctrl+B",
+                                      "Bookmark the selected event in the case (for the selected finding)")
         self.export_action = action("Export PDF…", self._on_export_action_triggered, "Ctrl+E",
                                     "Write the incident report as PDF")
         self.show_all_action = action("Show all events", self._on_show_all_action_triggered, "Ctrl+Shift+A",
@@ -141,6 +143,7 @@ class MainWindow(QMainWindow):
             menu.addSeparator() if act is None else menu.addAction(act)
         self.view_menu = self.menuBar().addMenu("&View")
         self.view_menu.addAction(self.show_all_action)
+        self.view_menu.addAction(self.bookmark_action)
         self.about_action = action("About Workbench", self.show_about, None, "Versions, databases and credits")
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         self.help_menu = self.menuBar().addMenu("&Help")
@@ -180,6 +183,7 @@ class MainWindow(QMainWindow):
         events_panel, self.events_caption = _panel("Events", self.events_pane, self.show_all_button)
         detail_panel, self.detail_caption = _panel("Original record", self.detail_pane)
         self.triage_pane = TriagePanel()
+        self.triage_pane.playbooks_reloaded.connect(self._on_triage_pane_playbooks_reloaded)
         self.right_tabs = QTabWidget()
         self.right_tabs.addTab(self.playbook_pane, "Playbook")
         self.right_tabs.addTab(self.triage_pane, "Triage")
@@ -512,7 +516,9 @@ class MainWindow(QMainWindow):
             folder = QFileDialog.getExistingDirectory(self, "Choose an empty folder for the case", str(Path.home()))
             if not folder:
                 return None
-        task = Task(create_case, Path(folder), self.analysis, self.input_paths, name="new case")
+        changed = self.settings.analysis_part() != Settings().analysis_part()  # as open_paths: defaults = none
+        task = Task(create_case, Path(folder), self.analysis, self.input_paths, name="new case",
+                    options=self.settings.analyze_kwargs() if changed else None)
         task.finished.connect(self._on_new_case_task_finished)
         task.failed.connect(self._on_load_task_failed)
         self._start(task, "Saving case", [str(folder)])
@@ -551,6 +557,27 @@ class MainWindow(QMainWindow):
 
     def _on_open_case_action_triggered(self) -> None:
         self.open_case_folder()
+
+    def _on_bookmark_action_triggered(self) -> None:
+        current = self.events_view.currentIndex()
+        if not current.isValid():
+            self.statusBar().showMessage("Select an event to bookmark it.", 5000)
+            return
+        m, row = self.events_model, current.row()
+        if self.triage_pane.add_bookmark(m.value(row, "file") or "", str(m.value(row, "ref")),
+                                         m.value(row, "source") or ""):
+            self.statusBar().showMessage("Event bookmarked in the case.", 5000)
+        else:
+            self.statusBar().showMessage("Open or create a case (File ▸ New case) to keep bookmarks.", 8000)
+
+    def _on_triage_pane_playbooks_reloaded(self) -> None:
+        """Playbooks were dropped in or edited: the playbook pane shows the current finding under them too."""
+        finding = self.triage_pane.finding
+        if self.analysis is None or finding is None:
+            return
+        self.playbook_pane.show_finding(finding, self.analysis.playbooks.match(finding.techniques))
+        errors = self.analysis.playbooks.errors
+        self.statusBar().showMessage("Playbooks reloaded" + (f": {errors[0]}" if errors else "."), 10000)
 
     def _on_load_task_failed(self, reason: str) -> None:
         self._task_done()
@@ -677,6 +704,7 @@ class MainWindow(QMainWindow):
         self.export_action.setEnabled(self.analysis is not None and not self.busy)
         self.new_case_action.setEnabled(self.analysis is not None and self.case is None and not self.busy)
         self.open_case_action.setEnabled(not self.busy)
+        self.bookmark_action.setEnabled(self.case is not None)
         for act in (self.open_files_action, self.open_folder_action):
             act.setEnabled(not self.busy)
         self.reload_action.setEnabled(bool(self.input_paths) and not self.busy)
