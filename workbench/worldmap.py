@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -297,12 +298,6 @@ class LoginMap:
         return box.fit(aspect)
 
 
-def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    from .checks.impossible_travel import haversine_km
-
-    return float(haversine_km(np.array([lat1]), np.array([lon1]), np.array([lat2]), np.array([lon2]))[0])
-
-
 def _place(city: Any, country: Any) -> str:
     return ", ".join(x for x in (city, country) if isinstance(x, str) and x)
 
@@ -327,54 +322,68 @@ def login_map(table: pa.Table, users: Iterable[str], *, findings: Iterable["Find
         cfg = load_config()[CHECK_ID]
     mask = pc.and_(pc.is_in(table.column("user"), value_set=pa.array(wanted, pa.string())),
                    pc.is_in(table.column("action"), value_set=pa.array(LOGIN_ACTIONS)))
-    rows = np.flatnonzero(pc.fill_null(mask, False).to_numpy(zero_copy_only=False))
+    mask = pc.fill_null(mask, False)
+    rows = np.flatnonzero(mask.to_numpy(zero_copy_only=False))
     columns = ["ts", "user", "action", "src_ip", "country", "city", "lat", "lon", "file", "ref"]
-    sub = table.select(columns).take(pa.array(rows, pa.int64())).to_pydict()
-    located = [i for i in range(len(rows)) if sub["lat"][i] is not None and sub["lon"][i] is not None]
-    unlocated = len(rows) - len(located)
+    frame = table.select(columns).filter(mask).to_pandas()  # a filter is much faster than a take here
+    frame["row"] = rows
+    frame = frame[frame["lat"].notna() & frame["lon"].notna()]
+    unlocated = len(rows) - len(frame)
+    frame = frame.assign(key_lat=frame["lat"].round(4), key_lon=frame["lon"].round(4),
+                         ok=frame["action"] == "auth.success")
+    return LoginMap(tuple(wanted), _points(frame), _legs(frame, cfg, _evidence_keys(findings, set(wanted))),
+                    unlocated, truncated)
 
-    # points: one per location (GeoIP gives the same coordinates to a city)
-    places: dict[tuple[float, float], dict[str, Any]] = {}
-    for i in located:
-        key = (round(sub["lat"][i], 4), round(sub["lon"][i], 4))
-        p = places.setdefault(key, {"country": sub["country"][i], "city": sub["city"][i], "users": {}, "ips": {},
-                                    "ok": 0, "bad": 0, "first": sub["ts"][i], "last": sub["ts"][i], "rows": []})
-        p["users"][sub["user"][i]] = None
-        if sub["src_ip"][i]:
-            p["ips"][sub["src_ip"][i]] = None
-        p["ok" if sub["action"][i] == "auth.success" else "bad"] += 1
-        p["first"], p["last"] = min(p["first"], sub["ts"][i]), max(p["last"], sub["ts"][i])
-        if len(p["rows"]) < 1000:
-            p["rows"].append(int(rows[i]))
-    points = tuple(LoginPoint(lat, lon, p["country"], p["city"], tuple(p["users"]), tuple(p["ips"]), p["ok"],
-                              p["bad"], p["first"], p["last"], tuple(p["rows"]))
-                   for (lat, lon), p in sorted(places.items(), key=lambda kv: kv[1]["first"]))
 
-    # legs: consecutive located successes of one account from different IPs (as the check pairs them)
-    keys = _evidence_keys(findings, set(wanted))  # the logins are the accounts' rows: match only those
-    evidence = {int(rows[i]) for i in located if (sub["file"][i], sub["ref"][i]) in keys}
-    legs = []
-    for user in wanted:
-        seq = sorted((i for i in located if sub["user"][i] == user and sub["action"][i] == "auth.success"),
-                     key=lambda i: sub["ts"][i])  # stable: equal times keep table order, as the check's sort
-        for a, b in zip(seq, seq[1:]):
-            if sub["src_ip"][a] == sub["src_ip"][b]:
-                continue
-            la, lo, lb, lob = sub["lat"][a], sub["lon"][a], sub["lat"][b], sub["lon"][b]
-            if (round(la, 4), round(lo, 4)) == (round(lb, 4), round(lob, 4)):
-                continue  # another IP in the same place: no travel to draw
-            distance = _haversine_km(la, lo, lb, lob)
-            reduced = max(distance - 2 * cfg["location_uncertainty_km"], 0.0)
-            hours = (sub["ts"][b] - sub["ts"][a]).total_seconds() / 3600
-            kmh = reduced / hours if hours > 0 else math.inf
-            impossible = (int(rows[a]) in evidence and int(rows[b]) in evidence
-                          and reduced >= cfg["min_km"] and kmh > cfg["max_kmh"])
-            legs.append(TravelLeg(user, int(rows[a]), int(rows[b]), lo, la, lob, lb,
-                                  _place(sub["city"][a], sub["country"][a]), _place(sub["city"][b], sub["country"][b]),
-                                  sub["src_ip"][a] or "", sub["src_ip"][b] or "", sub["ts"][a], sub["ts"][b],
-                                  distance, reduced, kmh, impossible))
+def _points(frame: pd.DataFrame) -> tuple[LoginPoint, ...]:
+    """One point per location (GeoIP gives a city the same coordinates), in order of first login."""
+    points = []
+    for (lat, lon), g in frame.groupby(["key_lat", "key_lon"], sort=False):
+        first = g.iloc[0]
+        ok = int(g["ok"].sum())
+        points.append(LoginPoint(float(lat), float(lon), _text(first["country"]), _text(first["city"]),
+                                 tuple(dict.fromkeys(g["user"].tolist())),
+                                 tuple(dict.fromkeys(ip for ip in g["src_ip"].tolist() if isinstance(ip, str) and ip)),
+                                 ok, len(g) - ok, g["ts"].min().to_pydatetime(), g["ts"].max().to_pydatetime(),
+                                 tuple(int(r) for r in g["row"].to_numpy()[:1000])))
+    points.sort(key=lambda p: p.first)
+    return tuple(points)
+
+
+def _legs(frame: pd.DataFrame, cfg: dict[str, Any], keys: set[tuple[str, str]]) -> tuple[TravelLeg, ...]:
+    """Consecutive located successes of one account from different IPs and places, as the check pairs them."""
+    from .checks.impossible_travel import haversine_km
+
+    ok = frame[frame["ok"]].sort_values(["user", "ts"], kind="stable")  # equal times keep table order
+    prev = ok.groupby("user", sort=False).shift(1)
+    moved = (prev["row"].notna() & (prev["src_ip"] != ok["src_ip"])
+             & ((prev["key_lat"] != ok["key_lat"]) | (prev["key_lon"] != ok["key_lon"])))
+    a, b = prev[moved], ok[moved]
+    if b.empty:
+        return ()
+    distance = haversine_km(a["lat"].to_numpy(float), a["lon"].to_numpy(float),
+                            b["lat"].to_numpy(float), b["lon"].to_numpy(float))
+    reduced = np.maximum(distance - 2 * cfg["location_uncertainty_km"], 0.0)
+    hours = (b["ts"].to_numpy() - a["ts"].to_numpy()) / np.timedelta64(1, "h")
+    with np.errstate(divide="ignore"):
+        kmh = np.where(hours > 0, reduced / np.where(hours > 0, hours, 1.0), np.inf)
+    evidence = np.array([(f, r) in keys for f, r in zip(b["file"], b["ref"])], dtype=bool) & \
+        np.array([(f, r) in keys for f, r in zip(a["file"], a["ref"])], dtype=bool) if keys else np.zeros(len(b), bool)
+    impossible = evidence & (reduced >= cfg["min_km"]) & (kmh > cfg["max_kmh"])
+    legs = [TravelLeg(str(ub), int(ra), int(rb), float(loa), float(laa), float(lob), float(lab),
+                      _place(ca, cna), _place(cb, cnb), ia if isinstance(ia, str) else "",
+                      ib if isinstance(ib, str) else "", ta.to_pydatetime(), tb.to_pydatetime(),
+                      float(d), float(km), float(v), bool(bad))
+            for ub, ra, rb, loa, laa, lob, lab, ca, cna, cb, cnb, ia, ib, ta, tb, d, km, v, bad in zip(
+                b["user"], a["row"], b["row"], a["lon"], a["lat"], b["lon"], b["lat"], a["city"], a["country"],
+                b["city"], b["country"], a["src_ip"], b["src_ip"], a["ts"], b["ts"], distance, reduced, kmh,
+                impossible)]
     legs.sort(key=lambda leg: leg.start)
-    return LoginMap(tuple(wanted), points, tuple(legs), unlocated, truncated)
+    return tuple(legs)
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def finding_map(analysis: "Analysis", finding: "Finding") -> LoginMap:
