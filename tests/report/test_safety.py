@@ -23,7 +23,7 @@ def test_escape_helper():
     assert report_styles.esc(None) == ""
 
 
-@pytest.mark.skipif(report_styles.fonts().fallback is None, reason="no CJK fallback font installed")
+@pytest.mark.skipif(report_styles.fallback_font() is None, reason="no CJK fallback font installed")
 def test_cjk_runs_go_to_the_fallback_font_and_stay_escaped():
     out = report_styles.esc("<b>王小明</b> & иван")
     assert out == '&lt;b&gt;<font name="WB-Fallback">王小明</font>&lt;/b&gt; &amp; иван'
@@ -52,6 +52,7 @@ def test_fallback_fonts_when_the_bundled_ones_are_missing(analysis, tmp_path, mo
     monkeypatch.setattr(report_styles, "resources_dir", lambda: tmp_path / "nowhere")
     report_styles.fonts.cache_clear()
     report_styles.styles.cache_clear()
+    report_styles.fallback_font.cache_clear()
     try:
         assert report_styles.fonts().regular == "Helvetica"
         out = write_report(analysis, tmp_path / "fallback.pdf")
@@ -59,6 +60,7 @@ def test_fallback_fonts_when_the_bundled_ones_are_missing(analysis, tmp_path, mo
     finally:
         report_styles.fonts.cache_clear()
         report_styles.styles.cache_clear()
+        report_styles.fallback_font.cache_clear()
 
 
 def test_huge_hostile_values_are_cut_not_fatal(tmp_path):

@@ -103,8 +103,7 @@ class Fonts:
     bold: str
     mono: str
     unicode: bool  # False: the Type 1 fallback, which shows Latin-1 only
-    fallback: str | None = None  # a font for the scripts DejaVu lacks (CJK), where one is installed
-    covered: frozenset[int] = frozenset()  # code points the regular font has
+    covered: frozenset[int] = frozenset()  # code points the regular font has (empty: the Type 1 fallback)
 
 
 # Fonts for the scripts DejaVu Sans lacks (Chinese, Japanese, Korean): the first one found, in the
@@ -118,7 +117,12 @@ FALLBACK_FONTS = (
 )
 
 
-def _fallback(folder: Path) -> str | None:
+@lru_cache(maxsize=1)
+def fallback_font() -> str | None:
+    """The registered name of a font for the scripts DejaVu lacks, or None; loaded on first need (it is big)."""
+    if not fonts().unicode:
+        return None
+    folder = resources_dir() / "fonts"
     for candidate in FALLBACK_FONTS:
         path = folder / candidate  # an absolute candidate stays as it is
         if not path.is_file():
@@ -147,7 +151,7 @@ def fonts() -> Fonts:
     pdfmetrics.registerFontFamily("WB-Sans", normal="WB-Sans", bold="WB-Sans-Bold",
                                   italic="WB-Sans", boldItalic="WB-Sans-Bold")
     covered = frozenset(pdfmetrics.getFont("WB-Sans").face.charToGlyph)
-    return Fonts("WB-Sans", "WB-Sans-Bold", "WB-Mono", True, _fallback(folder), covered)
+    return Fonts("WB-Sans", "WB-Sans-Bold", "WB-Mono", True, covered)
 
 
 def needs_fallback(text: str) -> bool:
@@ -155,24 +159,24 @@ def needs_fallback(text: str) -> bool:
     if text.isascii():
         return False
     f = fonts()
-    return f.fallback is not None and any(ord(c) not in f.covered for c in text)
+    return any(ord(c) not in f.covered and not c.isspace() for c in text) and fallback_font() is not None
 
 
 def _escape(text: str) -> str:
     """XML-escape ``text``; runs of characters the regular font lacks go in the fallback font."""
     if not needs_fallback(text):
         return escape(text)
-    f = fonts()
+    f, name = fonts(), fallback_font()
     out, run, missing = [], "", False
     for ch in text:
         lacks = ord(ch) not in f.covered and not ch.isspace()
         if lacks != missing and run:
-            out.append(f'<font name="{f.fallback}">{escape(run)}</font>' if missing else escape(run))
+            out.append(f'<font name="{name}">{escape(run)}</font>' if missing else escape(run))
             run = ""
         missing = lacks
         run += ch
     if run:
-        out.append(f'<font name="{f.fallback}">{escape(run)}</font>' if missing else escape(run))
+        out.append(f'<font name="{name}">{escape(run)}</font>' if missing else escape(run))
     return "".join(out)
 
 

@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Table, TableStyle
 
@@ -24,7 +25,7 @@ CELL_CHARS = 160  # of one value in a narrow evidence cell
 EVIDENCE_COLUMNS = ("ts", "source", "file", "ref", "action", "outcome", "user", "target_user", "src_ip",
                     "country", "event_name")
 EVIDENCE_HEAD = ("Time (UTC)", "Source", "Ref", "Action", "Outcome", "User", "Source IP", "Country", "Event")
-EVIDENCE_WIDTHS = (0.098, 0.095, 0.15, 0.125, 0.075, 0.12, 0.115, 0.07, 0.152)
+EVIDENCE_WIDTHS = (0.098, 0.13, 0.13, 0.11, 0.075, 0.12, 0.115, 0.07, 0.152)
 
 
 def _table(rows: list[list[Any]], widths: Sequence[float], total: float, *extra: tuple, header: bool = True,
@@ -42,7 +43,7 @@ def _table(rows: list[list[Any]], widths: Sequence[float], total: float, *extra:
         commands.append(("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL))
     if stripes:
         first = 1 if header else 0
-        commands += [("BACKGROUND", (0, r), (-1, r), STRIPE_FILL) for r in range(first + 1, len(rows), 2)]
+        commands.append(("ROWBACKGROUNDS", (0, first), (-1, -1), [colors.white, STRIPE_FILL]))
     table = Table(rows, colWidths=[w * total for w in widths], repeatRows=1 if header else 0,
                   splitInRow=int(split_in_row))
     table.setStyle(TableStyle(commands + list(extra)))
@@ -173,7 +174,7 @@ def evidence_table(analysis: Analysis, rows, total: float) -> Table:
         ])
     fonts_ = [("FONT", (0, 1), (-1, -1), ev.fontName, ev.fontSize, ev.leading),
               ("FONT", (2, 1), (2, -1), ref.fontName, ref.fontSize, ref.leading)]
-    return _table(body, EVIDENCE_WIDTHS, total, *fonts_, pad=EVIDENCE_PAD, split_in_row=True)
+    return _table(body, EVIDENCE_WIDTHS, total, *fonts_, pad=EVIDENCE_PAD)  # rows are short: no split inside
 
 
 def user_agents(analysis: Analysis, rows) -> list[tuple[str, int]]:
