@@ -304,3 +304,26 @@ def test_open_case_and_create_case_for_the_gui(tmp_path, evidence):
         assert case.state(analysis.findings[0].id) == "confirmed" and case.analysis is again
     with pytest.raises(CaseError, match="inside the evidence"):
         create_case(evidence / "case", analysis, [evidence])
+
+
+def test_evidence_out_of_reach_shows_the_stored_analysis_unverified(tmp_path, evidence, monkeypatch):
+    folder = tmp_path / "case"
+    with Case.create(folder, [evidence]) as case:
+        first, _ = case.open_analysis()
+    moved = tmp_path / "elsewhere"
+    evidence.rename(moved)  # the evidence drive is not mounted
+    monkeypatch.setattr(case_mod, "analyze", lambda *a, **k: pytest.fail("analyzed what is left of the evidence"))
+    with Case.open(folder) as case:
+        again, reused = case.open_analysis()
+        assert reused and [f.id for f in again.findings] == [f.id for f in first.findings]
+        assert "1 inputs not found" in case.problem and "could not be verified" in case.problem
+
+
+def test_a_case_made_without_sources_takes_its_inputs(tmp_path, evidence):
+    from workbench.pipeline import analyze
+
+    analysis = analyze([evidence / "auth.log"])
+    with Case.create(tmp_path / "case") as case:
+        case.save_analysis(analysis)
+        assert case.sources() == [str((evidence / "auth.log").resolve())]
+        assert case.check_evidence().unchanged

@@ -317,7 +317,7 @@ class Case:
         if not self._rows("SELECT 1 FROM analysis"):
             return EvidenceCheck(analyzed=False)
         now: dict[str, str] = {}
-        for ev in expand(self.sources()):
+        for ev in expand([s for s in self.sources() if Path(s).exists()]):  # a source gone: its inputs are missing
             try:
                 now[_norm(ev.display)] = ev.sha256()
             except OSError:
@@ -331,7 +331,9 @@ class Case:
         name = f"events-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%f}.arrow"
         write_table(analysis.table, self.folder / name)
         old = self._rows("SELECT table_file FROM analysis")
+        sources = [] if self.sources() else sorted({str(evidence_of(i.path).path.resolve()) for i in analysis.inputs})
         with self._tx() as db:
+            db.executemany("INSERT INTO sources VALUES (?, ?)", list(enumerate(sources)))  # none given: its inputs
             db.execute("INSERT OR REPLACE INTO analysis VALUES (1, ?, ?, ?)", (dumps(freeze(analysis)), name, _now()))
             db.execute("DELETE FROM inputs")
             db.executemany("INSERT OR REPLACE INTO inputs VALUES (?, ?, ?, ?, ?)",
@@ -371,13 +373,24 @@ class Case:
         arguments), which is then stored. Triage is kept either way (findings keep their ids on the same
         evidence)."""
         progress(0, 1, "verifying evidence hashes")
+        self.problem = ""
         evidence = self.check_evidence()
         if evidence.unchanged:
             stored = self.stored_analysis()
             if stored is not None:
                 self.analysis = stored
                 return stored, True
-        elif evidence.analyzed:
+        elif evidence.missing and not (evidence.changed or evidence.added):
+            # the evidence is out of reach (a drive not mounted, a folder moved): analyzing what is left would
+            # replace the analysis with a poorer one, so show the stored one and say it could not be verified
+            stored = self.stored_analysis()
+            if stored is not None:
+                self.problem = (f"{len(evidence.missing)} inputs not found ({', '.join(evidence.missing[:3])}"
+                                f"{' …' if len(evidence.missing) > 3 else ''}): the stored analysis is shown, its "
+                                "evidence could not be verified")
+                self.analysis = stored
+                return stored, True
+        if evidence.analyzed and not evidence.unchanged:
             self.problem = "the evidence changed since the last analysis: " + ", ".join(
                 [*(f"{p} (changed)" for p in evidence.changed), *(f"{p} (missing)" for p in evidence.missing),
                  *(f"{p} (new)" for p in evidence.added)][:5])
