@@ -74,3 +74,23 @@ def test_gcloud_from_a_new_ip_by_a_console_user(tmp_path):
                           ua=GCLOUD_UA) for m in range(3)]
     (f,) = _findings(analyze([write_gcp(tmp_path / "gcp.json", entries)], geoip_dbs=[]))
     assert f.users == ("ops@acme.example",) and len(f.evidence) == 3 and "gcloud/467.0.0" in f.explanation
+
+
+def test_a_new_ip_on_the_logs_first_days_is_not_new_and_a_busy_session_does_not_make_a_cli_user_rare(tmp_path):
+    records = _console_user("gina", "73.162.10.20", days=12)
+    for k in range(20):  # a busy first morning in the console
+        rec = api_call("gina", T0 + timedelta(minutes=10 + k), "73.162.10.20", "DescribeInstances")
+        rec["userAgent"] = BROWSER
+        records.append(rec)
+    # day 2: the CLI from a second address, seen first that morning: a day of history cannot call it new
+    records += [api_call("gina", T0 + timedelta(days=1, hours=3, minutes=k), "24.5.80.12", "DescribeInstances")
+                for k in range(3)]
+    # a developer on the CLI 6 days of 12, and one day of 500 console calls that would drown the CLI share
+    dev = _console_user("hal", "73.162.10.20", days=12)
+    for d in (1, 3, 5, 7, 9, 11):
+        dev += _first_cli_day("hal", f"24.5.80.{d}", d)
+    for k in range(500):
+        rec = api_call("hal", T0 + timedelta(days=4, seconds=5 * k), "73.162.10.20", "GetObject")
+        rec["userAgent"] = BROWSER
+        dev.append(rec)
+    assert _findings(analyze([write_trail(tmp_path / "t.json", records + dev)], geoip_dbs=[])) == []

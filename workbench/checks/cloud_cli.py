@@ -30,14 +30,20 @@ def run(inp: CheckInput) -> list[Finding]:
     cli_apps = [a for a in app.dropna().unique() if a.lower() in apps]
     is_cli = (ua.isin(cli_agents) | app.isin(cli_apps)).to_numpy() & relevant
     total_n = np.bincount(codes[relevant], minlength=len(users))
-    cli_n = np.bincount(codes[is_cli], minlength=len(users))
-    share_n = cli_n / np.maximum(total_n, 1)
+    # active days and days with CLI use per account: a day count is not swayed by one busy session
+    day = all_ev["ts"].to_numpy(dtype="datetime64[us]").astype("datetime64[D]").astype(np.int64)
+    active_days = _days_per_user(codes[relevant], day[relevant], len(users))
+    cli_days_n = _days_per_user(codes[is_cli], day[is_cli], len(users))
+    share_n = cli_days_n / np.maximum(active_days, 1)
     # accounts that mostly use a console or browser but did use a CLI
-    rare_codes = np.flatnonzero((cli_n > 0) & (share_n <= cfg["max_usual_share"]) & (total_n >= cfg["min_history"]))
+    rare_codes = np.flatnonzero((cli_days_n > 0) & (share_n <= cfg["max_usual_share"])
+                                & (total_n >= cfg["min_history"]))
     if not len(rare_codes):
         return []
     share = pd.Series(share_n[rare_codes], index=users[rare_codes])
-    total = pd.Series(total_n[rare_codes], index=users[rare_codes])
+    days_on = pd.Series(active_days[rare_codes], index=users[rare_codes])
+    cli_days = pd.Series(cli_days_n[rare_codes], index=users[rare_codes])
+    since = pd.Timedelta(days=cfg["new_ip_min_history_days"])
     keep = relevant & np.isin(codes, rare_codes)
     ev = all_ev.loc[keep, COLUMNS].assign(cli=is_cli[keep])  # the rare users' events only
     cli = ev[ev["cli"]]
@@ -46,8 +52,6 @@ def run(inp: CheckInput) -> list[Finding]:
     seen = ev.dropna(subset=["src_ip"]).groupby(["user", "src_ip"])["ts"].min()
     findings = []
     positions = ev.groupby("user").indices  # each account's rows, found once
-    # a CLI used on many days is a habit the account took up, not a one-off
-    cli_days = cli.groupby("user")["ts"].agg(lambda ts: ts.dt.floor("D").nunique())
     for user, mine in cli.sort_values("ts", kind="stable").groupby("user", sort=True):
         history = ev.iloc[positions[user]][["ts", "cli"]]
         for n, burst in enumerate(bursts(mine, gap)):
@@ -55,7 +59,11 @@ def run(inp: CheckInput) -> list[Finding]:
             before = history[history["ts"] < start]
             if len(before) < cfg["min_history"]:
                 continue  # nothing to compare with
-            new_ips = [ip for ip in distinct(burst["src_ip"]) if seen.get((user, ip), start) >= start - recent]
+            # an IP is only new against a history of some days (every IP is new on the log's first day)
+            settled = start - before["ts"].min() >= since
+            new_ips = [ip for ip in distinct(burst["src_ip"])
+                       if settled and seen.get((user, ip), start) >= start - recent]
+            # a CLI used on many days is a habit the account took up, not a one-off
             first_use = n == 0 and not before["cli"].any() and cli_days[user] <= cfg["first_use_max_days"]
             if not new_ips and not (first_use and start - before["ts"].min() >= pd.Timedelta(days=cfg["first_use_days"])):
                 continue  # the account's usual CLI from its usual places
@@ -64,8 +72,8 @@ def run(inp: CheckInput) -> list[Finding]:
             names = ", ".join(distinct(burst["event_name"])[:8])
             text = (f"{user} used a command-line client {len(burst)} time{'s' * (len(burst) != 1)} from "
                     f"{format_ts(first['ts'])} ({place(first)}): {names}. Client: {tools[0][:120]}"
-                    f"{f' (+{len(tools) - 1} more)' if len(tools) > 1 else ''}. Only {share[user]:.1%} of the "
-                    f"account's {total[user]} events come from such clients"
+                    f"{f' (+{len(tools) - 1} more)' if len(tools) > 1 else ''}. The account used such clients on "
+                    f"only {cli_days[user]} of its {days_on[user]} active days"
                     + (f"; {', '.join(new_ips)} first seen for it less than {cfg['new_ip_hours']} h before"
                        if new_ips else "; its first use of one") + ".")
             findings.append(Finding(
@@ -73,15 +81,23 @@ def run(inp: CheckInput) -> list[Finding]:
                 techniques=("T1021.007", "T1059.009"), explanation=text,
                 first_seen=burst["ts"].min().to_pydatetime(), last_seen=burst["ts"].max().to_pydatetime(),
                 users=(str(user),), ips=distinct(burst["src_ip"]), hosts=distinct(burst["host"]),
-                evidence=refs(burst), facts={"events": len(burst), "usual_cli_share": round(float(share[user]), 4)},
+                evidence=refs(burst), facts={"events": len(burst), "usual_cli_share": round(float(share[user]), 4),
+                                             "cli_days": int(cli_days[user]), "active_days": int(days_on[user])},
             ))
     return findings
+
+
+def _days_per_user(codes: np.ndarray, days: np.ndarray, n_users: int) -> np.ndarray:
+    """How many distinct days each account (by code) has events on."""
+    pairs = np.unique(np.stack([codes, days]), axis=1) if len(codes) else np.zeros((2, 0), dtype=np.int64)
+    return np.bincount(pairs[0], minlength=n_users)
 
 
 CHECK = Check(
     id=ID, title="Cloud CLI use by a console user", techniques=("T1021.007", "T1059.009"), run=escalating(run),
     description=("Events from command-line clients (by user agent or the sign-in's client application) by "
-                 "an account whose events come from such clients only rarely over the loaded period, when "
-                 "they come from an IP new for the account, or are its first use of a CLI after a history "
+                 "an account that used such clients on only a small share of its active days over the loaded "
+                 "period, when they come from an IP new for the account (after a few days of history), or are "
+                 "its first use of a CLI after a history "
                  "of console use and the account does not go on to use one on more than a few days."),
 )
