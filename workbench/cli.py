@@ -24,6 +24,7 @@ from .paths import default_file_mode
 from .pipeline import Analysis, analyze
 
 EXIT_OK, EXIT_USAGE, EXIT_PARTIAL = 0, 2, 3
+SIGMA_ERRORS_SHOWN = 20  # rule errors printed; a SigmaHQ checkout has hundreds of rules for logs we do not read
 
 
 def add_analyze_arguments(p: argparse.ArgumentParser) -> None:
@@ -158,8 +159,11 @@ def run_analyze(args: argparse.Namespace) -> int:
         print(file=sys.stderr)
     for line in analysis.geoip_errors + analysis.geoip_warnings + analysis.playbooks.errors:
         print(printable(f"workbench: warning: {line}"), file=sys.stderr)
-    for error in analysis.sigma_errors:
+    for error in analysis.sigma_errors[:SIGMA_ERRORS_SHOWN]:
         print(printable(f"workbench: warning: Sigma rule not run: {error}"), file=sys.stderr)
+    if len(analysis.sigma_errors) > SIGMA_ERRORS_SHOWN:
+        print(f"workbench: warning: {len(analysis.sigma_errors) - SIGMA_ERRORS_SHOWN} more Sigma rules not run "
+              "(all are listed in sigma_errors of the findings JSON)", file=sys.stderr)
     partial = [i for i in analysis.inputs if not i.complete]
     for info in partial:
         print(printable(f"workbench: {info.summary()}"), file=sys.stderr)

@@ -241,6 +241,8 @@ def test_analyze_and_findings_json(tmp_path):
     stopped = next(f for f in sigma if f["title"] == "CloudTrail Logging Stopped or Trail Deleted: alice")
     assert stopped["sigma"]["author"] == "Workbench project" and stopped["techniques"] == ["T1562.008"]
     assert stopped["evidence"] == [{"source": "cloudtrail", "file": str(CLOUDTRAIL), "ref": "e1"}]
+    key = next(f for f in sigma if f["title"] == "IAM Access Key Created for Another User: alice")
+    assert key["playbook"] == "T1098.001"  # the rule's ATT&CK tag selects the playbook
     assert {e["file"].rsplit("/", 1)[1] for e in doc["sigma_errors"]} == set(BROKEN)
     assert any(c["id"] == "sigma" and c["ran"] for c in doc["checks"])
     assert {r["title"] for r in doc["sigma_rules"]} >= {"Root Account Console Sign-In"}

@@ -33,9 +33,13 @@ class SigmaRun:
 
 
 def run_sigma(table: pa.Table, ruleset: RuleSet, cancel: CancelToken | None = None) -> SigmaRun:
+    """Every rule over ``table``; a rule whose evaluation fails is added to ``ruleset.errors``."""
     run = SigmaRun()
     hits = match_rules(table, ruleset.rules, cancel, run.stats)
-    for rule, rows in zip(ruleset.rules, hits):
+    for index, (rule, rows) in enumerate(zip(ruleset.rules, hits)):
+        if index in run.stats.failed:
+            ruleset.errors.append(RuleError(rule.file, run.stats.failed[index], rule.title))
+            continue
         run.matches.append((rule, len(rows)))
         run.findings.extend(rule_findings(table, rule, rows))
     return run

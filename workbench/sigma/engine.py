@@ -266,13 +266,21 @@ def _column_leaf(col: pa.Array, value: Any) -> Bounds:
 class RecordView:
     """Some rows of a source with their original records decoded: every leaf is decided."""
 
-    def __init__(self, view: SourceView, positions: np.ndarray, texts: list[str | None] | None = None) -> None:
+    def __init__(self, view: SourceView, positions: np.ndarray, texts: list[str | None] | None = None,
+                 records: list[dict[str, Any]] | None = None) -> None:
         self.view, self.positions, self.n = view, positions, len(positions)
         self.texts = texts if texts is not None else raw_texts(view.table, view.rows[positions])
         wrapped = WRAPPED.get(view.source)
-        self.records = [decode(t, wrapped) for t in self.texts]
+        self.records = records if records is not None else [decode(t, wrapped) for t in self.texts]
         self._values: dict[str, _Values] = {}
         self._leaves: dict[tuple[str, str], Bounds] = {}
+
+    def subset(self, idx: np.ndarray) -> "RecordView":
+        """The same decoded records, only those at ``idx`` (one rule's open rows)."""
+        if len(idx) == self.n:
+            return self
+        return RecordView(self.view, self.positions[idx], [self.texts[i] for i in idx],
+                          [self.records[i] for i in idx])
 
     def _field(self, name: str) -> _Values:
         if name not in self._values:
@@ -385,16 +393,33 @@ def _rule_bounds(rule: Rule, leaf: Callable[[str | None, Any], Bounds], n: int) 
 class RunStats:
     rows_read: dict[str, int] = field(default_factory=dict)  # original records read back, per source
     rows_decoded: dict[str, int] = field(default_factory=dict)  # of them decoded (JSON), per source
+    failed: dict[int, str] = field(default_factory=dict)  # rule index → why its evaluation failed
+
+
+_EVAL_ERRORS = (pa.ArrowException, ValueError, TypeError, IndexError, KeyError, RecursionError)
 
 
 def match_rules(table: pa.Table, rules: list[Rule], cancel: CancelToken | None = None,
                 stats: RunStats | None = None) -> list[np.ndarray]:
-    """Row numbers (in ``table``, ascending) each rule matches, in the order of ``rules``."""
+    """Row numbers (in ``table``, ascending) each rule matches, in the order of ``rules``.
+
+    A rule whose evaluation fails matches nothing; ``stats.failed`` says why (the others still run)."""
     out: list[list[np.ndarray]] = [[] for _ in rules]
+    stats = stats if stats is not None else RunStats()
     if not table.num_rows or not rules:
         return [np.empty(0, np.int64) for _ in rules]
     source_col = table.column("source")
     present = set(pc.unique(source_col).to_pylist())
+
+    def attempt(i: int, work: Callable[[], Any]) -> Any:
+        if i in stats.failed:
+            return None
+        try:
+            return work()
+        except _EVAL_ERRORS as exc:
+            stats.failed[i] = f"could not be evaluated: {type(exc).__name__}: {str(exc)[:200]}"
+            return None
+
     for source in sorted(s for s in present if s is not None):
         mine = [i for i, r in enumerate(rules) if source in r.sources]
         if not mine:
@@ -404,7 +429,8 @@ def match_rules(table: pa.Table, rules: list[Rule], cancel: CancelToken | None =
         rows = (np.arange(table.num_rows) if whole
                 else np.flatnonzero(np.asarray(pc.equal(source_col, source).to_numpy(zero_copy_only=False))))
         view = SourceView(table, source, rows, whole)
-        bounds = {i: view.rule_bounds(rules[i]) for i in mine}  # (matched, open) positions
+        empty = np.empty(0, np.int64)
+        bounds = {i: attempt(i, lambda i=i: view.rule_bounds(rules[i])) or (empty, empty) for i in mine}
         positions = np.unique(np.concatenate([o for _, o in bounds.values()]))
         hits = {i: [matched] for i, (matched, _) in bounds.items()}
         opens = {}
@@ -417,11 +443,13 @@ def match_rules(table: pa.Table, rules: list[Rule], cancel: CancelToken | None =
         if len(positions):
             text = TextView(view, positions)
             for i in opens:
-                _rule_bounds(rules[i], text.collect, text.n)
+                attempt(i, lambda i=i: _rule_bounds(rules[i], text.collect, text.n))
             text.search()
             for i, open_ in opens.items():
                 check(cancel)
-                t_lo, t_hi = _rule_bounds(rules[i], text.leaf, text.n)
+                if (found := attempt(i, lambda i=i: _rule_bounds(rules[i], text.leaf, text.n))) is None:
+                    continue
+                t_lo, t_hi = found
                 hits[i].append(positions[open_ & t_lo])
                 if (left := open_ & t_hi & ~t_lo).any():
                     still[i] = left
@@ -430,15 +458,17 @@ def match_rules(table: pa.Table, rules: list[Rule], cancel: CancelToken | None =
         for left in still.values():
             opened |= left
         chosen = np.flatnonzero(opened)
-        if stats is not None:
-            stats.rows_read[source] = len(positions)
-            stats.rows_decoded[source] = len(chosen)
+        stats.rows_read[source] = len(positions)
+        stats.rows_decoded[source] = len(chosen)
         if len(chosen):
             records = RecordView(view, positions[chosen], text.array.take(pa.array(chosen)).to_pylist())
             for i, left in still.items():
                 check(cancel)
-                r_lo, _ = _rule_bounds(rules[i], records.leaf, records.n)
-                hits[i].append(positions[chosen][left[chosen] & r_lo])
+                mine_only = records.subset(np.flatnonzero(left[chosen]))  # a rule reads its own open rows only
+                found = attempt(i, lambda i=i, m=mine_only: _rule_bounds(rules[i], m.leaf, m.n))
+                if found is not None:
+                    hits[i].append(mine_only.positions[found[0]])
         for i in mine:
             out[i].append(rows[np.sort(np.concatenate(hits[i]))])
-    return [np.sort(np.concatenate(v)) if v else np.empty(0, np.int64) for v in out]
+    return [np.empty(0, np.int64) if i in stats.failed else (np.sort(np.concatenate(v)) if v else np.empty(0, np.int64))
+            for i, v in enumerate(out)]

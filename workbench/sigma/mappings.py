@@ -52,9 +52,7 @@ LOGSOURCES: dict[tuple[str, str | None], tuple[str, ...]] = {
     ("google_workspace", None): ("workspace",),
     ("gcp", "google_workspace.admin"): ("workspace",),
     ("gcp", "google_workspace.login"): ("workspace",),
-    ("linux", "auth"): ("authlog", "journald"),
-    ("linux", "sshd"): ("authlog", "journald"),
-    ("linux", "sudo"): ("authlog", "journald"),
+    ("linux", None): ("authlog", "journald"),  # auth, sshd, sudo, syslog, cron, ... and no service at all
     ("windows", "security"): (WINDOWS,),
     ("windows", "system"): (WINDOWS,),
     ("windows", "application"): (WINDOWS,),
