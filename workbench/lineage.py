@@ -359,3 +359,40 @@ def _str(value: Any) -> str | None:
 def use_rows(credential: Credential) -> np.ndarray:
     """Row numbers (in the analysis table) of the events that used the credential, in time order."""
     return np.asarray(credential.use_rows, dtype=np.int64)
+
+
+def chain(credential: Credential) -> list[tuple[str, str]]:
+    """The credential's life as (stage, text) steps for the GUI and the report, oldest first:
+    ``before`` (the creator's last login, failures, findings), ``created``, ``used`` (where from, doing
+    what; new IPs named), or ``unused``. Plain text: the GUI shows it in plain-text widgets and the
+    report escapes it (log values are attacker-controlled)."""
+    steps: list[tuple[str, str]] = []
+    c = credential
+    what = f"{c.kind.replace('_', ' ')}{' ' + c.key_id if c.key_id else ''}{' for ' + c.owner if c.owner else ''}"
+    before = c.before
+    if before.get("last_login"):
+        last = before["last_login"]
+        where = f"{last['ip']}{' (' + last['country'] + ')' if last.get('country') else ''}"
+        steps.append(("before", f"{c.creator} last signed in at {last['ts']} from {where} ({last['source']})"))
+    if before.get("failed_logins"):
+        steps.append(("before", f"{before['failed_logins']} failed logins of {c.creator} in the day before"))
+    if before.get("findings"):
+        steps.append(("before", f"findings about {c.creator} in the day before: {', '.join(before['findings'])}"))
+    if c.created is not None:
+        origin = f" from {c.creator_ip}{' (' + c.creator_country + ')' if c.creator_country else ''}" \
+            if c.creator_ip else ""
+        steps.append(("created", f"{c.creator or 'unknown'} created {what} at {c.created.isoformat()}{origin} "
+                                 f"({c.event_name or c.source})"))
+    else:
+        steps.append(("created", f"{what}: {c.note}"))
+    uses = c.uses
+    if uses.get("events"):
+        ips = ", ".join(f"{i['value']} ({i['events']})" for i in uses.get("ips", [])[:5]) or "no IP logged"
+        names = ", ".join(f"{e['value']} ({e['events']})" for e in uses.get("event_names", [])[:5])
+        text = (f"used {uses['events']} times from {uses['first']} to {uses['last']} from {ips}: {names}")
+        if uses.get("new_ips"):
+            text += f"; never used by its creator or owner before: {', '.join(uses['new_ips'])}"
+        steps.append(("used", text))
+    else:
+        steps.append(("unused", "no later use in the loaded logs"))
+    return steps

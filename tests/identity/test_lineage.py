@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from workbench.lineage import trace, use_rows
+from workbench.lineage import chain, trace, use_rows
 from workbench.pipeline import analyze
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -84,3 +84,14 @@ def test_workspace_oauth_grant_followed_to_the_apps_token_use(city_db):
     assert (grant.kind, grant.key_id, grant.owner) == ("workspace_oauth_grant", "Mail Backup Pro",
                                                        "alice@acme.example")
     assert grant.uses["events"] == 1
+
+
+def test_chain_reads_backward_to_forward(analysis):
+    (key,) = _by_kind(analysis.credentials, "aws_access_key")
+    stages = chain(key)
+    assert [s for s, _ in stages] == ["before", "before", "created", "used"]
+    assert stages[0][1].endswith("last signed in at 2024-03-11T09:25:00+00:00 from 45.155.205.99 (RU) (cloudtrail)")
+    assert stages[2][1].startswith("AWSReservedSSO_AdministratorAccess_5f1e2d3c4b5a6978/alice@contoso.com created "
+                                   "aws access key AKIAIOSFODNN7NEWKEY1 for svc-backup at 2024-03-11T09:30:00+00:00 "
+                                   "from 45.155.205.99 (RU)")
+    assert "never used by its creator or owner before: 185.220.101.34" in stages[3][1]
