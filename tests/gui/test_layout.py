@@ -105,3 +105,32 @@ def test_main_actions_have_distinct_shortcuts(window):
         assert act.shortcut() == keys and not act.shortcut().isEmpty(), act.text()
     every = [a.shortcut().toString() for a in window.findChildren(QAction) if not a.shortcut().isEmpty()]
     assert len(every) == len(set(every)), sorted(every)
+
+
+def test_f8_walks_the_findings_and_ctrl_digits_move_the_focus(window, qtbot, case_dir):
+    window.set_analysis(analyze([case_dir]))
+    window.next_finding_action.trigger()
+    assert window.findings_view.currentIndex().row() == 0
+    window.next_finding_action.trigger()
+    assert window.findings_view.currentIndex().row() == 1
+    window.previous_finding_action.trigger()
+    window.previous_finding_action.trigger()  # stays on the first
+    assert window.findings_view.currentIndex().row() == 0
+    finding = window.findings_model.finding(0)
+    assert window.events_model.rowCount() == len(window.analysis.evidence_rows(finding))
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.events_view.hasFocus())
+    qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.findings_view.hasFocus())
+
+
+def test_f1_lists_every_shortcut_as_plain_text(window, qtbot):
+    box = window.show_shortcuts()
+    qtbot.waitUntil(box.isVisible)
+    text = box.text()
+    assert box.textFormat() == Qt.TextFormat.PlainText
+    for keys, name in (("F5", "Reload"), ("Ctrl+M", "Login map"), ("F8", "Next finding"), ("Ctrl+,", "Settings")):
+        assert any(line.startswith(keys) and line.endswith(name) for line in text.splitlines()), (keys, name)
+    assert window.shortcuts_action.shortcut().toString() == "F1"
+    box.close()

@@ -23,9 +23,9 @@ from .models import EventTableModel, FindingsModel, SourcesModel
 from .models.events import COLUMNS, WIDTHS
 from .qt import (
     QAbstractItemView, QAction, QApplication, QCloseEvent, QDockWidget, QDragEnterEvent, QDropEvent, QFileDialog,
-    QFrame, QGuiApplication, QHBoxLayout, QHeaderView, QKeySequence, QLabel, QMainWindow, QMessageBox, QModelIndex,
-    QProgressBar, QPushButton, QSplitter, QStandardPaths, QTableView, QTabWidget, QThreadPool, QTreeView,
-    QVBoxLayout, QWidget, Qt, Signal, safe_tooltip,
+    QFontDatabase, QFrame, QGuiApplication, QHBoxLayout, QHeaderView, QKeySequence, QLabel, QMainWindow,
+    QMessageBox, QModelIndex, QProgressBar, QPushButton, QSplitter, QStandardPaths, QTableView, QTabWidget,
+    QThreadPool, QTreeView, QVBoxLayout, QWidget, Qt, Signal, safe_tooltip,
 )
 from .settings import Settings, edit_settings, format_ts, load_settings, set_display_zone
 from .settings import store as settings_store
@@ -149,6 +149,20 @@ class MainWindow(QMainWindow):
         self.help_menu = self.menuBar().addMenu("&Help")
         self.help_menu.addAction(self.about_action)
         self.help_menu.addAction("About Qt", QApplication.aboutQt)
+        self.shortcuts_action = action("Keyboard shortcuts", self.show_shortcuts, "F1", "Every shortcut of the window")
+        self.help_menu.insertAction(self.about_action, self.shortcuts_action)
+        self.next_finding_action = action("Next finding", lambda: self.step_finding(1), "F8")
+        self.previous_finding_action = action("Previous finding", lambda: self.step_finding(-1), "Shift+F8")
+        go = self.view_menu.addMenu("Go to")
+        go.addActions([self.next_finding_action, self.previous_finding_action])
+        go.addSeparator()
+        for keys, title, target in (("Ctrl+1", "Findings", lambda: self.findings_view),
+                                    ("Ctrl+2", "Events grid", lambda: self.events_view),
+                                    ("Ctrl+3", "Original record", lambda: self.detail_pane),
+                                    ("Ctrl+4", "Playbook", lambda: self.playbook_pane),
+                                    ("Ctrl+5", "Sources", lambda: self.sources_view)):
+            focus = action(title, lambda _=False, target=target: target().setFocus(), keys, f"Move the focus to {title}")
+            go.addAction(focus)
 
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("main-toolbar")
@@ -321,6 +335,30 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(self._load_message(), 15000)
         self._update_actions()
         self.loaded.emit(analysis)
+
+    def step_finding(self, step: int) -> None:
+        """Select the next (1) or previous (-1) finding in the list's order."""
+        count = self.findings_model.rowCount()
+        if not count:
+            return
+        current = self.findings_view.currentIndex()
+        row = (current.row() + step) if current.isValid() else (0 if step > 0 else count - 1)
+        self.select_finding(min(max(row, 0), count - 1))
+
+    def show_shortcuts(self) -> QMessageBox:
+        """Every action of the window that has a shortcut, as plain text."""
+        native = QKeySequence.SequenceFormat.NativeText
+        rows = sorted({(a.text().replace("&", "").rstrip("…"), a.shortcut().toString(native))
+                       for a in self.findChildren(QAction) if not a.shortcut().isEmpty()}, key=lambda r: r[0].lower())
+        width = max(len(keys) for _, keys in rows)
+        text = "\n".join(f"{keys:<{width}}   {name}" for name, keys in rows)
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", text, QMessageBox.StandardButton.Ok, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.message_box = box
+        box.open()
+        return box
 
     def select_finding(self, row: int) -> None:
         index = self.findings_model.index(row, 0)
