@@ -161,7 +161,7 @@ class MainWindow(QMainWindow):
                                     ("Ctrl+3", "Original record", lambda: self.detail_pane),
                                     ("Ctrl+4", "Playbook", lambda: self.playbook_pane),
                                     ("Ctrl+5", "Sources", lambda: self.sources_view)):
-            focus = action(title, lambda _=False, target=target: target().setFocus(), keys, f"Move the focus to {title}")
+            focus = action(title, lambda _=False, target=target: target().setFocus(), keys, f"Focus: {title}")
             go.addAction(focus)
 
         toolbar = self.addToolBar("Main")
