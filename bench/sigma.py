@@ -192,7 +192,11 @@ def main() -> int:
     for label, nr, ne, read, dec, m, nf, ps, ms, mc, ts in rows:
         print(f"| {label} | {nr} | {ne:,} | {read:,} | {dec:,} | {m:,} | {nf} | {ps:.2f} | {ms:.2f} | {mc:.2f} "
               f"| {ts} |")
-    print(f"\nload average while measuring: {os.getloadavg()[0]:.1f} (wall times grow with it; CPU times less)")
+    status = Path("/proc/self/status")
+    hwm = next((int(line.split()[1]) for line in status.read_text().splitlines() if line.startswith("VmHWM:")), 0) \
+        if status.exists() else 0
+    print(f"\nload average while measuring: {os.getloadavg()[0]:.1f} (wall times grow with it; CPU times less); "
+          f"peak RSS {hwm / 1024:,.0f} MB (the loaded table included)")
     return 0
 
 

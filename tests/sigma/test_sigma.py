@@ -35,12 +35,13 @@ MODIFIERS = {
     "cased": {"e1"},  # "deletetrail" does not meet DeleteTrail
     "contains": {"e1"},
     "startswith": {"e4", "e6"},
-    "endswith": {"e4", "e8"},  # on the nested userIdentity.arn
+    "endswith": {"e4", "e8", "e9"},  # on the nested userIdentity.arn
     "contains_all": {"e1"},
     "wildcards": {"e2", "e4", "e5"},  # * and ? inside a value
     "escaped_wildcard": {"e7"},  # \* is a literal star: "(X11; ...)" in e3's agent does not match
     "re": {"e1", "e2", "e6"},
     "re_i": {"e1"},
+    "re_flags": {"e9"},  # m: ^ and $ at line ends; s: . matches a newline (e9's value has three lines)
     "cidr": {"e1", "e3", "e4", "e6", "e8"},  # IPv4 and IPv6; "s3.amazonaws.com" is no address
     "exists": {"e1"},  # e2 has an errorCode
     "exists_true": {"e2"},
@@ -48,7 +49,7 @@ MODIFIERS = {
     "base64": {"e6"},
     "base64offset": {"e6"},
     "numbers": {"e6"},  # gte and lt, one of them inside a list of objects
-    "neq": {"e8"},
+    "neq": {"e8", "e9"},
     "fieldref": {"e4"},  # a key for another user; e5 made its own
     "windash": {"e7"},  # " -profile " also matches " /profile "
     "list_values": {"e8"},  # any element of a list
@@ -61,13 +62,13 @@ def test_every_modifier(cloudtrail):
 
 
 CONDITIONS = {
-    "and_not": {"e4", "e8"},
+    "and_not": {"e4", "e8", "e9"},
     "or": {"e1", "e3"},
     "one_of": {"e1", "e2", "e7"},
-    "all_of": {"e4", "e8"},
+    "all_of": {"e4", "e8", "e9"},
     "one_of_them": {"e2", "e7"},
-    "all_of_them": {"e5", "e8"},
-    "parentheses": {"e4", "e5"},
+    "all_of_them": {"e5", "e8", "e9"},
+    "parentheses": {"e4", "e5", "e9"},
     "not_one_of": {"e1", "e2"},
     "list_of_maps": {"e1", "e7"},
     "several_conditions": {"e1", "e6"},
@@ -86,10 +87,10 @@ def test_records_are_decoded_only_where_columns_cannot_decide(cloudtrail):
     assert stats.rows_read == stats.rows_decoded == {"cloudtrail": 2}
     stats = RunStats()
     assert [r.tolist() for r in match_rules(cloudtrail, load_rules([RULES / "modifiers" / "endswith.yml"]).rules,
-                                             stats=stats)] == [[3, 7]]
-    # eventSource and userIdentity.arn are in the records only: all 8 are read, and only the two whose text
+                                             stats=stats)] == [[3, 7, 8]]
+    # eventSource and userIdentity.arn are in the records only: all 9 are read, and only the three whose text
     # holds both "iam.amazonaws.com" and ":user/alice" are decoded
-    assert stats.rows_read == {"cloudtrail": 8} and stats.rows_decoded == {"cloudtrail": 2}
+    assert stats.rows_read == {"cloudtrail": 9} and stats.rows_decoded == {"cloudtrail": 3}
 
 
 def test_escaped_records_are_decoded_not_ruled_out(tmp_path):

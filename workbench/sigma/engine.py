@@ -30,7 +30,6 @@ from sigma.conditions import (
     ConditionValueExpression,
 )
 from sigma.types import (
-    SigmaCasedString,
     SigmaCIDRExpression,
     SigmaExists,
     SigmaFieldReference,
