@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from ...events import format_ts
 from ...timeline import Histogram, Mark
 from ..qt import (QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QRectF, QSizePolicy, Qt, QToolTip, QWidget,
                   Signal, safe_tooltip)
+from ..settings import format_ts  # in the display time zone, with the zone
 
 SEVERITY_COLORS = {"critical": QColor("#991b1b"), "high": QColor("#dc2626"), "medium": QColor("#d97706"),
                    "low": QColor("#2563eb")}

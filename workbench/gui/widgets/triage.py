@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Callable
 
 from ...case import ANSWERS, ASSESSMENTS, CHECKLISTS, DECISIONS, STATES, Case, FindingTriage
-from ...events import format_ts
 from ...findings import Finding
 from ...pipeline import Analysis
 from ...playbooks import Playbook
@@ -23,6 +22,7 @@ from ..qt import (
     QCheckBox, QComboBox, QFrame, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QScrollArea, Qt,
     QTimer, QVBoxLayout, QWidget, Signal,
 )
+from ..settings import format_ts  # in the display time zone, with the zone
 
 MARK = {"suspicious": "▲ suspicious", "normal": "● normal", "unknown": "? unknown"}
 STATUS_COLOR = {"met": "#b91c1c", "not met": "#15803d", "unknown": "#6b7280"}
