@@ -252,7 +252,10 @@ def test_reference_to_sqlite_rows_is_plain(tmp_path):
 
 
 def test_report_view_feeds_the_report_model(tmp_path, evidence):
+    from pypdf import PdfReader
+
     from workbench.report.model import case_view
+    from workbench.report.pdf import write_report
 
     with Case.create(tmp_path / "case", [evidence], analyst="Ana", title="Breach") as case:
         case.set_setting("case_id", "IR-7")
@@ -262,30 +265,29 @@ def test_report_view_feeds_the_report_model(tmp_path, evidence):
         case.set_state(brute.id, "false positive")
         case.set_answer(brute.id, book.questions[0], "yes", "same IP for failures and success")
         case.set_criterion(brute.id, book.escalation[1], "not met", "deploy is a CI account without rights")
+        case.set_criterion(brute.id, book.escalation[2], note="only a note, no assessment")
         case.set_decision(brute.id, "do not escalate", "user confirmed")
         case.set_check(brute.id, "containment", book.containment[0], True)
         case.set_note(brute.id, "called the user")
         case.add_bookmark(brute.evidence[0].file, brute.evidence[0].ref, brute.evidence[0].source, brute.id, "first")
         view = case_view(case)
+        out = write_report(analysis, tmp_path / "report.pdf", case=case)
     assert (view.case_id, view.title, view.analyst) == ("IR-7", "Breach", "Ana")
     t = view.of(brute)
     assert t.state == "false_positive" and not t.confirmed
-    first = t.answers[0]
-    assert (first.question, first.answer, first.note) == (book.questions[0], "yes", "same IP for failures and success")
-    assert "failed sign-ins" in first.evidence  # the computed evidence beside the question
-    assert [a.question for a in t.answers] == book.questions
-    crit = {c.text: c for c in t.criteria}
-    assert crit[book.escalation[1]].status == "not met" and "CI account" in crit[book.escalation[1]].basis
-    # not set by the analyst: the status from the evidence (a success after failures from a new IP)
-    assert crit[book.escalation[0]].status == "met"
-    assert crit[book.escalation[0]].basis.startswith("from the evidence: IP never used by the account before")
+    assert [(a.question, a.answer, a.note) for a in t.answers] == [
+        (book.questions[0], "yes", "same IP for failures and success")]
+    # only what the analyst assessed: the report measures the rest itself and says it comes from the data
+    assert [(c.text, c.status, c.basis) for c in t.criteria] == [
+        (book.escalation[1], "not met", "deploy is a CI account without rights (assessed by Ana)")]
     assert (t.decision.decision, t.decision.reason, t.decision.by) == ("do not escalate", "user confirmed", "Ana")
-    assert t.decision.suggested in ("escalate", "undecided")
-    done = [i for i in t.items("containment") if i.done]
-    assert [(i.text, i.who) for i in done] == [(book.containment[0], "Ana")] and done[0].when is not None
-    assert len(t.items("l1_steps")) == len(book.l1_steps)
+    assert [(i.section, i.text, i.done, i.who) for i in t.checklist] == [
+        ("containment", book.containment[0], True, "Ana")] and t.checklist[0].when is not None
     assert [(n.text, n.finding_id) for n in view.notes] == [("called the user", brute.id)]
     assert [(b.ref, b.finding_id, b.note) for b in view.bookmarks] == [(brute.evidence[0].ref, brute.id, "first")]
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(out).pages)
+    assert "deploy is a CI account without rights (assessed by Ana)" in text
+    assert "(from the data)" in text  # the criteria the analyst left alone, as measured
 
 
 def test_open_case_and_create_case_for_the_gui(tmp_path, evidence):

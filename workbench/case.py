@@ -33,9 +33,8 @@ API (plain dataclasses and methods; every method is thread-safe, one connection 
     case.bookmarks(finding_id=None) -> list[Bookmark]
     case.triage(fid) -> FindingTriage           # all of the above for one finding, for the GUI and the report
     case.all_triage() -> dict[str, FindingTriage]  # every finding with any triage stored
-    case.report_view(analysis=None) -> dict     # the shape of workbench.report.model.CaseView.from_dict, with the
-                                                # evidence and computed criteria of workbench.triage when an
-                                                # analysis is known (given, or case.analysis)
+    case.report_view() -> dict                  # the analyst's work in the shape of
+                                                # workbench.report.model.CaseView.from_dict (write_report(case=case))
 
 Questions, criteria and checklist items are keyed by their text, so answers stay with their question
 when a playbook is reordered; an item whose text changed shows as unanswered.
@@ -520,30 +519,18 @@ class Case:
                    for r in self._db.execute(f"SELECT DISTINCT finding_id FROM {t}")}
             return {fid: self._triage(fid) for fid in sorted(ids)}
 
-    def report_view(self, analysis: Analysis | None = None) -> dict[str, Any]:
-        """Everything the report shows of the analyst's work, as a plain dict (see workbench/report/model.py).
-        With an analysis, each finding's playbook questions carry the evidence the workbench computed and each
-        criterion the status from the evidence unless the analyst set their own."""
-        from .triage import assess  # the triage module reads the event table; only needed here
-
-        analysis = analysis or self.analysis
-        stored = self.all_triage()
+    def report_view(self) -> dict[str, Any]:
+        """What the analyst recorded, as a plain dict in the shape of ``workbench.report.model.CaseView.from_dict``:
+        states, answers with notes, the criteria they assessed, decisions, ticked checklist items with who/when,
+        notes, bookmarks. Only the analyst's own work: the report measures the evidence itself
+        (:func:`workbench.triage.assess`) and marks what comes from the data as such."""
         triage: dict[str, Any] = {}
-        findings = analysis.findings if analysis is not None else []
-        ids = [f.id for f in findings] + [fid for fid in stored if fid and fid not in {f.id for f in findings}]
-        by_id = {f.id: f for f in findings}
-        for fid in ids:
-            t = stored.get(fid) or FindingTriage(fid)
-            finding = by_id.get(fid)
-            view = None
-            if finding is not None:
-                book = analysis.playbooks.match(finding.techniques) if analysis else None
-                view = assess(analysis, finding, book) if book is not None else None
-            if view is None and not t.touched:
-                continue
-            triage[fid] = _report_triage(t, view)
-        notes = [{"text": t.note, "finding_id": fid or None, "author": self.analyst, "at": None}
-                 for fid, t in stored.items() if t.note]
+        notes = []
+        for fid, t in self.all_triage().items():
+            if t.note:
+                notes.append({"text": t.note, "finding_id": fid or None, "author": self.analyst, "at": None})
+            if fid:
+                triage[fid] = _report_triage(t)
         return {
             "case_id": str(self.setting("case_id") or ""), "title": str(self.setting("title") or ""),
             "analyst": str(self.setting("analyst") or ""), "organisation": str(self.setting("organisation") or ""),
@@ -557,53 +544,21 @@ class Case:
 _SECTIONS = {"l1": "l1_steps", "t2": "t2_actions", "containment": "containment"}
 
 
-def _facts_text(facts: Iterable[Any]) -> str:
-    return "; ".join(f"{f.summary}" + (f" ({'; '.join(f.details)})" if f.details else "") for f in facts)
-
-
-def _report_triage(t: FindingTriage, view: Any) -> dict[str, Any]:
-    """One finding's triage in the report's shape; ``view`` is its workbench.triage.TriageView or None."""
-    questions = list(view.questions) if view is not None else []
-    answers = []
-    seen = set()
-    for q in questions:
-        a = t.answers.get(q.question)
-        seen.add(q.question)
-        answers.append({"question": q.question, "answer": a.answer if a else "", "note": a.note if a else "",
-                        "evidence": _facts_text(q.facts)})
-    answers += [{"question": a.question, "answer": a.answer, "note": a.note, "evidence": ""}
-                for a in t.answers.values() if a.question not in seen]
-    criteria = []
-    seen = set()
-    for c in (view.criteria if view is not None else ()):
-        mine = t.criteria.get(c.criterion)
-        seen.add(c.criterion)
-        if mine and mine.assessment:
-            basis = f"analyst ({mine.who}): {mine.note}" if mine.note else f"analyst ({mine.who})"
-            basis += f"; the evidence: {c.status}, {c.why}"
-            criteria.append({"text": c.criterion, "status": mine.assessment, "basis": basis})
-        else:
-            criteria.append({"text": c.criterion, "status": c.status, "basis": f"from the evidence: {c.why}"})
-    criteria += [{"text": c.criterion, "status": c.assessment or "unknown", "basis": c.note}
-                 for c in t.criteria.values() if c.criterion not in seen]
+def _report_triage(t: FindingTriage) -> dict[str, Any]:
+    """One finding's recorded triage in the report's shape."""
     decision = t.decision
-    order = [(kind, item) for kind, items in (("l1", view.l1_steps), ("t2", view.t2_actions),
-                                              ("containment", view.containment)) for item in items] if view else []
-    order += [key for key in t.checklist if key not in set(order)]  # ticked items the playbook no longer has
-    checklist = []
-    for kind, item in order:  # every step of the playbook in its order, ticked or not
-        i = t.checklist.get((kind, item))
-        checklist.append({"section": _SECTIONS[kind], "text": item, "done": bool(i and i.done),
-                          "who": i.who if i and i.done else "",
-                          "when": i.done_at.isoformat() if i and i.done_at else None})
     return {
-        "state": t.state, "answers": answers, "criteria": criteria,
+        "state": t.state,
+        "answers": [{"question": a.question, "answer": a.answer, "note": a.note} for a in t.answers.values()],
+        "criteria": [{"text": c.criterion, "status": c.assessment,
+                      "basis": f"{c.note} (assessed by {c.who})" if c.note else f"assessed by {c.who}"}
+                     for c in t.criteria.values() if c.assessment],
         "decision": {"decision": "" if not decision or decision.decision == "undecided" else decision.decision,
-                     "reason": decision.reason if decision else "",
-                     "suggested": view.suggestion if view is not None else "",
+                     "reason": decision.reason if decision else "", "suggested": "",
                      "by": decision.who if decision else "",
                      "at": decision.updated.isoformat() if decision and decision.updated else None},
-        "checklist": checklist,
+        "checklist": [{"section": _SECTIONS[i.kind], "text": i.item, "done": i.done, "who": i.who if i.done else "",
+                       "when": i.done_at.isoformat() if i.done_at else None} for i in t.checklist.values()],
     }
 
 
