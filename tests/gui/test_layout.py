@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from workbench.gui.qt import QAction, QKeySequence, QSplitter, Qt
 from workbench.gui.settings import store
 from workbench.gui.tasks import Eta
@@ -134,3 +136,29 @@ def test_f1_lists_every_shortcut_as_plain_text(window, qtbot):
         assert any(line.startswith(keys) and line.endswith(name) for line in text.splitlines()), (keys, name)
     assert window.shortcuts_action.shortcut().toString() == "F1"
     box.close()
+
+
+@pytest.mark.filterwarnings("ignore:Function.*QDragEnterEvent.*deprecated:DeprecationWarning")  # Qt's own ctor
+def test_dropping_files_on_the_window_loads_them(window, qtbot, case_dir):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(case_dir / name)) for name in ("auth.log", "cloudtrail.json")])
+    enter = QDragEnterEvent(window.rect().center(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    window.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    remote = QMimeData()
+    remote.setUrls([QUrl("https://example.invalid/logs.json")])
+    refused = QDragEnterEvent(window.rect().center(), Qt.DropAction.CopyAction, remote, Qt.MouseButton.LeftButton,
+                              Qt.KeyboardModifier.NoModifier)
+    refused.ignore()
+    window.dragEnterEvent(refused)
+    assert not refused.isAccepted()  # only local files: the app never fetches anything
+    drop = QDropEvent(QPointF(window.rect().center()), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(window.loaded, timeout=120_000) as blocker:
+        window.dropEvent(drop)
+    assert {Path(i.path).name for i in blocker.args[0].inputs} == {"auth.log", "cloudtrail.json"}
+    assert window.reload_action.isEnabled()
