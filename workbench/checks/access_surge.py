@@ -26,8 +26,10 @@ def hourly(inp: CheckInput, cfg: dict) -> tuple[pd.DataFrame, np.ndarray, np.nda
     if not mask.any():
         return empty, codes, hours
     first, span = hours[mask].min(), hours[mask].max() - hours[mask].min() + 1
-    keys, inverse, requests = np.unique(codes[mask] * span + (hours[mask] - first), return_inverse=True,
-                                        return_counts=True)
+    inverse, keys = pd.factorize(codes[mask].astype(np.int64) * span + (hours[mask] - first))  # hashed, not sorted
+    order = np.argsort(keys, kind="stable")  # the few (account, hour) keys in order, events renumbered to match
+    keys, inverse = keys[order], np.argsort(order)[inverse]
+    requests = np.bincount(inverse, minlength=len(keys))
     failures = np.bincount(inverse, weights=(ev["outcome"] == "failure").to_numpy()[mask], minlength=len(keys))
     sent = np.nan_to_num(ev["bytes"].to_numpy(dtype=float, na_value=np.nan)[mask])
     key_user = keys // span

@@ -10,6 +10,8 @@ from ..findings import Finding
 from .base import CLOUD_SOURCES, Check, CheckInput, distinct, escalating, minutes, place, refs
 
 ID = "brute_force_success"
+COLUMNS = ["ts", "source", "file", "ref", "action", "user", "src_ip", "host", "country", "city", "ip_class", "asn",
+           "new_country", "new_asn", "new_ip"]
 
 
 def _incidents(user_logins: pd.DataFrame, min_failures: int, window: pd.Timedelta) -> list[pd.DataFrame]:
@@ -42,7 +44,8 @@ def run(inp: CheckInput) -> list[Finding]:
     findings = []
     mfa = inp.config["mfa_fatigue"]
     mfa_denials = [f"{p}:{c}" for p in mfa["event_prefixes"] for c in mfa["denial_codes"]]
-    logins = inp.logins[~inp.logins["event_name"].isin(mfa_denials)]  # the password was right: MFA fatigue's
+    keep = ~inp.logins["event_name"].isin(mfa_denials).to_numpy()  # the password was right: MFA fatigue's
+    logins = inp.logins.loc[keep, COLUMNS]
     for (user, source), logins in logins.groupby(["user", "source"], sort=True):
         for incident in _incidents(logins, cfg["min_failures"], window):
             failures = incident[incident["action"] == "auth.failure"]

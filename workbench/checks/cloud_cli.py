@@ -89,8 +89,11 @@ def run(inp: CheckInput) -> list[Finding]:
 
 def _days_per_user(codes: np.ndarray, days: np.ndarray, n_users: int) -> np.ndarray:
     """How many distinct days each account (by code) has events on."""
-    pairs = np.unique(np.stack([codes, days]), axis=1) if len(codes) else np.zeros((2, 0), dtype=np.int64)
-    return np.bincount(pairs[0], minlength=n_users)
+    if not len(codes):
+        return np.zeros(n_users, dtype=np.int64)
+    first = days.min()
+    pairs = pd.unique(codes.astype(np.int64) * (days.max() - first + 1) + (days - first))  # hashed, not sorted
+    return np.bincount(pairs // (days.max() - first + 1), minlength=n_users)
 
 
 CHECK = Check(

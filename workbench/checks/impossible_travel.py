@@ -42,7 +42,8 @@ def run(inp: CheckInput) -> list[Finding]:
         return []
     cfg = inp.config[ID]
     logins = inp.logins
-    ok = logins[(logins["action"] == "auth.success") & logins["lat"].notna() & logins["lon"].notna()]
+    located = (logins["action"] == "auth.success") & logins["lat"].notna() & logins["lon"].notna()
+    ok = logins.loc[located.to_numpy(), ["ts", "user", "src_ip", "lat", "lon", "city", "country"]]
     legs = _legs(ok, cfg)
     findings = []
     for user, user_legs in legs.groupby("user", sort=True):

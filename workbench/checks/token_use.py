@@ -11,13 +11,15 @@ from ..findings import Finding
 from .base import Check, CheckInput, distinct, escalating, place, refs
 
 ID = "token_use"
+COLUMNS = ["ts", "source", "file", "ref", "action", "user", "src_ip", "host", "logon_type", "client_app", "country",
+           "city", "ip_class"]
 
 
 def run(inp: CheckInput) -> list[Finding]:
     cfg = inp.config[ID]
     ev = inp.events
-    signins = ev[ev["action"].isin(["auth.success", "auth.failure"]) & ev["user"].notna()
-                 & ev["logon_type"].notna()].sort_values("ts", kind="stable")
+    mask = (ev["action"].isin(["auth.success", "auth.failure"]) & ev["user"].notna() & ev["logon_type"].notna())
+    signins = ev.loc[mask.to_numpy(), COLUMNS].sort_values("ts", kind="stable")
     signins = signins.assign(app=signins["client_app"].fillna("?"), token=signins["logon_type"].isin(cfg["logon_types"]))
     if not signins["token"].any():
         return []

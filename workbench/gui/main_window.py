@@ -86,6 +86,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.analysis: Analysis | None = None
         self.case: Case | None = None  # the case file the triage is saved in (File ▸ New case / Open case)
+        self.playbook_dirs: list[Path] = []  # the analyst's own playbook folders (File ▸ Add playbook folder)
         self.input_paths: list[str] = []
         self._loading_paths: list[str] = []
         self.task: Task | None = None
@@ -124,6 +125,9 @@ class MainWindow(QMainWindow):
                                        "Open a case folder: its analysis and your triage as you left them")
         self.bookmark_action = action("Bookmark event", self._on_bookmark_action_triggered, "Ctrl+B",
                                       "Bookmark the selected event in the case (for the selected finding)")
+        self.playbook_folder_action = action("Add playbook folder…", self._on_playbook_folder_action_triggered,
+                                             None, "Your own playbooks: they override the shipped ones, re-read "
+                                             "when they change")
         self.export_action = action("Export PDF…", self._on_export_action_triggered, "Ctrl+E",
                                     "Write the incident report as PDF")
         self.show_all_action = action("Show all events", self._on_show_all_action_triggered, "Ctrl+Shift+A",
@@ -138,7 +142,8 @@ class MainWindow(QMainWindow):
 
         menu = self.menuBar().addMenu("&File")
         for act in (self.open_files_action, self.open_folder_action, self.reload_action, None,
-                    self.new_case_action, self.open_case_action, None, self.export_action,
+                    self.new_case_action, self.open_case_action, self.playbook_folder_action, None,
+                    self.export_action,
                     None, self.settings_action, None, self.quit_action):
             menu.addSeparator() if act is None else menu.addAction(act)
         self.view_menu = self.menuBar().addMenu("&View")
@@ -527,6 +532,7 @@ class MainWindow(QMainWindow):
 
     def _on_load_task_finished(self, analysis: Analysis) -> None:
         self._task_done()
+        analysis = self._with_playbook_dirs(analysis)
         if self.case is not None:
             same = sorted(str(Path(p).resolve()) for p in self._loading_paths) == sorted(self.case.sources())
             if same:
@@ -584,6 +590,7 @@ class MainWindow(QMainWindow):
     def _on_open_case_task_finished(self, result: tuple[Case, Analysis, bool]) -> None:
         self._task_done()
         case, analysis, reused = result
+        analysis = self._with_playbook_dirs(analysis)
         self.set_case(case)
         self.set_analysis(analysis, case.sources())
         self.statusBar().showMessage(
@@ -609,13 +616,55 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Open or create a case (File ▸ New case) to keep bookmarks.", 8000)
 
     def _on_triage_pane_playbooks_reloaded(self) -> None:
-        """Playbooks were dropped in or edited: the playbook pane shows the current finding under them too."""
-        finding = self.triage_pane.finding
-        if self.analysis is None or finding is None:
-            return
-        self.playbook_pane.show_finding(finding, self.analysis.playbooks.match(finding.techniques))
-        errors = self.analysis.playbooks.errors
-        self.statusBar().showMessage("Playbooks reloaded" + (f": {errors[0]}" if errors else "."), 10000)
+        """Playbooks were dropped in or edited: every finding and pane shows them at once."""
+        if self.analysis is not None:
+            self._apply_playbooks(self.analysis)
+
+    def _on_playbook_folder_action_triggered(self) -> None:
+        self.add_playbook_folder()
+
+    def add_playbook_folder(self, folder: str | os.PathLike | None = None) -> bool:
+        """Add a folder of the analyst's own playbooks (the seeds' format): they override the shipped ones, are
+        read again whenever a file in it changes, and are remembered in the case."""
+        if folder is None:
+            folder = QFileDialog.getExistingDirectory(self, "Folder of your own playbooks", str(Path.home()))
+            if not folder:
+                return False
+        path = Path(folder).resolve()
+        if not path.is_dir():
+            return False
+        if path not in self.playbook_dirs:
+            self.playbook_dirs.append(path)
+        if self.case is not None:
+            options = dict(self.case.setting("analyze") or {})
+            options["extra_playbook_dirs"] = list(dict.fromkeys([*options.get("extra_playbook_dirs", []), str(path)]))
+            self.case.set_setting("analyze", options)
+        if self.analysis is not None:
+            self._apply_playbooks(self._with_playbook_dirs(self.analysis))
+        return True
+
+    def _with_playbook_dirs(self, analysis: Analysis) -> Analysis:
+        """``analysis`` with the analyst's playbook folders in its library and its findings matched again."""
+        from ..playbooks import assign
+
+        for folder in self.playbook_dirs:
+            if folder not in analysis.playbooks.folders:
+                analysis.playbooks.add_folder(folder)
+        analysis.findings = assign(analysis.findings, analysis.playbooks)
+        return analysis
+
+    def _apply_playbooks(self, analysis: Analysis) -> None:
+        """Show the findings and the selected one under the playbooks as they are now."""
+        from ..playbooks import assign
+
+        analysis.findings = assign(analysis.findings, analysis.playbooks)
+        row = self.findings_view.currentIndex().row()
+        self.findings_model.set_findings(analysis.findings, analysis.playbook_for)
+        if row >= 0:
+            self.select_finding(row)
+        errors = analysis.playbooks.errors
+        self.statusBar().showMessage(f"Playbooks: {len(analysis.playbooks.playbooks)} loaded"
+                                     + (f"; {len(errors)} with errors: {errors[0]}" if errors else "."), 15000)
 
     def _on_load_task_failed(self, reason: str) -> None:
         self._task_done()
