@@ -151,3 +151,22 @@ def test_an_analysis_sees_reloaded_playbooks(tmp_path):
     (tmp_path / "x.md").write_text(GOOD.replace("T1078.004", "T1078.001"))
     lib.reload()
     assert held.get("T1078.001") is not None
+
+
+def test_findings_take_the_playbooks_added_later(tmp_path):
+    from datetime import datetime, timezone
+
+    from workbench.findings import Finding
+    from workbench.playbooks import assign
+
+    t = datetime(2024, 3, 1, tzinfo=timezone.utc)
+    lib = PlaybookLibrary.load([playbooks_dir()])
+    found = [Finding("x", "x", "low", ("T1078.001",), "e", t, t, playbook=None),
+             Finding("y", "y", "low", ("T1110.001",), "e", t, t, playbook="T1110.001")]
+    assert assign(found, lib)[0].playbook == "T1078"  # the parent's, until the analyst adds their own
+    lib.add_folder(tmp_path)
+    (tmp_path / "mine.md").write_text(GOOD.replace("T1078.004", "T1078.001"))
+    lib.reload()
+    again = assign(found, lib)
+    assert again[0].playbook == "T1078.001" and again[0].id == found[0].id
+    assert again[1] is found[1]

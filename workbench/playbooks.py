@@ -17,11 +17,12 @@ are split on ``<br>`` or numbered items ("1. ... 2. ..."), else into sentences.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable
 
 from .errors import PlaybookError
+from .findings import Finding
 
 TECHNIQUE_RE = re.compile(r"^T\d{4}(?:\.\d{3})?$")
 REQUIRED = ("MITRE TTP", "Name")
@@ -213,3 +214,14 @@ class PlaybookLibrary:
             if parent in self.playbooks:
                 return self.playbooks[parent]
         return None
+
+
+def assign(findings: Iterable[Finding], library: PlaybookLibrary) -> list[Finding]:
+    """``findings`` with their ``playbook`` matched again in ``library`` (after the analyst added or edited
+    playbooks); a finding whose match did not change is returned as it was."""
+    out = []
+    for finding in findings:
+        book = library.match(finding.techniques)
+        technique = book.technique if book else None
+        out.append(finding if technique == finding.playbook else replace(finding, playbook=technique))
+    return out

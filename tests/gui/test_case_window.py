@@ -64,3 +64,27 @@ def test_new_case_triage_export_and_reopen(qtbot, window, tmp_path):
     assert (restored.decision.currentData(), restored.reason.text()) == ("do not escalate", "WINDOW-REASON-9")
     assert restored.state.currentData() == "false positive"
     second.close()
+
+
+def test_the_analysts_playbook_folder_applies_at_once_and_is_remembered(qtbot, window, tmp_path):
+    from workbench.paths import playbooks_dir
+
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    shutil.copy(demo_dir() / "auth.log", evidence / "auth.log")
+    with qtbot.waitSignal(window.loaded, timeout=60_000):
+        window.open_paths([evidence])
+    window.new_case(tmp_path / "case")
+    qtbot.waitUntil(lambda: window.case is not None, timeout=30_000)
+    row = next(i for i, f in enumerate(window.analysis.findings) if f.check == "brute_force_success")
+    window.select_finding(row)
+    mine = tmp_path / "my-playbooks"
+    mine.mkdir()
+    text = (playbooks_dir() / "T1110.001.md").read_text(encoding="utf-8")
+    (mine / "T1110.001.md").write_text(text.replace("1. Did the failures", "1. OURS: did the failures"))
+    (mine / "broken.md").write_text("# nothing\n\n| Column Name | Value |\n|---|---|\n| Name | only |\n")
+    assert window.add_playbook_folder(mine)
+    assert window.triage_pane.questions[0].question.startswith("OURS: did the failures")
+    assert "OURS: did the failures" in window.playbook_pane.toPlainText()
+    assert "broken.md: missing the 'MITRE TTP' row" in window.statusBar().currentMessage()
+    assert window.case.setting("analyze")["extra_playbook_dirs"] == [str(mine.resolve())]
