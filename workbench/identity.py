@@ -316,11 +316,12 @@ def _from_raw(source: str, user: str, raw: str | None) -> list[tuple[str, str]]:
     return found
 
 
-def collect_names(table: pa.Table) -> dict[str, Name]:
-    """Every distinct name in the table with its counts and identifiers (one pass, grouped)."""
+def collect_names(table: pa.Table, keys: pa.ChunkedArray | None = None) -> dict[str, Name]:
+    """Every distinct name in the table with its counts and identifiers (one pass, grouped);
+    ``keys`` is :func:`row_keys` of the table when already known."""
     if not table.num_rows:
         return {}
-    keys = row_keys(table)
+    keys = row_keys(table) if keys is None else keys
     frame = pa.table({"key": keys, "ts": table.column("ts"),
                       "row": pa.array(np.arange(table.num_rows, dtype=np.int64))})
     frame = frame.filter(pc.is_valid(frame.column("key")))
@@ -448,7 +449,8 @@ def resolve(table: pa.Table, decisions: Iterable[LinkDecision | dict[str, Any]] 
             findings: Iterable[Finding] = ()) -> Identities:
     """Names → links → entities with their profiles and the findings involving them."""
     decisions = [d if isinstance(d, LinkDecision) else LinkDecision.from_dict(d) for d in decisions]
-    names = collect_names(table)
+    key_column = row_keys(table) if table.num_rows else None
+    names = collect_names(table, key_column)
     exact = exact_links(names)
     first = _components(names, _apply(exact, decisions, names))
     rejected = [d.pair for d in decisions if d.decision == "reject"]
@@ -467,7 +469,7 @@ def resolve(table: pa.Table, decisions: Iterable[LinkDecision | dict[str, Any]] 
         eid = "ent-" + hashlib.sha256("\0".join(keys).encode()).hexdigest()[:12]
         members_of[eid] = keys
         entity_of.update((k, eid) for k in keys)
-    profiles = _profiles(table, entity_of)
+    profiles = _profiles(table, entity_of, key_column)
     entities = []
     for eid, keys in members_of.items():
         members = [names[k] for k in keys]
@@ -553,7 +555,7 @@ def _top(frame: pd.DataFrame, column: str, k: int) -> dict[int, tuple[tuple[str,
     return {e: tuple(v) for e, v in out.items()}
 
 
-def _profiles(table: pa.Table, entity_of: dict[str, str]) -> dict[str, dict[str, Any]]:
+def _profiles(table: pa.Table, entity_of: dict[str, str], row_key: Any = None) -> dict[str, dict[str, Any]]:
     """Usual countries, IPs, user agents, hosts, client apps and hours of every entity, in one pass."""
     if not table.num_rows or not entity_of:
         return {}
@@ -561,7 +563,7 @@ def _profiles(table: pa.Table, entity_of: dict[str, str]) -> dict[str, dict[str,
     index = {e: i for i, e in enumerate(ids)}
     keys = list(entity_of)
     key_ent = np.array([index[entity_of[k]] for k in keys], dtype=np.int64)
-    pos = pc.index_in(row_keys(table), value_set=pa.array(keys, pa.string()))
+    pos = pc.index_in(row_keys(table) if row_key is None else row_key, value_set=pa.array(keys, pa.string()))
     pos = pos.to_numpy(zero_copy_only=False)
     known = ~pd.isna(pos)
     ent = key_ent[pos[known].astype(np.int64)]
