@@ -150,3 +150,14 @@ def test_with_term_narrows():
     assert with_term("-user:alice host:x", "user", "alice") == "host:x user:alice"
     assert with_term("-user:bob", "user", "alice") == "-user:bob user:alice"
     assert with_term("user:alice", "user", "alice", negate=True) == "-user:alice"
+
+
+def test_whole_table_orders_are_reused_safely():
+    ix = EventIndex(table())
+    first = ix.sort(np.arange(6), "user")
+    first[:] = -1  # the caller owns what it gets
+    assert ix.sort(np.arange(6), "user").tolist() == [0, 1, 3, 2, 4, 5]
+    assert ix.sort(np.array([5, 4, 3, 2, 1, 0]), "user").tolist() == [1, 0, 3, 2, 4, 5]  # stable from this order
+    ix.warm()
+    assert ix.select('"mozilla"').tolist() == [1, 2]
+    assert ix.select("user:nobody user:alice").tolist() == [0, 1]  # an all-false term, then OR

@@ -205,6 +205,8 @@ class EventIndex:
         self._ts: np.ndarray | None = None
         self._sorted: bool | None = None
         self._ranks: dict[str, np.ndarray] = {}
+        self._row_ranks: dict[str, tuple[np.ndarray, int]] = {}
+        self._whole: dict[tuple[str, bool], np.ndarray] = {}  # orders of the whole table, as sorted once
         self._ip_ints: dict[str, tuple[np.ndarray, list[Any]]] = {}
 
     # -- caches -------------------------------------------------------------------------------
@@ -245,10 +247,12 @@ class EventIndex:
 
     def warm(self, columns: Iterable[str] = TEXT_COLUMNS) -> None:
         """Encode these columns now (e.g. in a worker after loading) so the first search is quick."""
-        self.ts_us()
+        self._time_sorted()
         for name in columns:
             if self.has(name):
                 self.folded(name)
+                if not self._too_many(name):
+                    self._rank(name)  # the first sort by this column is then only the argsort
 
     # -- predicates ---------------------------------------------------------------------------
 
@@ -260,7 +264,7 @@ class EventIndex:
         folded = self.folded(column)
         lut = np.fromiter((keep(v, f) for v, f in zip(values, folded)), dtype=bool, count=len(values))
         lut = np.append(lut, null)  # code -1 reads the last entry
-        return lut[codes]
+        return _gather(lut, codes, self.num_rows)
 
     def _network_mask(self, column: str, value: str, position: int) -> np.ndarray:
         """Rows whose address in ``column`` lies in the network ``value`` (``10.0.0.0/8``, ``2001:db8::/32``)."""
@@ -282,7 +286,7 @@ class EventIndex:
                     lut[k] = ipaddress.ip_address(text) in net
                 except ValueError:
                     pass  # not an address at all: not in any network
-        return lut[codes]
+        return _gather(lut, codes, self.num_rows)
 
     def _addresses(self, column: str) -> tuple[np.ndarray, list[tuple[int, str]]]:
         """The distinct values of ``column`` as IPv4 integers (-1 otherwise), and the (code, text) of those
@@ -313,7 +317,9 @@ class EventIndex:
         mask = np.zeros(self.num_rows, dtype=bool)
         for column in TEXT_COLUMNS:
             if self.has(column):
-                mask |= self.contains(column, text)
+                found = self.contains(column, text)
+                if found is not _NONE_CACHE.get(self.num_rows):  # a column with no match costs nothing
+                    mask |= found
         return mask
 
     def term_mask(self, term: Term) -> np.ndarray:
@@ -351,7 +357,7 @@ class EventIndex:
             elif term.key is None or term.key in TIME_KEYS:
                 result &= m
             elif term.key in anyof:
-                anyof[term.key] |= m
+                anyof[term.key] = anyof[term.key] | m
             else:
                 anyof[term.key] = m
         for m in anyof.values():
@@ -390,6 +396,15 @@ class EventIndex:
         rows = np.asarray(rows, dtype=np.int64)
         if not len(rows) or not self.has(column):
             return rows
+        whole = len(rows) == self.num_rows and rows[0] == 0 and bool(np.all(np.diff(rows) == 1))
+        if whole and (column, descending) in self._whole:  # every event, from time order: sorted before
+            return self._whole[(column, descending)].copy()
+        ordered = self._sort(rows, column, descending)
+        if whole:
+            self._whole[(column, descending)] = ordered.copy()
+        return ordered
+
+    def _sort(self, rows: np.ndarray, column: str, descending: bool) -> np.ndarray:
         if column == "ts":
             if self._time_sorted():  # the usual event table: row order is time order
                 ordered = np.sort(rows, kind="stable")
@@ -399,12 +414,11 @@ class EventIndex:
             keys = np.where(null, np.iinfo(np.int64).max, -keys if descending else keys)
             return rows[np.argsort(keys, kind="stable")]
         if self._too_many(column) or pa.types.is_floating(self.table.schema.field(column).type):
-            arr = self.table.column(column)
-            values = arr.take(pa.array(rows))
-            values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-            order = pc.array_sort_indices(values, order="descending" if descending else "ascending",
-                                          null_placement="at_end").to_numpy()
-            return rows[order]
+            rank, valid = self._row_rank(column)  # every row ranked once (Arrow's sort), then as for codes
+            keys = rank[rows]
+            if descending:
+                keys = np.where(keys < valid, valid - 1 - keys, keys)
+            return rows[_stable_argsort(keys, self.num_rows)]
         codes, values = self.codes(column)
         rank = self._rank(column)
         if descending:
@@ -439,10 +453,41 @@ class EventIndex:
             self._ranks[column] = rank
         return rank
 
+    def _row_rank(self, column: str) -> tuple[np.ndarray, int]:
+        """(the rank of every row by ``column``, nulls last; how many rows are not null), for columns with
+        too many distinct values to sort through their dictionary."""
+        cached = self._row_ranks.get(column)
+        if cached is None:
+            arr = self.table.column(column)
+            order = pc.sort_indices(pa.table({"v": arr}), sort_keys=[("v", "ascending", "at_end")]).to_numpy()
+            rank = np.empty(self.num_rows, dtype=np.int64)
+            rank[order] = np.arange(self.num_rows)
+            cached = (rank, self.num_rows - arr.null_count)
+            self._row_ranks[column] = cached
+        return cached
+
     def _too_many(self, column: str) -> bool:
         if column in self._codes:
             return len(self._codes[column][1]) > _DICT_SORT_LIMIT
         return column in ("ref", "raw")
+
+
+_NONE_CACHE: dict[int, np.ndarray] = {}  # one all-False mask per table length, shared and read-only
+
+
+def _gather(lut: np.ndarray, codes: np.ndarray, n: int) -> np.ndarray:
+    """``lut[codes]``, without touching the codes when the answer is the same for every value."""
+    if not lut.any():
+        none = _NONE_CACHE.get(n)
+        if none is None:
+            none = np.zeros(n, dtype=bool)
+            none.flags.writeable = False
+            _NONE_CACHE.clear()
+            _NONE_CACHE[n] = none
+        return none
+    if lut.all():
+        return np.ones(n, dtype=bool)
+    return np.take(lut, codes)
 
 
 def _stable_argsort(keys: np.ndarray, largest: int) -> np.ndarray:

@@ -22,7 +22,6 @@ from typing import Any, Iterable
 import numpy as np
 import pyarrow as pa
 
-from ...cli import check_outputs
 from ...export import events_as_text, write_events_csv, write_events_jsonl
 from ...findings import Finding
 from ...progress import CancelToken, Progress
@@ -234,6 +233,12 @@ class EventsPane(QWidget):
         self.query_edit.setText(text)
         return self._apply_query_text()
 
+    def set_search(self, text: str) -> bool:
+        """Put ``text`` in the quick search box and apply it now (typing applies it after a short pause)."""
+        self.search_edit.setText(text)
+        self._search_timer.stop()
+        return self.refresh()
+
     def refresh(self) -> bool:
         """Recompute the rows in view from everything that narrows it; False if the query is bad."""
         index = self.model.events_index
@@ -259,8 +264,10 @@ class EventsPane(QWidget):
     def selected_rows(self) -> np.ndarray:
         """Row ids of the selected grid rows, in view order."""
         ranges = self.view.selectionModel().selection()
-        view_rows = sorted({r for rng in ranges for r in range(rng.top(), rng.bottom() + 1)})
-        return self.model.rows[np.asarray(view_rows, dtype=np.int64)] if view_rows else np.empty(0, np.int64)
+        if not len(ranges):
+            return np.empty(0, np.int64)
+        view_rows = np.unique(np.concatenate([np.arange(r.top(), r.bottom() + 1) for r in ranges]))
+        return self.model.rows[view_rows]
 
     def visible_columns(self) -> list[int]:
         """Logical column numbers shown, in their on-screen order."""
@@ -333,6 +340,8 @@ class EventsPane(QWidget):
             if not chosen:
                 return None
             path = chosen if chosen.lower().endswith(suffix) else chosen + suffix
+        from ...cli import check_outputs  # the CLI module (and the pipeline it imports) only when exporting
+
         out = Path(path)
         problem = check_outputs([out], self.evidence_paths)
         if problem:
