@@ -60,14 +60,14 @@ class CheckInput:
     @cached_property
     def privileged(self) -> frozenset[str]:
         """Accounts the escalation rows call privileged or service accounts: names matching the
-        configured patterns, and accounts Windows saw log on with special privileges (4672)."""
+        configured patterns, and accounts with privilege-use events (Windows 4672, sudo)."""
         patterns = self.config.get("accounts", {}).get("privileged_patterns", [])
         ev = self.events
         named: set[str] = set()
         if patterns:
             pattern = re.compile("|".join(patterns), re.IGNORECASE)
             named = {str(u) for u in pd.unique(ev["user"].dropna()) if pattern.search(str(u))}
-        used = ev.loc[(ev["action"] == "privilege.use").to_numpy(), "user"].dropna()
+        used = ev.loc[((ev["action"] == "privilege.use") & (ev["outcome"] == "success")).to_numpy(), "user"].dropna()
         return frozenset(named | {str(u) for u in pd.unique(used)})
 
     def escalate(self, severity: str, users: Iterable[str]) -> tuple[str, list[str]]:

@@ -7,7 +7,7 @@ import pandas as pd
 
 from ..events import format_ts
 from ..findings import Finding
-from .base import Check, CheckInput, bursts, distinct, escalating, place, refs
+from .base import Check, CheckInput, bursts, distinct, place, refs
 
 ID = "sensitive_actions"
 
@@ -40,7 +40,7 @@ def run(inp: CheckInput) -> list[Finding]:
 
 
 CHECK = Check(
-    id=ID, title="First sensitive action", techniques=("T1078",), run=escalating(run),
+    id=ID, title="First sensitive action", techniques=("T1078",), run=run,
     description=("A listed sensitive action (configurable) performed successfully for the first time by an "
                  "account that has been active in the logs for at least the given number of days."),
 )
