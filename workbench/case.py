@@ -289,7 +289,8 @@ class Case:
                            [(i, str(Path(s).resolve())) for i, s in enumerate(paths)])
 
     def inputs(self) -> list[CaseInput]:
-        return [CaseInput(*r) for r in self._rows("SELECT path, sha256, size, format, events FROM inputs ORDER BY path")]
+        rows = self._rows("SELECT path, sha256, size, format, events FROM inputs ORDER BY path")
+        return [CaseInput(*r) for r in rows]
 
     def setting(self, key: str, default: Any = None) -> Any:
         rows = self._rows("SELECT value FROM settings WHERE key = ?", (key,))

@@ -199,18 +199,22 @@ def _origin(c: _Context) -> Fact:
     this_countries = set(c.subject["country"].dropna())
     this_asns = set(c.subject["asn"].dropna().astype(int))
     h = c.history_ok
-    details = (f"this: IPs {', '.join(sorted(this_ips)) or 'none'}; countries {', '.join(sorted(this_countries)) or 'unknown'}; "
+    details = (f"this: IPs {', '.join(sorted(this_ips)) or 'none'}; "
+               f"countries {', '.join(sorted(this_countries)) or 'unknown'}; "
                f"networks {', '.join(f'AS{a}' for a in sorted(this_asns)) or 'unknown'}",)
     if len(h) < MIN_HISTORY:
-        return Fact("origin", UNKNOWN, f"only {len(h)} earlier successful sign-ins of {', '.join(c.users) or 'the account'}"
-                    " in the evidence: no usual place to compare with", details)
-    usual = (f"usual: countries {_top(h['country'])}; IPs {_top(h['src_ip'])}; networks "
-             f"{_top(h['asn'].dropna().astype(int).map(lambda a: f'AS{a}'))} (from {len(h)} earlier successful sign-ins)",)
+        who = ", ".join(c.users) or "the account"
+        return Fact("origin", UNKNOWN, f"only {len(h)} earlier successful sign-ins of {who} in the evidence: "
+                    "no usual place to compare with", details)
+    networks = _top(h["asn"].dropna().astype(int).map(lambda a: f"AS{a}"))
+    usual = (f"usual: countries {_top(h['country'])}; IPs {_top(h['src_ip'])}; networks {networks} "
+             f"(from {len(h)} earlier successful sign-ins)",)
     new_c = this_countries - set(h["country"].dropna())
     new_a = this_asns - set(h["asn"].dropna().astype(int))
     new_ip = this_ips - set(h["src_ip"].dropna())
     if new_c or new_a:
-        what = [f"country {', '.join(sorted(new_c))}" if new_c else "", f"network {', '.join(f'AS{a}' for a in sorted(new_a))}" if new_a else ""]
+        what = [f"country {', '.join(sorted(new_c))}" if new_c else "",
+                f"network {', '.join(f'AS{a}' for a in sorted(new_a))}" if new_a else ""]
         return Fact("origin", SUSPICIOUS, "new for the account: " + "; ".join(w for w in what if w), usual + details)
     if new_ip and not this_countries:
         return Fact("origin", UNKNOWN, f"IP {', '.join(sorted(new_ip))} is new and cannot be located", usual + details)
