@@ -6,17 +6,15 @@ import io
 import struct
 import zipfile
 import zlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import evtx
 import pytest
-
 from windows_samples import ATTACKER, RDP, SECURITY, T0, record_dicts
+
 from workbench.ingest import load
 from workbench.pipeline import analyze
 from workbench.synth.evtx_writer import write_evtx
-
-UTC = timezone.utc
 
 
 def _crc_problems(data: bytes) -> list[str]:

@@ -3,9 +3,9 @@
 Microsoft's "Audit ..." event reference pages (4624 ... 4776, 1102) and the TerminalServices
 operational events 21/24/25/1149 as Windows Server 2019 writes them."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-T0 = datetime(2024, 3, 5, 10, 0, 0, 123456, tzinfo=timezone.utc)
+T0 = datetime(2024, 3, 5, 10, 0, 0, 123456, tzinfo=UTC)
 DC, WS = "DC01.corp.example", "WS07.corp.example"
 ATTACKER = "45.155.205.99"
 SUBJECT_DC = {"SubjectUserSid": "S-1-5-18", "SubjectUserName": "DC01$", "SubjectDomainName": "CORP",

@@ -13,15 +13,19 @@ from __future__ import annotations
 import io
 import struct
 import warnings
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import evtx
-import orjson
+import msgspec
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from ..events import EventBatch
+from ..events import TS_TYPE, make_batch
 from .fields import parse_time
 from .registry import BATCH_SIZE, ParseContext, register
-from .windows import SOURCE, add
+from .windows import SOURCE
+from .windows_map import interpret
 
 MAGIC = b"ElfFile\x00"
 HEADER_SIZE = 4096
@@ -37,6 +41,8 @@ def _flatten(section: Any) -> dict[str, Any]:
     fields) as one flat mapping."""
     if not isinstance(section, dict):
         return {}
+    if "Data" not in section and "#attributes" not in section and len(section) != 1:
+        return section  # named Data values, as the parser gives them
     if "Data" in section and len(section) <= 2:  # unnamed Data values: Data, Data_1, ... by position
         values = section["Data"]
         values = values if isinstance(values, list) else [values]
@@ -92,11 +98,114 @@ def _complete_records(chunk: bytes) -> int:
     return min(end, len(chunk))
 
 
+class _Attrs(msgspec.Struct):
+    SystemTime: Any = None
+
+
+class _Created(msgspec.Struct):
+    attrs: _Attrs | None = msgspec.field(default=None, name="#attributes")
+
+
+class _System(msgspec.Struct):
+    EventID: Any = None
+    TimeCreated: _Created | None = None
+    EventRecordID: Any = None
+    Channel: Any = None
+    Computer: Any = None
+    Keywords: Any = None
+
+
+class _Event(msgspec.Struct):
+    System: _System | None = None
+    EventData: Any = None
+    UserData: Any = None
+
+
+class _Doc(msgspec.Struct):
+    Event: _Event | None = None
+
+
+_MANY = msgspec.json.Decoder(list[_Doc])
+_ONE = msgspec.json.Decoder(_Doc)
+_COLUMNS = ("ref", "action", "outcome", "user", "target_user", "src_ip", "host", "event_name", "logon_type",
+            "client_app", "session_id", "raw")
+
+
+def _decode(ctx: ParseContext, ids: list[Any], raws: list[str]) -> list[tuple[int, _Event]]:
+    """``(index, event)`` of the records that decode; all at once, one by one when some do not."""
+    try:
+        docs = _MANY.decode("[" + ",".join(raws) + "]")
+        return [(i, d.Event) for i, d in enumerate(docs) if d.Event is not None and d.Event.System is not None]
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        pass
+    out = []
+    for i, raw in enumerate(raws):
+        try:
+            doc = _ONE.decode(raw)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            ctx.record_error(f"record {ids[i]}", f"unusable record ({exc})")
+            continue
+        if doc.Event is not None and doc.Event.System is not None:
+            out.append((i, doc.Event))
+    return out
+
+
+def _times(ctx: ParseContext, ids: list[Any], events: list[tuple[int, _Event]]) -> tuple[pa.Array, list[int]]:
+    """``TimeCreated/@SystemTime`` of each event (UTC), vectorized; the positions kept."""
+    values = []
+    for _, ev in events:
+        created = ev.System.TimeCreated  # type: ignore[union-attr]
+        values.append(created.attrs.SystemTime if created is not None and created.attrs is not None else None)
+    if None not in values:
+        try:
+            return pc.cast(pa.array(values, pa.string()), TS_TYPE), list(range(len(events)))
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass
+    parsed, keep = [], []
+    for pos, ((i, _), value) in enumerate(zip(events, values)):
+        try:
+            parsed.append(parse_time(value))
+            keep.append(pos)
+        except ValueError as exc:
+            ctx.record_error(f"record {ids[i]}", f"no usable TimeCreated ({exc})")
+    return pa.array(parsed, TS_TYPE), keep
+
+
+def _batch(ctx: ParseContext, ids: list[Any], raws: list[str]) -> pa.RecordBatch | None:
+    events = _decode(ctx, ids, raws)
+    ts, keep = _times(ctx, ids, events)
+    cols: dict[str, list] = {name: [] for name in _COLUMNS}
+    for pos in keep:
+        i, ev = events[pos]
+        system = ev.System
+        eid = _text(system.EventID)  # type: ignore[union-attr]
+        try:
+            eid = int(eid)
+        except (TypeError, ValueError):
+            eid = -1
+        data = _flatten(ev.EventData) or _flatten(ev.UserData)
+        mapped = interpret(eid, system.Channel, system.Keywords, data) or {}  # type: ignore[union-attr]
+        rid = system.EventRecordID if system.EventRecordID is not None else ids[i]  # type: ignore[union-attr]
+        cols["ref"].append(str(rid))
+        cols["action"].append(mapped.get("action", "other"))
+        cols["outcome"].append(mapped.get("outcome", "unknown"))
+        for name in ("user", "target_user", "src_ip", "logon_type", "client_app", "session_id"):
+            cols[name].append(mapped.get(name))
+        cols["host"].append(system.Computer if isinstance(system.Computer, str) else None)  # type: ignore[union-attr]
+        cols["event_name"].append(str(eid) if eid >= 0 else None)
+        cols["raw"].append(raws[i])
+    if not keep:
+        return None
+    return make_batch(len(keep), {"ts": ts, "source": pa.array([SOURCE] * len(keep), pa.string()),
+                                  "file": pa.array([ctx.display_path] * len(keep), pa.string()), **cols})
+
+
 @register("evtx", "Windows event log (.evtx)", _sniff, priority=90)
-def parse(ctx: ParseContext) -> Iterator[EventBatch]:
+def parse(ctx: ParseContext) -> Iterator[pa.RecordBatch]:
     source, cut = _source(ctx)
-    batch = EventBatch(SOURCE, ctx.display_path)
     kept = 0
+    ids: list[Any] = []
+    raws: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RuntimeWarning)
         try:
@@ -111,30 +220,22 @@ def parse(ctx: ParseContext) -> Iterator[EventBatch]:
             except RuntimeError as exc:  # damage the parser cannot step over: keep what came before
                 ctx.record_error("damaged data", f"{str(exc)[:300]}; nothing after it could be read")
                 break
-            where = f"record {item.get('event_record_id')}"
-            raw = item["data"]
-            try:
-                event = orjson.loads(raw).get("Event") or {}
-                system = event.get("System") or {}
-                when = parse_time(((system.get("TimeCreated") or {}).get("#attributes") or {}).get("SystemTime")
-                                  or item.get("timestamp", "").replace(" UTC", ""))
-            except (orjson.JSONDecodeError, AttributeError, ValueError) as exc:
-                ctx.record_error(where, f"unusable record ({exc})")
-                continue
-            data = _flatten(event.get("EventData")) or _flatten(event.get("UserData"))
-            record_id = system.get("EventRecordID", item.get("event_record_id"))
-            add(batch, ctx, where, record_id=None if record_id is None else str(record_id), when=when,
-                event_id=_text(system.get("EventID")), channel=system.get("Channel"),
-                computer=system.get("Computer"), keywords=system.get("Keywords"), data=data, raw=raw)
-            kept += 1
-            if len(batch) >= BATCH_SIZE:
-                yield batch
-                batch = EventBatch(SOURCE, ctx.display_path)
+            ids.append(item.get("event_record_id"))
+            raws.append(item["data"])
+            if len(raws) >= BATCH_SIZE:
+                batch = _batch(ctx, ids, raws)
+                ids, raws = [], []
+                if batch is not None:
+                    kept += batch.num_rows
+                    yield batch
         for warning in caught:
             message = str(warning.message).removeprefix("Skipping EVTX data: ").removeprefix("RuntimeError: ")
             ctx.record_error("damaged data", message[:300])
+    batch = _batch(ctx, ids, raws) if raws else None
+    if batch is not None:
+        kept += batch.num_rows
     if cut:
         ctx.errors.insert(0, f"{cut}; kept {kept} records")
         ctx.bad_records += 1
-    if len(batch):
+    if batch is not None:
         yield batch

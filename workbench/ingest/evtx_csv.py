@@ -11,7 +11,8 @@ the summary columns) the account comes from ``UserName`` (``DOMAIN\\user``), the
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import orjson
 

@@ -14,7 +14,7 @@ import codecs
 import io
 import re
 import xml.etree.ElementTree as ET
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..events import EventBatch
 from .fields import parse_time

@@ -7,8 +7,8 @@ children of ``UserData``'s element); :mod:`.windows_map` says what it means.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Mapping
 
 from ..events import EventBatch
 from .registry import ParseContext

@@ -15,7 +15,7 @@ enrichment marks it loopback).
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from collections.abc import Mapping
 
 from .fields import ip_or_none
 
@@ -80,9 +80,8 @@ def _value(data: Mapping[str, object], name: str) -> str | None:
     value = data.get(name)
     if value is None:
         return None
-    text = value if isinstance(value, str) else str(value)
-    text = text.strip()
-    return None if text in ("", "-") else text
+    text = (value if value.__class__ is str else str(value)).strip()
+    return None if text == "-" or not text else text
 
 
 def src_ip(value: str | None) -> str | None:

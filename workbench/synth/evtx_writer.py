@@ -51,10 +51,11 @@ import io
 import struct
 import uuid
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO, Iterable, Union
+from typing import BinaryIO, Union
 
 CHUNK_SIZE = 64 * 1024
 FILE_HEADER_SIZE = 4096
@@ -112,7 +113,7 @@ class Element:
 
     name: str
     attrs: tuple[tuple[str, Value], ...] = ()
-    children: tuple["Element | Value", ...] = ()
+    children: tuple[Element | Value, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -125,8 +126,8 @@ class Record:
 def filetime(when: datetime) -> int:
     """100 ns intervals since 1601-01-01 UTC."""
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    delta = when - datetime(1970, 1, 1, tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
+    delta = when - datetime(1970, 1, 1, tzinfo=UTC)
     return _EPOCH_AS_FILETIME + (delta.days * 86_400 + delta.seconds) * 10_000_000 + delta.microseconds * 10
 
 
@@ -571,5 +572,24 @@ def write_evtx(path: str | Path, records: Iterable[dict]) -> int:
     return write_file(path, build())
 
 
-__all__ = ["Element", "FileTime", "Guid", "HexInt32", "HexInt64", "Record", "Sid", "U16", "U32", "U64", "U8",
-           "event", "filetime", "from_dict", "to_bytes", "typed", "write", "write_evtx", "write_file"]
+__all__ = [
+    "U8",
+    "U16",
+    "U32",
+    "U64",
+    "Element",
+    "FileTime",
+    "Guid",
+    "HexInt32",
+    "HexInt64",
+    "Record",
+    "Sid",
+    "event",
+    "filetime",
+    "from_dict",
+    "to_bytes",
+    "typed",
+    "write",
+    "write_evtx",
+    "write_file",
+]
