@@ -145,3 +145,32 @@ def test_hidden_map_is_drawn_when_shown(window, demo, qtbot):
     window.map_action.trigger()
     qtbot.waitUntil(lambda: window.map_pane.login_map is not None)
     assert len(window.map_pane.login_map.users) > 3
+
+
+def test_account_chooser_maps_any_account(pane, demo, qtbot):
+    pane.set_analysis(demo)
+    offered = [pane.account_box.itemText(i) for i in range(pane.account_box.count())]
+    frame = demo.table.select(["user", "action", "lat"]).to_pandas()
+    located = frame[frame["action"].isin(["auth.success", "auth.failure"]) & frame["lat"].notna()]
+    counts = located["user"].value_counts()
+    assert set(offered) == set(counts.index) and "s.muller@acme-corp.com" in offered
+    assert counts[offered[0]] == counts.max()  # busiest first
+    pane.account_box.setCurrentText("s.muller@acme-corp.com")
+    pane.account_box.lineEdit().returnPressed.emit()
+    m = pane.login_map
+    assert m.users == ("s.muller@acme-corp.com",) and len(m.impossible_legs) == 2
+    assert pane.account_box.currentText() == "s.muller@acme-corp.com"
+    pane.show_map(finding_map(demo, _finding(demo, "impossible_travel", "k.obrien")))
+    assert pane.account_box.currentText() == ""
+
+
+def test_there_and_back_legs_are_two_lines(pane, demo):
+    pane.show_map(finding_map(demo, _finding(demo, "impossible_travel", "s.muller")))
+    image = pane.view.grab().toImage()
+    (a, pa_), (b, pb) = [(p, w) for p, w in pane.view.place_positions()]
+    mid_x, mid_y = int((pa_.x() + pb.x()) / 2), int((pa_.y() + pb.y()) / 2)
+    red = MapColours(dark=False).impossible
+    # along the perpendicular through the middle of the straight line, the red appears in two separate runs
+    column = [_count(image.copy(mid_x - 1, y, 3, 1), red, 60) > 0 for y in range(0, image.height())]
+    runs = sum(1 for i in range(1, len(column)) if column[i] and not column[i - 1])
+    assert runs >= 2

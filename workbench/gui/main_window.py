@@ -331,6 +331,7 @@ class MainWindow(QMainWindow):
         self._clear_detail()
         self.findings_caption.set_caption(f"Findings ({len(analysis.findings)})")
         self._show_overview()
+        self.map_pane.set_analysis(analysis)
         self.update_map()
         self._update_events_caption()
         self.counts_label.setText(self._counts_text())

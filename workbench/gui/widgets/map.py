@@ -12,15 +12,21 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from ...worldmap import Bounds, LoginMap, LoginPoint, Projection, TravelLeg, great_circle, load_outline
+from ...pipeline import Analysis
+from ...worldmap import (
+    LOGIN_ACTIONS, Bounds, LoginMap, LoginPoint, Projection, TravelLeg, account_map, great_circle, load_outline,
+)
 from ..qt import (
-    QColor, QEvent, QFont, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen, QPointF, QRectF, QSizePolicy,
-    QToolTip, QTransform, QVBoxLayout, QWheelEvent, QWidget, Qt, Signal, safe_tooltip,
+    QColor, QComboBox, QEvent, QFont, QHBoxLayout, QLabel, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen,
+    QPointF, QRectF, QSizePolicy, QToolTip, QTransform, QVBoxLayout, QWheelEvent, QWidget, Qt, Signal, safe_tooltip,
 )
 from ..settings import format_ts
 from .caption import Caption
 
+BOW_PX = 7.0  # how far a leg bows from its great circle at its middle
 PICK_PX = 9  # how near the pointer must be to a place for its tooltip or a click
 MIN_SPAN_DEG = 4.0  # the deepest zoom: a few degrees across
 
@@ -256,6 +262,12 @@ class LoginMapView(QWidget):
     def _paint_leg(self, painter: QPainter, proj: Projection, leg: TravelLeg, colours: MapColours) -> None:
         line = great_circle(leg.from_lon, leg.from_lat, leg.to_lon, leg.to_lat, 64)
         x, y = proj.project(line[:, 0], line[:, 1])
+        # bow each leg a little to its right, so a trip there and back shows as two lines, not one
+        dx, dy = x[-1] - x[0], y[-1] - y[0]
+        length = float(np.hypot(dx, dy))
+        if length > 1:
+            bow = np.sin(np.linspace(0, np.pi, len(x))) * min(BOW_PX, length / 6)
+            x, y = x - dy / length * bow, y + dx / length * bow
         path = QPainterPath(QPointF(float(x[0]), float(y[0])))
         for px, py in zip(x[1:].tolist(), y[1:].tolist()):
             path.lineTo(px, py)
@@ -376,25 +388,74 @@ class LoginMapPane(QWidget):
         layout.setSpacing(2)
         self.summary = Caption("")
         self.summary.setFont(self.font())
+        self.account_box = QComboBox()
+        self.account_box.setEditable(True)
+        self.account_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.account_box.setMinimumContentsLength(24)
+        self.account_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.account_box.setToolTip("Map another account (the accounts with located logins, busiest first)")
+        self.account_box.lineEdit().setPlaceholderText("account…")
+        self.account_box.activated.connect(self._on_account_box_activated)
+        self.account_box.lineEdit().returnPressed.connect(self._on_account_box_activated)
         self.view = LoginMapView()
         self.legs_label = Caption("")
         self.legs_label.setFont(self.font())
-        layout.addWidget(self.summary)
+        top = QHBoxLayout()
+        top.addWidget(self.summary, 1)
+        top.addWidget(QLabel("Account"))
+        top.addWidget(self.account_box)
+        layout.addLayout(top)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.legs_label)
+        self.analysis: Analysis | None = None
         self.show_map(None)
+
+    def set_analysis(self, analysis: Analysis | None) -> None:
+        """The analysis whose accounts the chooser offers (busiest located first, at most MAX_ACCOUNTS)."""
+        self.analysis = analysis
+        self.account_box.clear()
+        if analysis is not None:
+            self.account_box.addItems(located_accounts(analysis.table, MAX_ACCOUNTS))
+        self.account_box.setCurrentIndex(-1)
+        self.show_map(None)
+
+    def show_account(self, user: str) -> None:
+        """The map of one account of the analysis."""
+        if self.analysis is None or not user:
+            return
+        self.show_map(account_map(self.analysis, user))
+        self.account_box.setCurrentText(user)
+
+    def _on_account_box_activated(self, *_: object) -> None:
+        self.show_account(self.account_box.currentText().strip())
 
     @property
     def login_map(self) -> LoginMap | None:
         return self.view.login_map
 
     def show_map(self, login_map: LoginMap | None) -> None:
+        self.account_box.setCurrentIndex(-1)  # a finding's map: no single account chosen
         self.view.set_map(login_map)
         self.summary.set_caption(summary_text(login_map))
         bad = login_map.impossible_legs if login_map is not None else ()
         self.legs_label.set_caption("; ".join(leg_text(leg) for leg in bad) if bad else "")
         self.legs_label.setToolTip(safe_tooltip("\n".join(leg_text(leg) for leg in bad)) if bad else "")
         self.legs_label.setVisible(bool(bad))
+
+
+MAX_ACCOUNTS = 500
+
+
+def located_accounts(table: pa.Table | None, limit: int) -> list[str]:
+    """Accounts with located logins, most logins first (counted in Arrow, no per-row Python)."""
+    if table is None or not table.num_rows:
+        return []
+    mask = pc.and_(pc.is_in(table.column("action"), value_set=pa.array(LOGIN_ACTIONS)),
+                   pc.is_valid(table.column("lat")))
+    counts = pc.value_counts(pc.drop_null(table.column("user").filter(pc.fill_null(mask, False))))
+    ranked = sorted(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist()),
+                    key=lambda vn: (-vn[1], vn[0]))
+    return [v for v, _ in ranked[:limit] if v]
 
 
 def summary_text(m: LoginMap | None) -> str:
