@@ -223,3 +223,19 @@ def test_exports(shown, qtbot, tmp_path, case_dir, analysis):
     shown.message_box.close()
     texts = [a.text() for a in shown.export_data_menu.actions()]
     assert "Findings as CSV…" in texts and "Events in view as CSV…" in texts
+
+
+def test_filter_boxes_follow_their_columns(shown, qtbot):
+    pane = shown.events_pane
+    header, view = pane.header, shown.events_view
+    shown.resize(900, 700)
+    qtbot.waitUntil(lambda: view.horizontalScrollBar().maximum() > 0, timeout=5000)
+    user = col("user")
+    view.horizontalScrollBar().setValue(view.horizontalScrollBar().maximum())
+    assert pane.header.editor(user).x() == header.sectionViewportPosition(user)
+    header.resizeSection(user, 211)
+    assert pane.header.editor(user).width() == 210
+    header.moveSection(header.visualIndex(user), 0)  # dragged to the front: its box goes along
+    view.horizontalScrollBar().setValue(0)
+    assert pane.header.editor(user).x() == 0
+    assert not pane.timeline.grab().isNull() and not pane.grab().isNull()
