@@ -221,10 +221,11 @@ class LoginMapView(QWidget):
         grid = QPen(colours.graticule, 0)
         grid.setCosmetic(True)
         painter.setPen(grid)
-        for lon in range(-180, 181, 30):
+        west, east = int(b.west // 30) * 30, int(b.east // 30 + 1) * 30  # the view may be wider than the world
+        for lon in range(west, east + 1, 30):
             painter.drawLine(QPointF(lon, -90), QPointF(lon, 90))
         for lat in range(-60, 61, 30):
-            painter.drawLine(QPointF(-180, -lat), QPointF(180, -lat))
+            painter.drawLine(QPointF(west, -lat), QPointF(east, -lat))
         land, borders = _outline_paths()
         coast = QPen(colours.coast, 0.8)
         coast.setCosmetic(True)
@@ -253,10 +254,13 @@ class LoginMapView(QWidget):
     def _wraps(b: Bounds) -> list[float]:
         """Copies of the outline to draw: lines crossing the antimeridian reach ±190° (see worldmap)."""
         shifts = [0.0]
-        if b.west < -165:
-            shifts.append(-360.0)
-        if b.east > 165:
-            shifts.append(360.0)
+        k = 1
+        while b.west < -165 - 360 * (k - 1) or b.east > 165 + 360 * (k - 1):  # a very wide view: more copies
+            if b.west < -165 - 360 * (k - 1):
+                shifts.append(-360.0 * k)
+            if b.east > 165 + 360 * (k - 1):
+                shifts.append(360.0 * k)
+            k += 1
         return shifts
 
     def _paint_leg(self, painter: QPainter, proj: Projection, leg: TravelLeg, colours: MapColours) -> None:
