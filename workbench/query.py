@@ -372,7 +372,13 @@ class EventIndex:
         ``rows`` limits the result to those ids (a finding's evidence); ``contains`` maps columns to text
         they must contain (the grid's column filters); ``search`` is the quick search box (every word must
         occur somewhere); ``start``/``end`` a time window ``[start, end)`` (the timeline's brush)."""
-        mask = self.mask(query) if query else np.ones(self.num_rows, dtype=bool)
+        if isinstance(query, str):
+            query = parse(query)
+        narrowed = (query is not None and not query.empty) or search.strip() or start is not None or end is not None \
+            or any(text.strip() for text in (contains or {}).values())
+        if not narrowed:
+            return np.sort(np.asarray(rows, dtype=np.int64)) if rows is not None else np.arange(self.num_rows)
+        mask = self.mask(query) if query is not None else np.ones(self.num_rows, dtype=bool)
         for column, text in (contains or {}).items():
             if text.strip():
                 mask &= self.contains(column, text.strip())

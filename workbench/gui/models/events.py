@@ -8,6 +8,7 @@ values once) and keeps a bounded number of such blocks. A million rows show at o
 from __future__ import annotations
 
 from collections import OrderedDict
+from datetime import datetime, timedelta, timezone
 from pathlib import PurePath
 from typing import Any
 
@@ -51,6 +52,7 @@ WIDTHS = {"ts": 21, "source": 9, "action": 17, "outcome": 8, "user": 15, "src_ip
           "host": 14, "event_name": 20, "user_agent": 28, "file": 15, "ref": 14, "target_user": 15, "city": 12,
           "ip_class": 10, "asn": 8, "as_org": 20, "logon_type": 12, "client_app": 16, "session_id": 16,
           "log_country": 6, "bytes": 10}
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 BLOCK = 256
 MAX_BLOCKS = 512  # bounded cache: at most MAX_BLOCKS × BLOCK cells held as Python values
 _FAILURE = QColor("#b91c1c")
@@ -67,6 +69,7 @@ class EventTableModel(QAbstractTableModel):
         self._present: list[bool] = []
         self.events_index: EventIndex | None = None
         self.sort_key: tuple[str, bool] = ("ts", False)  # (column, descending) the rows are ordered by
+        self._in_order = True  # the rows are in sort_key order
         if table is not None:
             self.set_table(table)
 
@@ -88,18 +91,20 @@ class EventTableModel(QAbstractTableModel):
         self._table = table
         self.events_index = EventIndex(table) if table is not None else None
         self.sort_key = ("ts", False)
+        self._in_order = True
         self._present = [table is not None and name in table.column_names for _, name in COLUMNS]
         self._rows = np.arange(table.num_rows if table is not None else 0, dtype=np.int64)
         self._cache.clear()
         self.endResetModel()
 
-    def set_rows(self, rows: np.ndarray) -> None:
-        """Show only these row ids of the table, in this order."""
+    def set_rows(self, rows: np.ndarray, ordered: bool = False) -> None:
+        """Show only these row ids of the table, in this order (``ordered``: already in :attr:`sort_key` order)."""
         rows = np.asarray(rows, dtype=np.int64)
         if self._table is not None and len(rows) and (rows.min() < 0 or rows.max() >= self._table.num_rows):
             raise IndexError("row id outside the event table")
         self.beginResetModel()
         self._rows = rows
+        self._in_order = ordered
         self._cache.clear()
         self.endResetModel()
 
@@ -150,10 +155,13 @@ class EventTableModel(QAbstractTableModel):
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort the current view by a column (over the dictionary-encoded column: stable, nulls last)."""
-        self.sort_key = (COLUMNS[column][1], order == Qt.SortOrder.DescendingOrder)
+        key = (COLUMNS[column][1], order == Qt.SortOrder.DescendingOrder)
+        if key == self.sort_key and self._in_order:  # the header asks twice for one click: sorted already
+            return
+        self.sort_key = key
         if self._table is None or not len(self._rows) or not self._present[column]:
             return
-        self.set_rows(self.ordered(self._rows))
+        self.set_rows(self.ordered(self._rows), ordered=True)
 
     def ordered(self, rows: np.ndarray) -> np.ndarray:
         """``rows`` in the order of :attr:`sort_key`."""
@@ -189,11 +197,31 @@ class EventTableModel(QAbstractTableModel):
         if not len(ids):
             return []
         start = int(ids[0])
-        if int(ids[-1]) - start == len(ids) - 1 and bool(np.all(np.diff(ids) == 1)):
-            chunk = self._table.column(name).slice(start, len(ids))  # contiguous: no copy
+        contiguous = int(ids[-1]) - start == len(ids) - 1 and bool(np.all(np.diff(ids) == 1))
+        index = self.events_index
+        if index is not None and name == "ts":
+            return _format_times(index.ts_us()[ids])
+        if not contiguous and index is not None and name not in ("ref", "raw"):
+            # scattered rows (filtered, sorted): read them through the index's codes; Arrow's take over a
+            # table of many chunks costs milliseconds per block and column
+            codes, distinct = index.codes(name)
+            picked = codes[ids]
+            return ["" if c < 0 or distinct[c] is None else str(distinct[c]) for c in picked.tolist()]
+        if contiguous:
+            chunk = self._table.column(name).slice(start, len(ids))  # no copy
         else:
             chunk = self._table.column(name).take(pa.array(ids))
         values = chunk.to_pylist()
         if name == "ts":
             return [format_ts(v) for v in values]
         return ["" if v is None else str(v) for v in values]
+
+
+def _format_times(us: np.ndarray) -> list[str]:
+    """Microsecond times as the grid shows them: vectorised when the display zone is UTC (formatting each
+    with strftime would cost more than the rest of a block), else one by one in the display zone."""
+    none = us == np.iinfo(np.int64).min
+    if format_ts(_EPOCH) == "1970-01-01 00:00:00 UTC":
+        text = np.datetime_as_string(np.where(none, 0, us).astype("datetime64[us]").astype("datetime64[s]"))
+        return ["" if gap else f"{t[:10]} {t[11:]} UTC" for t, gap in zip(text.tolist(), none.tolist())]
+    return [format_ts(None if gap else _EPOCH + timedelta(microseconds=v)) for v, gap in zip(us.tolist(), none.tolist())]

@@ -253,7 +253,7 @@ class EventsPane(QWidget):
         except QueryError as exc:
             self._show_error(exc)
             return False
-        self.model.set_rows(self.model.ordered(rows))
+        self.model.set_rows(self.model.ordered(rows), ordered=True)
         hist = self.timeline.hist
         narrowed = self._scope is not None or self.filtered()
         self.timeline.set_overlay(counts_on(hist, index.ts_us()[rows]) if hist is not None and narrowed else None)
