@@ -20,6 +20,10 @@ def main(argv: list[str] | None = None) -> int:
         return selftest()
     if args.command == "analyze":
         return cli.run_analyze(args)
+    if args.command == "export-events":
+        from .sparkcli import run_export
+
+        return run_export(args)
     if args.command == "update-pack":
         return cli.run_update_pack(args)
     if args.command == "lookup":

@@ -28,8 +28,14 @@ SIGMA_ERRORS_SHOWN = 20  # rule errors printed; a SigmaHQ checkout has hundreds 
 
 
 def add_analyze_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("paths", nargs="+", metavar="PATH", help="log files or folders (read-only; searched recursively)")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="log files or folders (read-only; searched recursively)")
     p.add_argument("--report", type=Path, metavar="OUT.pdf", help="write the PDF incident report here")
+    p.add_argument("--engine", choices=("embedded", "spark"), default="embedded",
+                   help="run the checks here (default) or on Apache Spark over --parquet DIR")
+    p.add_argument("--parquet", type=Path, metavar="DIR",
+                   help="with --engine spark: the event folder written by workbench export-events")
+    p.add_argument("--spark-master", default="local[*]", metavar="URL",
+                   help="Spark master for --engine spark (default local[*]; e.g. spark://host:7077, yarn)")
     p.add_argument("--findings-json", type=Path, metavar="OUT.json", help="write the findings JSON here")
     p.add_argument("--year", type=int, help="year of the first line of syslog files that carry no year")
     p.add_argument("--config", type=Path, action="append", default=[], metavar="FILE",
@@ -131,6 +137,13 @@ def pack_overrides(ignore: bool = False):
 
 
 def run_analyze(args: argparse.Namespace) -> int:
+    if args.engine == "spark":
+        from .sparkcli import run_spark_analyze
+
+        return run_spark_analyze(args)
+    if not args.paths:
+        print("workbench: analyze: give at least one PATH (or --engine spark --parquet DIR)", file=sys.stderr)
+        return EXIT_USAGE
     outputs = [p for p in (args.report, args.findings_json) if p is not None]
     problem = check_outputs(outputs, args.paths)
     if problem:
@@ -301,4 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_query_arguments(sub.add_parser("query", help="the events matching a query (the grid's query bar)"))
     add_update_pack_arguments(sub.add_parser("update-pack", help="build or import an offline update pack"))
+    from .sparkcli import add_export_arguments
+
+    add_export_arguments(sub.add_parser("export-events", help="the normalized, enriched events as Parquet"))
     return parser

@@ -126,14 +126,16 @@ class Analysis:
 
 def run_checks(table: pa.Table, config: dict[str, Any], geo_available: bool,
                cancel: CancelToken | None = None,
-               identities: Identities | None = None) -> tuple[list[Finding], list[CheckStatus]]:
-    """The checks over ``table``; with ``identities`` the cross-source checks too."""
+               identities: Identities | None = None,
+               checks: Iterable[Any] | None = None) -> tuple[list[Finding], list[CheckStatus]]:
+    """The checks over ``table`` (``checks``: only these; default all); with ``identities`` the cross-source
+    checks too."""
     # one chunk per column: row selections on many-chunk string columns are several times slower
     frame = table.drop_columns(["raw"]).combine_chunks().to_pandas()
     inp = IdentityCheckInput(frame, config, geo_available, table, identities=identities)
     findings: list[Finding] = []
     statuses = []
-    for chk in (*CHECKS, *(CROSS_CHECKS if identities is not None else ())):
+    for chk in (*(CHECKS if checks is None else checks), *(CROSS_CHECKS if identities is not None else ())):
         check(cancel)
         if chk.needs_geo and not geo_available:
             statuses.append(CheckStatus(chk.id, chk.title, False, 0, "no GeoIP database"))
