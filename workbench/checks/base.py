@@ -20,6 +20,7 @@ from ..store import raw_record
 
 CLOUD_SOURCES = frozenset({"cloudtrail", "entra_signin", "entra_audit", "azure_activity", "gcp_audit", "workspace",
                            "m365_audit"})
+SSH_SOURCES = frozenset({"authlog", "journald"})  # sshd logins
 
 
 @dataclass

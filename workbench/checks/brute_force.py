@@ -7,11 +7,11 @@ import pandas as pd
 
 from ..events import format_ts
 from ..findings import Finding
-from .base import CLOUD_SOURCES, Check, CheckInput, distinct, escalating, minutes, place, refs
+from .base import CLOUD_SOURCES, SSH_SOURCES, Check, CheckInput, distinct, escalating, minutes, place, refs
 
 ID = "brute_force_success"
 COLUMNS = ["ts", "source", "file", "ref", "action", "user", "src_ip", "host", "country", "city", "ip_class", "asn",
-           "new_country", "new_asn", "new_ip"]
+           "new_country", "new_asn", "new_ip", "logon_type"]
 
 
 def _incidents(user_logins: pd.DataFrame, min_failures: int, window: pd.Timedelta) -> list[pd.DataFrame]:
@@ -67,7 +67,14 @@ def run(inp: CheckInput) -> list[Finding]:
                 text += f"; the IP {success['src_ip']} was never seen for this account before"
             text += "."
             severity = "high" if new_place or new_net or n >= cfg["high_failures"] else "medium"
-            context = ("T1586.003", "T1078.004") if source in CLOUD_SOURCES else ("T1021.004", "T1078")
+            if source in CLOUD_SOURCES:
+                context: tuple[str, ...] = ("T1586.003", "T1078.004")
+            elif success["logon_type"] == "remote_interactive":
+                context = ("T1021.001", "T1078")  # RDP
+            elif source in SSH_SOURCES:
+                context = ("T1021.004", "T1078")
+            else:
+                context = ("T1078",)
             findings.append(Finding(
                 check=ID, title=f"Brute force then success: {user}", severity=severity,
                 techniques=("T1110.001", *context), explanation=text,

@@ -8,10 +8,14 @@ import pandas as pd
 
 from ..events import format_ts
 from ..findings import Finding
-from .base import Check, CheckInput, distinct, minutes, refs
+from .base import SSH_SOURCES, Check, CheckInput, distinct, minutes, refs
 
 ID = "lateral_movement"
-_TECHNIQUE = {"remote_interactive": "T1021.001", "network": "T1021.004"}
+def _technique(source: str, logon_type: str) -> str | None:
+    """SSH logons (T1021.004), RDP (T1021.001), Windows network logons to shares (T1021.002)."""
+    if source in SSH_SOURCES:
+        return "T1021.004"
+    return {"remote_interactive": "T1021.001", "network": "T1021.002"}.get(logon_type)
 
 
 def _windows(mine: pd.DataFrame, window: pd.Timedelta, min_hosts: int) -> list[pd.DataFrame]:
@@ -47,7 +51,8 @@ def run(inp: CheckInput) -> list[Finding]:
                     f"({', '.join(kinds)} logons from {', '.join(distinct(run_['src_ip'])[:5]) or 'unknown sources'}).")
             findings.append(Finding(
                 check=ID, title=f"Lateral movement: {user} to {len(hosts)} hosts", severity="high",
-                techniques=("T1021", *dict.fromkeys(_TECHNIQUE[k] for k in kinds if k in _TECHNIQUE)),
+                techniques=("T1021", *dict.fromkeys(t for t in map(_technique, run_["source"], run_["logon_type"])
+                                                    if t)),
                 explanation=text, first_seen=run_["ts"].min().to_pydatetime(),
                 last_seen=run_["ts"].max().to_pydatetime(), users=(str(user),), ips=distinct(run_["src_ip"]),
                 hosts=hosts, evidence=refs(run_), facts={"hosts": len(hosts), "logons": len(run_)},

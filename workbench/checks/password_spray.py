@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..events import format_ts
 from ..findings import Finding
-from .base import CLOUD_SOURCES, Check, CheckInput, bursts, distinct, minutes, refs
+from .base import CLOUD_SOURCES, SSH_SOURCES, Check, CheckInput, bursts, distinct, minutes, refs
 
 ID = "password_spray"
 
@@ -75,7 +75,8 @@ def run(inp: CheckInput) -> list[Finding]:
         findings.append(Finding(
             check=ID, title=title, severity="high" if len(won) else "medium",
             techniques=("T1110.003", *(("T1078.004",) if burst["source"].iloc[0] in CLOUD_SOURCES
-                                       else ("T1021.004",))), explanation=text,
+                                       else ("T1021.004",) if burst["source"].iloc[0] in SSH_SOURCES
+                                       else ("T1078",))), explanation=text,
             first_seen=evidence["ts"].min().to_pydatetime(), last_seen=evidence["ts"].max().to_pydatetime(),
             users=distinct(evidence["user"]), ips=ips, hosts=distinct(evidence["host"]),
             evidence=refs(evidence),

@@ -1,0 +1,51 @@
+"""The checks on Windows Security logs: the generator's domain (one .evtx per host) read by the
+workbench's own EVTX parser."""
+
+import random
+from datetime import date
+
+import pytest
+
+from workbench.pipeline import analyze
+from workbench.synth import windows
+from workbench.synth.people import make_cast
+
+
+@pytest.fixture(scope="module")
+def domain(tmp_path_factory):
+    out = tmp_path_factory.mktemp("domain")
+    _, incidents = windows.generate(random.Random("4:windows"), make_cast(random.Random("4:people")),
+                                    date(2024, 3, 1), 12, out)
+    return analyze([out], geoip_dbs=[]), {i["id"]: i for i in incidents}
+
+
+def _by(analysis, check):
+    return [f for f in analysis.findings if f.check == check]
+
+
+def test_network_logons_to_six_hosts_are_lateral_movement_and_nightly_backups_are_not(domain):
+    analysis, labels = domain
+    (f,) = _by(analysis, "lateral_movement")
+    assert f.users == ("t.kowalski",) and f.facts["hosts"] == 6 and f.techniques == ("T1021", "T1021.002")
+    assert {e.ref for e in f.evidence if e.file.endswith(labels["win-lateral"]["file"])} == {
+        str(r) for r in labels["win-lateral"]["refs"]}
+    assert "network logons from 10.20.1." in f.explanation  # svc-backup's three servers a night are not
+
+
+def test_rdp_guesses_then_a_logon_and_the_domain_admins_grant(domain):
+    analysis, labels = domain
+    (brute,) = _by(analysis, "brute_force_success")
+    assert brute.users == ("admin.ops",) and brute.facts["failures"] == 28
+    assert brute.techniques == ("T1110.001", "T1021.001", "T1078")
+    assert brute.severity == "critical" and brute.facts["privileged_account"]  # high, and admin.ops is privileged
+    (grant,) = _by(analysis, "privilege_change")
+    assert grant.severity == "high" and "(Domain Admins)" in grant.explanation
+    assert "The actor raised its own privileges." in grant.explanation
+
+
+def test_a_spray_against_the_domain_controller(domain):
+    analysis, labels = domain
+    (spray,) = _by(analysis, "password_spray")
+    assert spray.ips == ("10.20.1.18",) or spray.ips[0].startswith("10.20.1.")
+    assert spray.facts["accounts"] >= 10 and spray.facts["max_tries"] == 1
+    assert set(labels["win-spray"]["refs"]) >= {int(e.ref) for e in spray.evidence if e.file.endswith("DC01.evtx")}
