@@ -4,7 +4,9 @@ The events are real CloudTrail records generated here and loaded by the pipeline
 database); the findings are made over them (each ``--rows`` / ``--findings`` evidence events, every check id
 in turn, so impossible-travel findings get their login map) and half are triaged (answers, decisions,
 checklists, notes, bookmarks). Only ``write_report`` is timed. Targets: small (10 findings, 1,000 evidence
-rows) ≤ 3 s; large (100 findings, 10,000 evidence rows) ≤ 20 s.
+rows) ≤ 3 s; large (100 findings, 10,000 evidence rows) ≤ 20 s. The CPU column tells the cost on a busy
+machine, where the wall time includes waiting for a core. The first report of a process also loads the fonts
+(about 0.5 s); a warm-up report is written first so both sizes are measured alike.
 Usage: python bench/report.py [--runs 1] [--cap 200] [--keep DIR]
 """
 
@@ -100,27 +102,30 @@ def main() -> int:
         (work / "in").mkdir()
         src = events(SIZES[-1][2] + 2_000, work / "in")
         base = analyze([src])
-        print("| size | findings | evidence rows | pages | PDF size | seconds (best of %d) | target |" % args.runs)
-        print("|---|---:|---:|---:|---:|---:|---|")
+        print("| size | findings | evidence rows | pages | PDF size | wall s (best of %d) | CPU s | target |" % args.runs)
+        print("|---|---:|---:|---:|---:|---:|---:|---|")
         worst = 0
         for name, count, rows, target in SIZES:
             found = findings(base, count, rows // count)
             analysis = dataclasses.replace(base, findings=found)
             view = case(analysis, found)
-            best = float("inf")
+            best = cpu = float("inf")
+            if name == SIZES[0][0]:  # warm-up: fonts, the world outline
+                write_report(analysis, out, max_evidence_rows=args.cap, case=view)
             out = (args.keep or work) / f"report-{name}.pdf"
             out.parent.mkdir(parents=True, exist_ok=True)
             for _ in range(args.runs):
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.process_time()
                 write_report(analysis, out, max_evidence_rows=args.cap, case=view)
                 best = min(best, time.perf_counter() - start)
+                cpu = min(cpu, time.process_time() - start_cpu)
             from pypdf import PdfReader
 
             pages = len(PdfReader(out).pages)
             total = sum(len(f.evidence) for f in found)
             ok = best <= target
             worst |= not ok
-            print(f"| {name} | {count} | {total:,} | {pages} | {out.stat().st_size / 1e6:.1f} MB | {best:.2f} | "
+            print(f"| {name} | {count} | {total:,} | {pages} | {out.stat().st_size / 1e6:.1f} MB | {best:.2f} | {cpu:.2f} | "
                   f"≤ {target:.0f} s {'✓' if ok else '✗'} |")
         return 1 if worst else 0
     finally:

@@ -144,7 +144,11 @@ def _world_uncached(outline: Outline, bounds, width: float, height: float) -> tu
             x, y = proj.project(ring[:, 0], ring[:, 1])
             if x.max() < 0 or x.min() > width or y.max() < 0 or y.min() > height:
                 continue
-            out.append(np.column_stack([x, height - y]))
+            ring = np.round(np.column_stack([x, height - y]) * 2) / 2  # half a point is finer than print
+            keep = np.ones(len(ring), dtype=bool)
+            keep[1:] = np.any(ring[1:] != ring[:-1], axis=1)
+            if keep.sum() >= 2:
+                out.append(ring[keep])
         return out
 
     return visible(outline.land), visible(outline.borders)
@@ -158,7 +162,10 @@ def _path(rings: list[np.ndarray], base: float, closed: bool, **style) -> Path:
         shifted = ring + (0.0, base)
         points += shifted.ravel().tolist()
         operators += [0] + [1] * (len(ring) - 1) + ([3] if closed else [])  # moveTo, lineTo..., closePath
-    return Path(points=points, operators=operators, **style)
+    path = Path(**style)
+    # Set directly: reportlab would validate every number of these long lists on assignment.
+    path.__dict__["points"], path.__dict__["operators"] = points, operators
+    return path
 
 
 def login_map(lmap: LoginMap, outline: Outline | None, width: float, max_labels: int = 12) -> Drawing:

@@ -18,6 +18,10 @@ from .model import CaseView
 from .styles import para
 
 KEEP_BELOW_HEADING = 30 * mm
+# Measuring criteria (triage.assess) and locating logins (worldmap) scan the event table once per finding:
+# a report does it for the most severe findings first, up to these many; the rest say so.
+MAX_ASSESSED = 30
+MAX_MAPS = 20
 
 
 @dataclass
@@ -29,6 +33,8 @@ class Context:
     main: list[Finding] = field(default_factory=list)  # severity order, false positives excluded
     dismissed: list[Finding] = field(default_factory=list)  # false positives, for the appendix
     side_files: list[Path] = field(default_factory=list)
+    maps: int = 0  # login maps drawn so far (at most MAX_MAPS)
+    assessed: int = 0  # findings whose criteria were measured so far (at most MAX_ASSESSED)
 
     def __post_init__(self) -> None:
         findings = self.analysis.findings

@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 
@@ -19,7 +20,7 @@ from ..playbooks import Playbook
 from ..triage import assess
 from .. import worldmap
 from . import charts, sidecar, tables
-from .context import Context, sub
+from .context import MAX_ASSESSED, MAX_MAPS, Context, sub
 from .layout import FRAME_WIDTH, Anchor
 from .model import STATE_LABELS, ChecklistItem, Triage
 from .styles import clip, esc, markup, para, severity_label, styles
@@ -71,14 +72,17 @@ def finding_section(ctx: Context, finding: Finding, level: int = 1) -> list[Flow
     book = analysis.playbook_for(finding)
     story += _triage(ctx, finding, triage, book)
     story += _evidence(ctx, finding, rows, number)
-    story += _map(ctx, finding)
+    story += _map(ctx, finding, rows)
     story += _playbook(book, finding, triage)
     return story
 
 
 def _triage(ctx: Context, finding: Finding, triage: Triage, book: Playbook | None) -> list[Flowable]:
     story = sub("Triage")
-    view = assess(ctx.analysis, finding, book) if book else None
+    view = None
+    if book and ctx.assessed < MAX_ASSESSED:
+        ctx.assessed += 1
+        view = assess(ctx.analysis, finding, book)
     decision = triage.decision
     if decision.decision:
         who = ", ".join(x for x in (decision.by, format_ts(decision.at) if decision.at else "") if x)
@@ -114,7 +118,9 @@ def _triage(ctx: Context, finding: Finding, triage: Triage, book: Playbook | Non
         story.append(para(f"Escalation criteria ({met} of {len(rows)} met)", "h4"))
         story.append(tables.criteria_table(rows, FRAME_WIDTH))
         story.append(para("Status by the analyst where they assessed a criterion, else as measured in the evidence "
-                          "(\u201cfrom the data\u201d); unknown where the logs cannot tell.", "note"))
+                          "(\u201cfrom the data\u201d); unknown where the logs cannot tell." if view else
+                          f"Status by the analyst only: this report measures the criteria of its {MAX_ASSESSED} most "
+                          "severe findings; the workbench's triage view measures any finding.", "note"))
     return story
 
 
@@ -154,7 +160,16 @@ def _evidence(ctx: Context, finding: Finding, rows: np.ndarray, number: int) -> 
     return story
 
 
-def _map(ctx: Context, finding: Finding) -> list[Flowable]:
+def _map(ctx: Context, finding: Finding, rows: np.ndarray) -> list[Flowable]:
+    if finding.check not in GEO_CHECKS:  # geography matters when the evidence itself spans countries
+        seen = {c for c in ctx.analysis.table.column("country").take(pa.array(rows, pa.int64())).to_pylist() if c}
+        if len(seen) < 2:
+            return []
+    if ctx.maps >= MAX_MAPS:
+        return [*sub("Login locations"), para(f"Not drawn: this report draws the login maps of its first {MAX_MAPS} "
+                                              "findings where geography matters; the workbench's map shows any.",
+                                              "note")]
+    ctx.maps += 1
     lmap = worldmap.finding_map(ctx.analysis, finding)
     countries = {p.country for p in lmap.points if p.country}
     if not lmap.points or (finding.check not in GEO_CHECKS and len(countries) < 2):
