@@ -65,6 +65,12 @@ def test_import_then_query_bar(window, qtbot, case_dir):
     assert pane.error_label.isVisible() and "unknown field 'usr'" in pane.error_label.text()
     assert window.events_model.rowCount() == shown_before
 
+    window.events_view.setCurrentIndex(window.events_model.index(0, 0))
+    assert window.detail_pane.toPlainText().strip()
+    assert pane.apply_query("user:nobody-at-all")
+    assert window.events_model.rowCount() == 0
+    assert not window.detail_pane.toPlainText().strip()  # no stale record beside an empty grid
+
     pane.query_edit.clear()  # the clear button: everything again
     assert window.events_model.rowCount() == table.num_rows
     assert not pane.error_label.isVisible()

@@ -719,6 +719,8 @@ class MainWindow(QMainWindow):
         self.detail_pane.show_record("", raw_record(m.table, m.row_id(row)))
 
     def _on_events_pane_changed(self) -> None:
+        if not self.events_view.currentIndex().isValid():  # a new set of rows: the record shown is gone
+            self._clear_detail()
         self._update_events_caption()
         self._update_actions()
 
