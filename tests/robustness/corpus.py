@@ -234,6 +234,43 @@ def _special_cases() -> Iterator[Case]:
                "good files beside bad ones: the good ones load")
 
 
+def evtx_sample(n: int, first: int = 1) -> bytes:
+    """A Windows Security .evtx of ``n`` logon events (failures, every seventh a success), as the project's
+    writer makes it (valid checksums; several chunks from about 700 records)."""
+    import tempfile
+    from datetime import datetime, timedelta, timezone
+
+    from workbench.synth.evtx_writer import write_evtx
+
+    t0 = datetime(2024, 3, 4, 9, 0, tzinfo=timezone.utc)
+    records = ({"EventID": 4625 if i % 7 else 4624, "time": t0 + timedelta(seconds=i), "Computer": f"WS{i % 9:02d}",
+                "EventRecordID": first + i,
+                "Data": {"TargetUserName": f"user{i % 13}", "TargetDomainName": "CORP", "LogonType": 3,
+                         "SubStatus": "0xc000006a", "TargetLogonId": 0x10000 + i,
+                         "IpAddress": f"198.51.100.{i % 200}"}} for i in range(n))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "Security.evtx"
+        write_evtx(path, records)
+        return path.read_bytes()
+
+
+def _evtx_cases() -> Iterator[Case]:
+    big = evtx_sample(2000)  # three chunks
+    chunk = 65536
+    yield Case("evtx/clean", {"Security.evtx": big}, "a valid three-chunk Security.evtx")
+    yield Case("evtx/truncated-in-chunk-2", {"Security.evtx": big[:4096 + chunk + chunk // 2]},
+               "cut in the middle of the second chunk")
+    yield Case("evtx/header-only", {"Security.evtx": big[:4096]}, "the file header and no chunk")
+    bad_crc = bytearray(big)
+    bad_crc[4096 + chunk + 600] ^= 0xFF  # a record byte of chunk 2: its checksum no longer matches
+    yield Case("evtx/corrupt-chunk-2", {"Security.evtx": bytes(bad_crc)}, "chunk 2 damaged")
+    zeroed = big[:4096 + chunk] + b"\0" * chunk + big[4096 + 2 * chunk:]
+    yield Case("evtx/zeroed-chunk-2", {"Security.evtx": zeroed}, "chunk 2 overwritten with zeros")
+    yield Case("evtx/bad-file-header", {"Security.evtx": b"ElfFile\0" + b"\xff" * 4088 + big[4096:]},
+               "the file header destroyed, the chunks intact")
+    yield Case("evtx/gzip", {"Security.evtx.gz": gzip.compress(big, mtime=0)}, "a gzip-compressed .evtx")
+
+
 def _flag_encrypted(data: bytes) -> bytes:
     """Set the 'encrypted' bit of every header (local and central) without encrypting anything."""
     out = bytearray(data)
@@ -246,7 +283,7 @@ def _flag_encrypted(data: bytes) -> bytes:
 
 
 def cases() -> list[Case]:
-    return [*_sample_cases(), *_special_cases()]
+    return [*_sample_cases(), *_special_cases(), *_evtx_cases()]
 
 
 def write(case: Case, folder: Path) -> Path:

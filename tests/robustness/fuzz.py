@@ -29,6 +29,9 @@ def seeds_by_parser() -> Seeds:
         parser = sniff(data[:65536])
         if parser is not None:
             out[parser.id].append(data)
+    from .corpus import evtx_sample  # binary event logs are generated, not kept in tests/data
+
+    out["evtx"] = [*out.get("evtx", []), evtx_sample(40)]
     return dict(out)
 
 
