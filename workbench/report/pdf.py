@@ -87,7 +87,7 @@ def _story(ctx: Context, meta: dict[str, str]) -> list[Flowable]:
     story = _cover(ctx, meta)
     story += [PageBreak(), *_executive_summary(ctx)]
     story += [PageBreak(), *sections.scope(ctx)]
-    story += [PageBreak(), *sections.timeline_section(ctx)]
+    story += [Spacer(1, 8 * mm), CondPageBreak(130 * mm), *sections.timeline_section(ctx)]
     for n, finding in enumerate(ctx.main):
         story += [PageBreak()]
         if n == 0:

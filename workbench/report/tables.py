@@ -185,9 +185,9 @@ def user_agents(analysis: Analysis, rows) -> list[tuple[str, int]]:
 
 def checks_table(checks: list[CheckStatus], descriptions: dict[str, str], total: float,
                  config: dict[str, Any] | None = None) -> Table:
-    widths = (0.2, 0.4, 0.22, 0.1, 0.08)
+    widths = (0.2, 0.41, 0.2, 0.1, 0.09)
     room = _room(widths, total)
-    rows: list[list[Any]] = [_heads(("Check", "What it looks for", "Thresholds", "Ran", "Findings"))]
+    rows: list[list[Any]] = [_heads(("Check", "What it looks for", "Thresholds", "Ran", "Found"))]
     for c in checks:
         ran = "yes" if c.ran else f"no: {c.reason}" if c.reason else "no"
         rows.append([
@@ -290,4 +290,5 @@ def thresholds(config: dict[str, Any], check_id: str) -> str:
     values = config.get(check_id)
     if not isinstance(values, dict):
         return ""
-    return "\n".join(f"{k}: {_value(v)}" for k, v in values.items())
+    return "\n".join(f"{k}: {_value(v)}" if not isinstance(v, (list, tuple, set, dict)) or len(_value(v)) <= 40
+                     else f"{k}: {len(v)} entries (see Check configuration in force)" for k, v in values.items())
