@@ -245,3 +245,31 @@ def test_filter_boxes_follow_their_columns(shown, qtbot):
     view.horizontalScrollBar().setValue(0)
     assert pane.header.editor(user).x() == 0
     assert not pane.timeline.grab().isNull() and not pane.grab().isNull()
+
+
+def test_grid_columns_are_remembered_with_the_layout(qtbot):
+    from workbench.gui.main_window import MainWindow
+
+    first = MainWindow()
+    qtbot.addWidget(first)
+    first.show()
+    pane = first.events_pane
+    pane.set_column_shown(col("city"), True)
+    pane.set_column_shown(col("ref"), False)
+    pane.header.moveSection(pane.header.visualIndex(col("user")), 0)
+    pane.header.resizeSection(col("host"), 222)
+    first.close()
+
+    second = MainWindow()
+    qtbot.addWidget(second)
+    second.show()
+    header = second.events_pane.header
+    assert not header.isSectionHidden(col("city")) and header.isSectionHidden(col("ref"))
+    assert header.visualIndex(col("user")) == 0 and header.sectionSize(col("host")) == 222
+    assert header.sortIndicatorSection() == col("ts")  # the rows' order is not part of the layout
+    second.reset_layout()
+    assert header.isSectionHidden(col("city")) and not header.isSectionHidden(col("ref"))
+    assert header.visualIndex(col("ts")) == 0
+    assert not second.events_pane.restore_header_state(b"garbage")  # a damaged setting: ignored
+    assert second.events_pane.visible_columns()
+    second.close()

@@ -864,6 +864,7 @@ class MainWindow(QMainWindow):
     def _layout_state(self) -> dict[str, Any]:
         state = {"state": self.saveState(LAYOUT_VERSION)}
         state.update({f"splitters/{name}": s.saveState() for name, s in self._splitters().items()})
+        state["events-columns"] = self.events_pane.header_state()  # shown, order, widths of the grid's columns
         return state
 
     def _save_layout(self) -> None:
@@ -885,6 +886,9 @@ class MainWindow(QMainWindow):
             saved = qs.value(f"layout/splitters/{name}")
             if saved is not None:
                 splitter.restoreState(saved)
+        columns = qs.value("layout/events-columns")
+        if columns is not None:
+            self.events_pane.restore_header_state(columns)
 
     def reset_layout(self) -> None:
         """Docks, toolbars and splitters as at first start (the window keeps its size)."""
@@ -893,6 +897,7 @@ class MainWindow(QMainWindow):
         for key, value in self._default_layout.items():
             if key.startswith("splitters/") and key[10:] in splitters:
                 splitters[key[10:]].restoreState(value)
+        self.events_pane.restore_header_state(self._default_layout["events-columns"])
 
     # -- window events ----------------------------------------------------------------------
 

@@ -457,6 +457,26 @@ class EventsPane(QWidget):
             act.toggled.connect(lambda on, c=col: self.set_column_shown(c, on))
             menu.addAction(act)
 
+    def header_state(self) -> Any:
+        """The grid's columns as the analyst arranged them (shown, order, widths), for the saved layout."""
+        return self.header.saveState()
+
+    def restore_header_state(self, state: Any) -> bool:
+        """Arrange the columns as saved; the rows keep their order (the saved sort indicator is not used)."""
+        try:
+            ok = bool(self.header.restoreState(state))
+        except (TypeError, ValueError):  # not a header state at all (an old or damaged settings file)
+            ok = False
+        name, descending = self.model.sort_key
+        blocked = self.header.blockSignals(True)
+        self.header.setSortIndicator([n for _, n in COLUMNS].index(name),
+                                     Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder)
+        self.header.blockSignals(blocked)
+        if not self.visible_columns():  # never leave the grid without a column
+            self.header.setSectionHidden(0, False)
+        self.header.place()
+        return ok
+
     def set_column_shown(self, column: int, shown: bool) -> None:
         if not shown and self.visible_columns() == [column]:
             return
