@@ -213,41 +213,5 @@ def case_view(case: object | None) -> CaseView:
     view = getattr(case, "report_view", None)
     if callable(view):
         return case_view(view())
-    if callable(getattr(case, "all_triage", None)) and callable(getattr(case, "bookmarks", None)):
-        return from_case(case)
     raise TypeError(f"cannot read triage state from {type(case).__name__}")
 
-
-CASE_KINDS = {"l1": "l1_steps", "t2": "t2_actions", "containment": "containment"}
-
-
-def from_case(case: Any) -> CaseView:
-    """The triage state of a case file (:class:`workbench.case.Case`): its settings ``case_id``, ``title``,
-    ``organisation``, ``classification``, the analyst, every finding's triage, notes and bookmarks."""
-    triage: dict[str, Triage] = {}
-    notes: list[Note] = []
-    for fid, t in case.all_triage().items():
-        if t.note:
-            notes.append(Note(t.note, fid or None))
-        if not fid:
-            continue
-        dec = t.decision
-        triage[fid] = Triage(
-            _state(t.state),
-            tuple(Answer(a.question, a.answer if a.answer in ANSWERS else "unknown", a.note)
-                  for a in t.answers.values()),
-            tuple(Criterion(c.criterion, c.assessment if c.assessment in CRITERION_STATUS else "unknown", c.note)
-                  for c in t.criteria.values()),
-            Decision("" if dec is None or dec.decision == "undecided" else dec.decision, dec.reason if dec else "",
-                     "", dec.who if dec else "", dec.updated if dec else None),
-            tuple(ChecklistItem(CASE_KINDS.get(i.kind, i.kind), i.item, i.done, i.who, i.done_at)
-                  for i in t.checklist.values()),
-        )
-    bookmarks = tuple(Bookmark(b.file, b.ref, b.source, b.note, b.finding_id or None) for b in case.bookmarks())
-
-    def setting(key: str) -> str:
-        value = case.setting(key, "")
-        return "" if value is None else str(value)
-
-    return CaseView(setting("case_id"), setting("title"), str(getattr(case, "analyst", "") or ""),
-                    setting("organisation"), setting("classification"), triage, tuple(notes), bookmarks)
