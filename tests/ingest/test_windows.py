@@ -221,3 +221,18 @@ def test_checks_fire_on_windows_events(tmp_path):
     assert {"brute_force_success", "lateral_movement", "privilege_change"} <= set(checks)
     assert checks["lateral_movement"].facts["hosts"] == 6
     assert checks["privilege_change"].severity == "high"  # Domain Admins, and alice raised her own rights
+
+
+def test_records_written_out_without_templates_read_the_same(tmp_path):
+    from workbench.synth.evtx_writer import from_dict, write_file
+
+    records = [from_dict(item, item["EventRecordID"]) for item in record_dicts(SECURITY + RDP)]
+    write_file(tmp_path / "templated.evtx", records)
+    write_file(tmp_path / "plain.evtx", records, templates=False)
+    plain = (tmp_path / "plain.evtx").read_bytes()
+    assert plain != (tmp_path / "templated.evtx").read_bytes() and _crc_problems(plain) == []
+
+    def rendered(name):
+        return [r["data"] for r in evtx.PyEvtxParser(str(tmp_path / name), validate_checksums=True).records_json()]
+
+    assert rendered("plain.evtx") == rendered("templated.evtx")

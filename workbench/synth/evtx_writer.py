@@ -9,11 +9,14 @@ It writes what the ``evtx`` parser reads (layouts from MS-EVEN6 and the libevtx 
   template table, and the header CRC32 over bytes 0-120 and 128-512;
 * records: ``**\\0\\0``, size, record id, FILETIME written, BinXML, size again.
 
-The BinXML uses no templates: each record is a fragment header, then the elements written out
-(OpenStartElement without dependency id, as in records, attributes, CloseStartElement or
-CloseEmptyElement, values, EndElement), then EndOfStream. Element and attribute names are stored
-once per chunk, inline where first used, and listed in the chunk's string table (hash buckets
-chained through their ``next`` links, as Windows does); later uses point at them.
+Records are written as Windows writes them, as template instances: the first record of a shape
+(element names, attribute names, value types) in a chunk carries the template definition inline
+(elements with substitutions), later ones point at it by chunk offset and bring only their values;
+the chunk's template pointer table is left empty (readers follow the offsets). With
+``templates=False`` each record is a fragment written out element by element instead. Element and
+attribute names are stored once per chunk, inline where first used, and listed in the chunk's
+string table (hash buckets chained through their ``next`` links, as Windows does); later uses point
+at them.
 
 Values are UTF-16 strings unless typed with the classes below (``U16(4624)``, ``HexInt64(0x3e7)``,
 ``FileTime(dt)``, ``Sid("S-1-5-18")``, ``Guid("...")``), so the parser renders them as Windows does
@@ -42,7 +45,9 @@ Eventlog service for 1102); ``Keywords`` (default Audit Failure for 4625 and 477
 ``Status`` of 4768 / 4769 / 4776, else Audit Success). Field values are typed as Windows types
 them, by name: ``*Sid`` a SID, ``*LogonId`` and ``ProcessId`` HexInt64, ``Status``, ``SubStatus``,
 ``TicketOptions``, ``TicketEncryptionType`` HexInt32 (given as ``"0x..."`` or an int), ``LogonType``
-and ``KeyLength`` UInt32, ``LogonGuid`` a GUID; any other int is a UInt32, anything else a string.
+and ``KeyLength`` UInt32, ``LogonGuid`` a GUID; any other int is a UInt32, None is written ``-``,
+anything else a string. :func:`typed` applies these rules; :func:`event` and :func:`write` take typed
+values directly.
 """
 
 from __future__ import annotations
