@@ -242,7 +242,8 @@ def authlog() -> str:
 FILES = {
     "entra_signins.json": lambda: json.dumps(entra_signins(), indent=1),
     "entra_audit.json": lambda: json.dumps(entra_audit(), indent=1),
-    "workspace_login.json": lambda: json.dumps(workspace(), indent=1),
+    # in a folder named for its source: the other parsers' tests skip their own sources' folders
+    "workspace/login_activities.json": lambda: json.dumps(workspace(), indent=1),
     "auth.log": authlog,
 }
 
@@ -251,6 +252,7 @@ def write(out: Path = OUT) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, make in FILES.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
         (out / name).write_text(make(), encoding="utf-8")
         paths.append(out / name)
     global _ct_ids
