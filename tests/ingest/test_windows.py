@@ -236,3 +236,16 @@ def test_records_written_out_without_templates_read_the_same(tmp_path):
         return [r["data"] for r in evtx.PyEvtxParser(str(tmp_path / name), validate_checksums=True).records_json()]
 
     assert rendered("plain.evtx") == rendered("templated.evtx")
+
+
+def test_progress_inside_an_evtx_file(tmp_path):
+    from workbench.ingest.evtx_binary import parse
+    from workbench.ingest.registry import ParseContext
+
+    path = tmp_path / "many.evtx"
+    write_evtx(path, _many(20000))
+    seen = []
+    ctx = ParseContext(path, str(path), lambda: open(path, "rb"), on_bytes=seen.append)
+    assert sum(b.num_rows for b in parse(ctx)) == 20000
+    size = path.stat().st_size
+    assert len(seen) == 2 and seen == sorted(seen) and 0 < seen[0] < seen[-1] <= size

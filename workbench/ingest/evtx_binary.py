@@ -60,6 +60,17 @@ def _text(value: Any) -> Any:
     return value.get("#text") if isinstance(value, dict) else value
 
 
+def _expected(ctx: ParseContext) -> tuple[int, int]:
+    """(file size, records the headers promise: next record id less the first chunk's first), for
+    progress."""
+    with ctx.open_binary() as fh:
+        head = fh.read(HEADER_SIZE + 32)
+        size = ctx.path.stat().st_size if ctx.is_plain_file else len(head) + len(fh.read())
+    if len(head) < HEADER_SIZE + 32:
+        return size, 0
+    return size, max(struct.unpack_from("<Q", head, 24)[0] - struct.unpack_from("<Q", head, HEADER_SIZE + 24)[0], 0)
+
+
 def _source(ctx: ParseContext) -> tuple[Any, str | None]:
     """What to hand the parser, and a note when the file is cut short (its last chunk is padded so
     the records it still holds can be read)."""
@@ -203,6 +214,7 @@ def _batch(ctx: ParseContext, ids: list[Any], raws: list[str]) -> pa.RecordBatch
 @register("evtx", "Windows event log (.evtx)", _sniff, priority=90)
 def parse(ctx: ParseContext) -> Iterator[pa.RecordBatch]:
     source, cut = _source(ctx)
+    size, expected = _expected(ctx)
     kept = 0
     ids: list[Any] = []
     raws: list[str] = []
@@ -222,6 +234,8 @@ def parse(ctx: ParseContext) -> Iterator[pa.RecordBatch]:
                 break
             ids.append(item.get("event_record_id"))
             raws.append(item["data"])
+            if expected and not len(raws) % 8192:
+                ctx.on_bytes(min(size, size * (kept + len(raws)) // expected))
             if len(raws) >= BATCH_SIZE:
                 batch = _batch(ctx, ids, raws)
                 ids, raws = [], []
