@@ -76,3 +76,11 @@ def test_huge_hostile_values_are_cut_not_fatal(tmp_path):
     out = write_report(result, tmp_path / "r.pdf", case={"notes": [{"text": "<" * 50_000}]})
     text = flat(" ".join(pages_of(out)))
     assert "more characters not shown" in text
+
+
+@pytest.mark.skipif(report_styles.fallback_font() is None, reason="no CJK fallback font installed")
+def test_cjk_title_in_the_running_header(analysis, tmp_path):
+    out = write_report(analysis, tmp_path / "r.pdf", title="事件 42 <b>", case_id="案件-7")
+    pages = pages_of(out)
+    assert "案件-7·事件42<b>" in "".join(pages[1].split())  # drawn in runs of two fonts
+    assert "事件 42 <b>" in pages[0]

@@ -9,11 +9,12 @@ from typing import Sequence
 import numpy as np
 from reportlab.graphics.shapes import FILL_EVEN_ODD, Circle, Drawing, Group, Line, Path, PolyLine, Rect, String
 from reportlab.lib import colors
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from ..timeline import Histogram, Mark
 from ..worldmap import LoginMap, Outline, Projection, great_circle
 from .layout import fit
-from .styles import MUTED, RULE, SEVERITY_COLOURS, fonts
+from .styles import MUTED, RULE, SEVERITY_COLOURS, fonts, runs
 
 OUTCOME_COLOURS = {"failure": colors.HexColor("#c0392b"), "success": colors.HexColor("#2874a6"),
                    "unknown": colors.HexColor("#aab7b8")}
@@ -217,7 +218,10 @@ def login_map(lmap: LoginMap, outline: Outline | None, width: float, max_labels:
     for i, a in enumerate(accounts[:9]):
         x, y = (i % 3) * width / 3, legend_h - 10 - (i // 3) * 11
         d.add(Circle(x + 3, y + 2.5, 2.8, fillColor=colour[a], strokeColor=None))
-        d.add(String(x + 9, y, fit(a, f.regular, 7, width / 3 - 14), fontName=f.regular, fontSize=7))
+        x += 9
+        for part, font in runs(fit(a, f.regular, 7, width / 3 - 24), f.regular):
+            d.add(String(x, y, part, fontName=font, fontSize=7))
+            x += stringWidth(part, font, 7)
     if lmap.legs:
         y = legend_h - 10 - ((min(len(accounts), 9) + 2) // 3) * 11
         d.add(Line(0, y + 2.5, 14, y + 2.5, strokeColor=MUTED, strokeWidth=0.8, strokeDashArray=(3, 1.5)))

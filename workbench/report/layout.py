@@ -11,7 +11,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
-from .styles import ERROR_COLOUR, MUTED, RULE, clean, clip, fonts
+from .styles import ERROR_COLOUR, MUTED, RULE, clean, clip, fonts, runs
 
 PAGE = A4
 MARGIN_X = 18 * mm
@@ -81,8 +81,9 @@ class NumberedCanvas(Canvas):
         self.setFillColor(MUTED)
         self.setFont(f.bold, 8)
         marking = fit(self._marking, f.bold, 8, FRAME_WIDTH * 0.3)
-        self.drawString(MARGIN_X, top + 2, fit(self._header, f.bold, 8,
-                                               FRAME_WIDTH - stringWidth(marking, f.bold, 8) - 12))
+        self.draw_runs(MARGIN_X, top + 2, fit(self._header, f.bold, 8, FRAME_WIDTH - stringWidth(marking, f.bold, 8)
+                                              - 24), f.bold, 8)
+        self.setFont(f.bold, 8)
         self.setFillColor(ERROR_COLOUR)
         self.drawRightString(right, top + 2, marking)
         self.setFillColor(MUTED)
@@ -96,6 +97,13 @@ class NumberedCanvas(Canvas):
         self.setFont(f.regular, 8)
         self.drawRightString(right, base, f"page {number} of {total}")
         self.restoreState()
+
+    def draw_runs(self, x: float, y: float, text: str, font: str, size: float) -> None:
+        """``text`` at (x, y), characters ``font`` lacks in the fallback font."""
+        for part, name in runs(text, font):
+            self.setFont(name, size)
+            self.drawString(x, y, part)
+            x += stringWidth(part, name, size)
 
     def _mark_cover(self) -> None:
         """The classification at the bottom of the cover (the cover shows it at the top itself)."""

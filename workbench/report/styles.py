@@ -162,6 +162,22 @@ def needs_fallback(text: str) -> bool:
     return any(ord(c) not in f.covered and not c.isspace() for c in text) and fallback_font() is not None
 
 
+def runs(text: str, font: str) -> list[tuple[str, str]]:
+    """``text`` as (part, font) runs: ``font``, and the fallback font for the characters ``font`` lacks (for
+    strings drawn directly on the canvas, which has no markup)."""
+    if not needs_fallback(text):
+        return [(text, font)]
+    covered, name = fonts().covered, fallback_font()
+    out: list[tuple[str, str]] = []
+    for ch in text:
+        f = name if ord(ch) not in covered and not ch.isspace() else font
+        if out and out[-1][1] == f:
+            out[-1] = (out[-1][0] + ch, f)
+        else:
+            out.append((ch, f))
+    return out
+
+
 def _escape(text: str) -> str:
     """XML-escape ``text``; runs of characters the regular font lacks go in the fallback font."""
     if not needs_fallback(text):
