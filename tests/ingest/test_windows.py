@@ -245,7 +245,7 @@ def test_progress_inside_an_evtx_file(tmp_path):
     path = tmp_path / "many.evtx"
     write_evtx(path, _many(20000))
     seen = []
-    ctx = ParseContext(path, str(path), lambda: open(path, "rb"), on_bytes=seen.append)
+    ctx = ParseContext(path, str(path), lambda: open(path, "rb"), on_bytes=seen.append)  # noqa: SIM115
     assert sum(b.num_rows for b in parse(ctx)) == 20000
     size = path.stat().st_size
     assert len(seen) == 2 and seen == sorted(seen) and 0 < seen[0] < seen[-1] <= size

@@ -82,7 +82,9 @@ def _source(ctx: ParseContext) -> tuple[Any, str | None]:
         else:
             data = head + fh.read()
             size = len(data)
-    declared = struct.unpack_from("<H", head, 42)[0] if len(head) >= 44 else 0
+    if size < HEADER_SIZE:
+        raise ValueError(f"{size} bytes: shorter than the 4096-byte header of an EVTX file")
+    declared = struct.unpack_from("<H", head, 42)[0]
     body = max(size - HEADER_SIZE, 0)
     whole, part = divmod(body, CHUNK_SIZE)
     if not part:
