@@ -25,7 +25,7 @@ from ..events import TS_TYPE, make_batch
 from .fields import parse_time
 from .registry import BATCH_SIZE, ParseContext, register
 from .windows import SOURCE
-from .windows_map import interpret
+from .windows_map import KEY_FIELDS, interpret, session_id
 
 MAGIC = b"ElfFile\x00"
 HEADER_SIZE = 4096
@@ -188,6 +188,7 @@ def _batch(ctx: ParseContext, ids: list[Any], raws: list[str]) -> pa.RecordBatch
     events = _decode(ctx, ids, raws)
     ts, keep = _times(ctx, ids, events)
     cols: dict[str, list] = {name: [] for name in _COLUMNS}
+    seen: dict[tuple, dict] = {}  # events alike in what the mapping reads map alike (many failures, few shapes)
     for pos in keep:
         i, ev = events[pos]
         system = ev.System
@@ -197,13 +198,22 @@ def _batch(ctx: ParseContext, ids: list[Any], raws: list[str]) -> pa.RecordBatch
         except (TypeError, ValueError):
             eid = -1
         data = _flatten(ev.EventData) or _flatten(ev.UserData)
-        mapped = interpret(eid, system.Channel, system.Keywords, data) or {}  # type: ignore[union-attr]
+        get = data.get
+        key = (eid, system.Channel, system.Keywords, *map(get, KEY_FIELDS))  # type: ignore[union-attr]
+        try:
+            mapped = seen[key]
+        except KeyError:
+            mapped = seen[key] = interpret(eid, system.Channel, system.Keywords, data) or {}  # type: ignore[union-attr]
+        except TypeError:  # a value that is not text or a number (nested UserData): no memo
+            mapped = interpret(eid, system.Channel, system.Keywords, data) or {}  # type: ignore[union-attr]
+        session = session_id(eid, system.Channel, data) if mapped else None  # type: ignore[union-attr]
         rid = system.EventRecordID if system.EventRecordID is not None else ids[i]  # type: ignore[union-attr]
         cols["ref"].append(str(rid))
         cols["action"].append(mapped.get("action", "other"))
         cols["outcome"].append(mapped.get("outcome", "unknown"))
-        for name in ("user", "target_user", "src_ip", "logon_type", "client_app", "session_id"):
+        for name in ("user", "target_user", "src_ip", "logon_type", "client_app"):
             cols[name].append(mapped.get(name))
+        cols["session_id"].append(session)
         cols["host"].append(system.Computer if isinstance(system.Computer, str) else None)  # type: ignore[union-attr]
         cols["event_name"].append(str(eid) if eid >= 0 else None)
         cols["raw"].append(raws[i])

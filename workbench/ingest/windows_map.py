@@ -113,6 +113,25 @@ def _keywords(keywords: object) -> int | None:
     return None
 
 
+# The fields :func:`interpret` reads apart from the session id: events alike in these map alike.
+KEY_FIELDS = ("TargetUserName", "SubjectUserName", "IpAddress", "LogonType", "Status", "SubStatus",
+              "AuthenticationPackageName", "MemberName", "MemberSid", "Param1", "Param3", "User", "Address")
+
+
+def session_field(event_id: int, channel: str | None) -> str | None:
+    """The field holding the session (logon) id of an event, as :func:`interpret` reads it."""
+    if channel in (LSM_CHANNEL, RCM_CHANNEL):
+        return "SessionID" if (channel, event_id) in RDP_ACTIONS else None
+    if event_id not in SECURITY_ACTIONS:
+        return None
+    return "SubjectLogonId" if event_id in _SUBJECT_ACTS or event_id == 4672 else "TargetLogonId"
+
+
+def session_id(event_id: int, channel: str | None, data: Mapping[str, object]) -> str | None:
+    name = session_field(event_id, channel)
+    return _value(data, name) if name else None
+
+
 def interpret(event_id: int, channel: str | None, keywords: object,
               data: Mapping[str, object]) -> dict[str, str | None] | None:
     """The normalized columns of one Windows event (``action``, ``outcome``, ``user``, ...), or None
