@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import struct
 import warnings
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -263,5 +264,41 @@ def parse(ctx: ParseContext) -> Iterator[pa.RecordBatch]:
     if cut:
         ctx.errors.insert(0, f"{cut}; kept {kept} records")
         ctx.bad_records += 1
+    for where, why in damaged_chunks(ctx):
+        ctx.record_error(where, why)
     if batch is not None:
         yield batch
+
+
+def damaged_chunks(ctx: ParseContext) -> Iterator[tuple[str, str]]:
+    """Every whole 64 KiB chunk that is not intact, checked as the format defines it (signature, header and
+    records checksums), with the record numbers its header gives: the parser steps over such chunks
+    without a word, and the analyst must know which records the file no longer gives."""
+    with ctx.open_binary() as fh:
+        head = fh.read(HEADER_SIZE)
+        if len(head) < HEADER_SIZE:
+            return
+        dirty = bool(struct.unpack_from("<I", head, 120)[0] & 1)  # not closed cleanly: may be stale
+        if not dirty and zlib.crc32(head[:120]) != struct.unpack_from("<I", head, 124)[0]:
+            yield "file header", "checksum does not match (damaged): the records were read from the chunks"
+        declared = struct.unpack_from("<H", head, 42)[0]  # chunks in use; Windows leaves the rest blank
+        number = 0
+        while number < declared and len(chunk := fh.read(CHUNK_SIZE)) == CHUNK_SIZE:
+            number += 1
+            where = f"chunk {number} (byte {HEADER_SIZE + (number - 1) * CHUNK_SIZE})"
+            if not chunk.startswith(b"ElfChnk\0"):
+                if chunk.count(0) != CHUNK_SIZE or number == 1:
+                    yield where, "not an EVTX chunk (overwritten or blank): its records cannot be read"
+                else:
+                    yield where, "blank (all zeros): the records it held cannot be read"
+                continue
+            first, last = struct.unpack_from("<QQ", chunk, 8)
+            free, records_crc = struct.unpack_from("<II", chunk, 48)
+            header_crc = struct.unpack_from("<I", chunk, 124)[0]
+            span = f"records {first}–{last}" if last >= first else "its records"
+            if dirty and number == declared:
+                continue
+            if zlib.crc32(chunk[:120] + chunk[128:512]) != header_crc:
+                yield where, f"header checksum does not match: {span} may be missing or altered"
+            elif not 512 <= free <= CHUNK_SIZE or zlib.crc32(chunk[512:free]) != records_crc:
+                yield where, f"records checksum does not match: {span} may be missing or altered"
