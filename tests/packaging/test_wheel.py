@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -51,6 +52,23 @@ def test_the_wheel_carries_resources_and_playbooks(wheelhouse):
                for p in (ROOT / folder).rglob("*") if p.is_file() and p.suffix != ".mmdb" and "__pycache__" not in p.parts}
     assert shipped <= names, sorted(shipped - names)
     assert {"workbench/_data/resources/config.yaml", "workbench/_data/playbooks/T1021.md"} <= names
+
+
+def test_the_wheelhouse_carries_the_third_party_licences(wheelhouse):
+    """packaging/third_party.py --wheelhouse: every wheel listed with its version, its licence texts beside it."""
+    table = (wheelhouse / "THIRD-PARTY.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip().lower(): line for line in table.splitlines() if line.startswith("| ")}
+    for wheel in wheelhouse.glob("*.whl"):
+        name, version = wheel.name.split("-")[:2]
+        if name != "workbench":
+            row = next((r for k, r in rows.items() if re.sub(r"[-_.]+", "_", k) == name.lower()), None)
+            assert row is not None and f"| {version} |" in row, wheel.name
+    licences = wheelhouse / "LICENSES"
+    assert "Version 2.1" in (licences / "pySigma" / "LICENSE").read_text(encoding="utf-8")
+    (qt,) = [p for p in licences.iterdir() if p.name.lower().startswith("pyside6")]
+    assert (qt / "Qt-LGPL-NOTICE.txt").is_file() and "Version 3" in (qt / "LGPL-3.0.txt").read_text(encoding="utf-8")
+    assert "CC BY 4.0" in (licences / "DB-IP_City_Lite_GeoIP_database" / "LICENSE-DB-IP.txt").read_text("utf-8")
+    assert (licences / "DejaVu_fonts" / "LICENSE-DejaVu.txt").is_file()
 
 
 def test_installed_paths_point_into_the_installed_package(venv, tmp_path):
