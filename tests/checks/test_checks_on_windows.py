@@ -49,3 +49,25 @@ def test_a_spray_against_the_domain_controller(domain):
     assert spray.ips == ("10.20.1.18",) or spray.ips[0].startswith("10.20.1.")
     assert spray.facts["accounts"] >= 10 and spray.facts["max_tries"] == 1
     assert set(labels["win-spray"]["refs"]) >= {int(e.ref) for e in spray.evidence if e.file.endswith("DC01.evtx")}
+
+
+def test_computer_accounts_and_anonymous_logons_are_not_lateral_movement(tmp_path):
+    """WS07$ and ANONYMOUS LOGON touch six servers in minutes, as they do in any domain; a person doing the
+    same is reported."""
+    from datetime import datetime, timedelta, timezone
+
+    from workbench.synth.evtx_writer import write_evtx
+
+    t0 = datetime(2024, 3, 4, 9, 0, tzinfo=timezone.utc)
+    records, n = [], 0
+    for who in ("WS07$", "ANONYMOUS LOGON", "m.jones"):
+        for i in range(6):
+            n += 1
+            records.append({"EventID": 4624, "time": t0 + timedelta(minutes=n), "Computer": f"SRV{i:02d}.corp.local",
+                            "EventRecordID": n,
+                            "Data": {"TargetUserName": who, "TargetDomainName": "CORP", "LogonType": 3,
+                                     "TargetLogonId": 0x1000 + n, "IpAddress": "10.20.1.7",
+                                     "AuthenticationPackageName": "NTLM"}})
+    write_evtx(tmp_path / "Security.evtx", records)
+    found = _by(analyze([tmp_path / "Security.evtx"], geoip_dbs=[]), "lateral_movement")
+    assert [f.users for f in found] == [("m.jones",)]

@@ -37,7 +37,11 @@ def run(inp: CheckInput) -> list[Finding]:
     cfg = inp.config[ID]
     ev = inp.events
     logons = ev[(ev["action"] == "auth.success") & ev["logon_type"].isin(cfg["logon_types"])
-                & ev["host"].notna() & ev["user"].notna()].sort_values("ts", kind="stable")
+                & ev["host"].notna() & ev["user"].notna()]
+    if cfg["exclude_accounts"]:  # computer accounts and Windows' built-in logon identities are not people
+        logons = logons[~logons["user"].str.fullmatch("|".join(f"(?:{p})" for p in cfg["exclude_accounts"]),
+                                                       case=False)]
+    logons = logons.sort_values("ts", kind="stable")
     window = pd.Timedelta(minutes=cfg["window_minutes"])
     findings = []
     for user, mine in logons.groupby("user", sort=True):
