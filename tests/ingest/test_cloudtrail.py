@@ -108,3 +108,23 @@ def test_json_lines_stream_in_chunks_with_exact_offsets(data_dir, tmp_path, monk
     refs = result.table.column("ref").to_pylist()
     for row in range(result.table.num_rows):
         assert json.loads(raw_record(result.table, row)) == records[[r["eventID"] for r in records].index(refs[row])]
+
+
+def test_s3_data_events_carry_the_bytes_sent_out(tmp_path):
+    """additionalEventData.bytesTransferredOut (S3 data events) is the event's `bytes`, as a number of any
+    JSON type; anything else is null, never a failed record."""
+    base = {"eventVersion": "1.09", "eventSource": "s3.amazonaws.com", "eventName": "GetObject",
+            "awsRegion": "eu-west-1", "sourceIPAddress": "185.220.101.34", "userAgent": "rclone/v1.66.0",
+            "userIdentity": {"type": "IAMUser", "userName": "backup-ci", "accessKeyId": "AKIAEXAMPLE000000001"},
+            "recipientAccountId": "111122223333", "eventType": "AwsApiCall"}
+    sent = [5368709120.0, 1024, "2048", None, "lots", True]
+    records = []
+    for i, value in enumerate(sent):
+        rec = {**base, "eventTime": f"2024-03-14T10:0{i}:00Z", "eventID": f"e{i}"}
+        if value is not None:
+            rec["additionalEventData"] = {"bytesTransferredIn": 0, "bytesTransferredOut": value}
+        records.append(rec)
+    (tmp_path / "trail.json").write_text(json.dumps({"Records": records}), encoding="utf-8")
+    result = load([tmp_path / "trail.json"])
+    assert result.inputs[0].errors == ()
+    assert result.table.column("bytes").to_pylist() == [5368709120, 1024, 2048, None, None, None]

@@ -48,6 +48,10 @@ class _Response(msgspec.Struct):
     ConsoleLogin: str | None = None
 
 
+class _Extra(msgspec.Struct):
+    bytesTransferredOut: float | None = None  # S3 data events: what left the bucket
+
+
 class _Record(msgspec.Struct):
     eventTime: str | None = None
     eventID: str | None = None
@@ -59,6 +63,7 @@ class _Record(msgspec.Struct):
     errorCode: str | None = None
     requestParameters: _Params | None = None
     responseElements: _Response | None = None
+    additionalEventData: _Extra | None = None
 
 
 class _Delivery(msgspec.Struct):
@@ -190,6 +195,7 @@ def _loose_record(rec: dict[str, Any]) -> _Record:
     ident = rec.get("userIdentity")
     ident = ident if isinstance(ident, dict) else {}
     params, response = rec.get("requestParameters"), rec.get("responseElements")
+    extra = rec.get("additionalEventData")
     return _Record(
         eventTime=text(rec.get("eventTime")), eventID=text(rec.get("eventID")),
         eventName=text(rec.get("eventName")),
@@ -198,7 +204,28 @@ def _loose_record(rec: dict[str, Any]) -> _Record:
         recipientAccountId=text(rec.get("recipientAccountId")), errorCode=text(rec.get("errorCode")),
         requestParameters=_Params(text(params.get("userName"))) if isinstance(params, dict) else None,
         responseElements=_Response(text(response.get("ConsoleLogin"))) if isinstance(response, dict) else None,
+        additionalEventData=_Extra(_number(extra.get("bytesTransferredOut"))) if isinstance(extra, dict) else None,
     )
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return float(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _bytes(record: _Record) -> int | None:
+    """Bytes sent out by the call (S3 data events), where the record says so."""
+    extra = record.additionalEventData
+    value = extra.bytesTransferredOut if extra is not None else None
+    if value is None or not 0 <= value < 2**62:  # NaN fails both comparisons
+        return None
+    return int(value)
 
 
 def _one_by_one(ctx: ParseContext, wheres: list[str], bufs: list[Any]) -> tuple[list[_Record], list[int]]:
@@ -244,6 +271,7 @@ def _columns(records: list[_Record]) -> dict[str, list]:
         "event_name": names,
         "logon_type": ["interactive" if n == "ConsoleLogin" else None for n in names],
         "session_id": [i.accessKeyId for i in ident],
+        "bytes": [_bytes(r) for r in records],
     }
 
 
@@ -287,6 +315,7 @@ def _fast_columns(records: list[_Record]) -> dict[str, Any]:
         "event_name": names,
         "logon_type": pc.if_else(login, pa.scalar("interactive"), pa.scalar(None, pa.string())),
         "session_id": [i.accessKeyId for i in ident],
+        "bytes": [_bytes(r) for r in records],
     }
 
 
