@@ -17,6 +17,7 @@ PySpark is an optional dependency (``pip install 'workbench[spark]'``; a Java 17
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass
 from typing import Any, Iterator
@@ -147,13 +148,21 @@ def run_checks_on_spark(folder: str | os.PathLike, config: dict[str, Any], geo_a
     except SparkEngineError:
         raise
     except Exception as exc:  # noqa: BLE001
-        raise SparkEngineError(f"the Spark run failed: {type(exc).__name__}: {str(exc).splitlines()[0]}") from exc
+        raise SparkEngineError(f"the Spark run failed: {_cause(exc)}") from exc
     finally:
         if own:
             spark.stop()
     unique = {f.id: f for f in (Finding.from_dict(orjson.loads(t)) for t in texts)}
     ran = [c.id for c in CHECKS if c.id not in skipped]
     return SparkRun(sort_findings(list(unique.values())), ran, skipped, master, groups)
+
+
+def _cause(exc: BaseException) -> str:
+    """One line for a Spark failure: the Python error a worker raised, else the first line of the message."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    raised = [line for line in lines if re.match(r"^[A-Za-z_.]*(Error|Exception)\b.*:", line)
+              and not line.startswith(("org.", "java.", "py4j", "pyspark."))]
+    return raised[-1][:300] if raised else f"{type(exc).__name__}: {lines[0][:300] if lines else ''}"
 
 
 def rows(run: SparkRun) -> Iterator[tuple[str, int]]:
