@@ -16,7 +16,9 @@ from typing import Any, Iterable
 from ..case import Case, create_case, open_case
 from ..cli import check_outputs
 from ..findings import SEVERITIES
+from .. import pipeline
 from ..pipeline import Analysis, analyze
+from .child import call_in_child
 from ..progress import CancelToken, Progress
 from ..store import raw_record
 from .models import EventTableModel, FindingsModel, SourcesModel
@@ -75,6 +77,24 @@ def _list_view(model: Any) -> QTreeView:
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setTextElideMode(Qt.TextElideMode.ElideRight)
     return view
+
+
+CHILD_PROCESS_BYTES = 64 * 1024 * 1024  # inputs from this size on are analyzed in a child process
+
+
+def input_bytes(paths: Iterable[str]) -> int:
+    """Total size of the files under ``paths`` (stops counting once past the child-process threshold)."""
+    total = 0
+    for path in map(Path, paths):
+        try:
+            files = [path] if path.is_file() else (p for p in path.rglob("*") if p.is_file())
+            for f in files:
+                total += f.stat().st_size
+                if total >= CHILD_PROCESS_BYTES:
+                    return total
+        except OSError:
+            continue
+    return total
 
 
 class MainWindow(QMainWindow):
@@ -310,7 +330,11 @@ class MainWindow(QMainWindow):
         self._loading_paths = paths
         # the analyst's settings as analyze's arguments; none at all when they are the defaults (as the CLI)
         changed = self.settings.analysis_part() != Settings().analysis_part()
-        task = Task(analyze, paths, name="analyze", **(self.settings.analyze_kwargs() if changed else {}))
+        kwargs = self.settings.analyze_kwargs() if changed else {}
+        if input_bytes(paths) >= CHILD_PROCESS_BYTES:  # big: a child process, so the event loop never stalls
+            task = Task(call_in_child, pipeline.analyze, paths, name="analyze", **kwargs)
+        else:
+            task = Task(analyze, paths, name="analyze", **kwargs)
         task.finished.connect(self._on_load_task_finished)
         task.failed.connect(self._on_load_task_failed)
         self._start(task, "Loading", paths)
