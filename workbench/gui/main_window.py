@@ -33,12 +33,15 @@ from .settings import Settings, edit_settings, format_ts, load_settings, set_dis
 from .settings import store as settings_store
 from .tasks import Eta, Task
 from .widgets import Caption, EventDetailPane, PlaybookPane
+from .widgets.coverage import CoveragePane
+from .widgets.credentials import CredentialsPane
+from .widgets.entities import EntitiesPane, cross_source
 from .widgets.events_pane import EventsPane
 from .widgets.map import LoginMapPane
 from .widgets.triage import TriagePanel
 
 REPORT_NAME = "incident-report.pdf"
-LAYOUT_VERSION = 1  # bump when panes are added or renamed: an older saved layout is then ignored
+LAYOUT_VERSION = 2  # bump when panes are added or renamed: an older saved layout is then ignored
 
 
 def make_report(analysis: Analysis, out: Path, *, progress: Progress, cancel: CancelToken,
@@ -118,6 +121,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_panes()
         self._build_map_dock()
+        self._build_cross_source_docks()
         self._build_status_bar()
         self._fit_to_screen(1400, 860)
         self._update_actions()
@@ -295,6 +299,80 @@ class MainWindow(QMainWindow):
         self.events_caption.set_caption(f"{len(rows):,} logins at the place chosen on the map")
         self._update_actions()
 
+    def _build_cross_source_docks(self) -> None:
+        """People (one person across every source), Credentials (their lineage) and Coverage (what the data
+        could not answer): docks tabbed with the map, under View."""
+        self.entities_pane = EntitiesPane()
+        self.credentials_pane = CredentialsPane()
+        self.coverage_pane = CoveragePane()
+        self.entities_pane.finding_activated.connect(self._on_entities_pane_finding_activated)
+        self.cross_source_task: Task | None = None
+        self.cross_source_docks: list[QDockWidget] = []
+        for pane, title, name, keys, tip in (
+                (self.entities_pane, "People", "people-dock", "Ctrl+Shift+P",
+                 "Show or hide the people: every name of one person across the sources, links to confirm"),
+                (self.credentials_pane, "Credentials", "credentials-dock", "Ctrl+Shift+K",
+                 "Show or hide the credentials created in the logs: who made them, who used them from where"),
+                (self.coverage_pane, "Coverage", "coverage-dock", "Ctrl+Shift+G",
+                 "Show or hide what the loaded data could not answer: checks not run, absent fields, gaps")):
+            pane.show_rows.connect(self._on_cross_source_show_rows)
+            pane.message.connect(lambda text: self.statusBar().showMessage(text, 15000))
+            dock = QDockWidget(title, self)
+            dock.setObjectName(name)
+            dock.setWidget(pane)
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+            self.tabifyDockWidget(self.map_dock, dock)
+            act = dock.toggleViewAction()
+            act.setShortcut(QKeySequence(keys))
+            act.setStatusTip(tip)
+            self.view_menu.insertAction(self.reset_layout_action, act)
+            self.cross_source_docks.append(dock)
+        self.people_dock, self.credentials_dock, self.coverage_dock = self.cross_source_docks
+        self.map_dock.raise_()
+
+    def show_cross_source(self, analysis: Analysis) -> Task | None:
+        """Fill People, Credentials and Coverage; computed off the UI thread when the analysis came without them
+        (a case saved by an older version) or the open case holds link decisions it was not resolved with."""
+        from ..identity import case_decisions
+
+        decisions = case_decisions(self.case) if self.case is not None else None
+        have = analysis.identities is not None and analysis.credentials is not None and analysis.coverage is not None
+        if have and (not decisions or [d.to_dict() for d in decisions]
+                     == [d.to_dict() for d in analysis.identities.decisions]):
+            self._on_cross_source_task_finished(analysis)
+            return None
+        for pane in (self.entities_pane, self.credentials_pane, self.coverage_pane):
+            pane.set_analysis(None)
+        self.entities_pane.status.setText("Resolving people, credentials and coverage…")
+        task = Task(cross_source, analysis, decisions, name="cross source")
+        task.finished.connect(self._on_cross_source_task_finished)
+        task.failed.connect(lambda reason: self.statusBar().showMessage(f"People and coverage: {reason}", 15000))
+        self.cross_source_task = task
+        return task.start()
+
+    def _on_cross_source_task_finished(self, analysis: Analysis) -> None:
+        self.cross_source_task = None
+        if analysis is not self.analysis:
+            return  # another analysis was loaded meanwhile
+        self.entities_pane.set_analysis(analysis, self.case)
+        self.credentials_pane.set_analysis(analysis)
+        self.coverage_pane.set_analysis(analysis)
+
+    def _on_cross_source_show_rows(self, rows: Any, caption: str) -> None:
+        """A pane asked for these events (a person, a credential's uses, a gap's edges) in the grid."""
+        if self.analysis is None:
+            return
+        self.findings_view.selectionModel().clear()  # the view leaves the finding's evidence (resets the scope)
+        self.events_pane.set_scope(rows, clear_filters=True)
+        self.events_caption.set_caption(f"{caption}: {len(rows):,} events")
+        self._update_actions()
+
+    def _on_entities_pane_finding_activated(self, finding_id: str) -> None:
+        for row in range(self.findings_model.rowCount()):
+            if self.findings_model.finding(row).id == finding_id:
+                self.select_finding(row)
+                return
+
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         self.counts_label = QLabel("No case open")
@@ -357,6 +435,7 @@ class MainWindow(QMainWindow):
         self._show_overview()
         self.map_pane.set_analysis(analysis)
         self.update_map()
+        self.show_cross_source(analysis)
         self._update_events_caption()
         self.counts_label.setText(self._counts_text())
         names = ", ".join(PurePath(p).name for p in self.input_paths[:3])
@@ -575,6 +654,7 @@ class MainWindow(QMainWindow):
             self.case.close()
         self.case = case
         self.triage_pane.set_case(case)
+        self.entities_pane.set_case(case)
         self._update_actions()
 
     def new_case(self, folder: str | os.PathLike | None = None) -> Task | None:
