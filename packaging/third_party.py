@@ -31,6 +31,8 @@ KEPT = ROOT / "packaging" / "licenses"
 QT_TEXTS = ["Qt-LGPL-NOTICE.txt", "LGPL-3.0.txt", "GPL-3.0.txt"]
 # Distributions whose wheels carry no licence text: the texts kept in packaging/licenses/ (normalized names).
 FALLBACK = {"pyside6-essentials": QT_TEXTS, "pyside6": QT_TEXTS, "shiboken6": QT_TEXTS}
+# Notices added to a distribution's own texts: how the bundle ships an LGPL library so that it can be replaced.
+EXTRA = {"pysigma": ["pySigma-LGPL-NOTICE.txt"]}
 _NOTICE_NAME = re.compile(r"^(licen[cs]e|copying|notice|authors|copyright)", re.IGNORECASE)
 
 
@@ -69,6 +71,8 @@ def _is_licence_file(rel: PurePosixPath, declared: set[str]) -> bool:
 
 
 def _fallback(notice: Notice) -> Notice:
+    for name in EXTRA.get(normalize(notice.name), []):
+        notice.files[name] = (KEPT / name).read_bytes()
     if not notice.files:
         for name in FALLBACK.get(normalize(notice.name), []):
             notice.files[name] = (KEPT / name).read_bytes()
@@ -130,9 +134,14 @@ def data_notices(geoip: bool = True) -> list[Notice]:
                       {"TERMS.txt": (str(attack["licence"]) + "\n").encode(),
                        "README.md": (res / "attack" / "README.md").read_bytes()},
                       "resources/attack/techniques.json", "data"))
-    out.append(Notice("DejaVu fonts", "", "Bitstream Vera / DejaVu licence (free)",
-                      {"LICENSE-DejaVu.txt": (res / "fonts" / "LICENSE-DejaVu.txt").read_bytes()},
-                      "resources/fonts/", "font"))
+    for text in sorted((res / "fonts").glob("LICENSE-*")):  # one per font family: LICENSE-<family>[-<licence>].txt
+        family, _, licence = text.stem.removeprefix("LICENSE-").partition("-")
+        if family == "DejaVu":
+            name, licence = "DejaVu fonts", "Bitstream Vera / DejaVu licence (free)"
+        else:
+            name, licence = f"{family} font", licence or "see its licence file"
+        out.append(Notice(name, "", licence, {text.name: text.read_bytes()}, "resources/fonts/ (README.md there)",
+                          "font"))
     return out
 
 

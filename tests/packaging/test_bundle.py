@@ -219,7 +219,8 @@ def test_pyspark_is_not_in_the_bundle(bundle):
     archive = CArchiveReader(str(_exe(bundle)))
     (pyz,) = [name for name in archive.toc if name.endswith(".pyz")]
     modules = set(archive.open_embedded_archive(pyz).toc)
-    assert {"workbench.spark_engine", "sigma.collection", "evtx", "sqlite3"} <= modules  # the app is there
+    assert {"workbench.spark_engine", "evtx", "sqlite3"} <= modules  # the app is there
+    assert not [m for m in modules if m.split(".")[0] == "sigma"]  # pySigma (LGPL) ships as files in _internal/
     assert not [m for m in modules if m.split(".")[0] in ("pyspark", "py4j", "duckdb", "readline")]
     names = [p.name for p in _internal(bundle).rglob("*")]
     assert not [n for n in names if re.match(r"(pyspark|py4j|duckdb)|libreadline", n)]
@@ -245,6 +246,9 @@ def test_third_party_notices_ship_with_the_bundle(bundle):
     licences = bundle / "LICENSES"
     sigma = (licences / "pySigma" / "LICENSE").read_text(encoding="utf-8")
     assert "GNU LESSER GENERAL PUBLIC LICENSE" in sigma and "Version 2.1" in sigma and "LGPL-2.1" in rows["pySigma"]
+    # the LGPL library ships as replaceable source files, and its notice says where
+    assert (inside / "sigma" / "collection.py").is_file() and (inside / "sigma" / "rule").is_dir()
+    assert "_internal/sigma/" in (licences / "pySigma" / "pySigma-LGPL-NOTICE.txt").read_text(encoding="utf-8")
     qt = licences / "PySide6_Essentials"
     assert "Version 3" in (qt / "LGPL-3.0.txt").read_text(encoding="utf-8") and (qt / "GPL-3.0.txt").is_file()
     assert "PySide6/Qt/lib" in (qt / "Qt-LGPL-NOTICE.txt").read_text(encoding="utf-8")
@@ -253,6 +257,9 @@ def test_third_party_notices_ship_with_the_bundle(bundle):
         "utf-8")
     assert "The MITRE Corporation" in (licences / "MITRE_ATT_CK_technique_extract" / "TERMS.txt").read_text("utf-8")
     assert "Bitstream" in (licences / "DejaVu_fonts" / "LICENSE-DejaVu.txt").read_text("utf-8")
+    shipped = {p.name: p.read_bytes() for p in licences.rglob("*") if p.is_file()}
+    for font_licence in (ROOT / "resources" / "fonts").glob("LICENSE-*"):  # every font family's, as in the tree
+        assert shipped.get(font_licence.name) == font_licence.read_bytes(), font_licence.name
     assert "PYTHON SOFTWARE FOUNDATION LICENSE" in (licences / "Python" / "LICENSE.txt").read_text("utf-8")
     assert (licences / "pyarrow" / "NOTICE.txt").is_file() and (licences / "numpy" / "LICENSE.txt").is_file()
     if sys.platform.startswith("linux") and shutil.which("dpkg-query"):  # Debian: the system libraries' copyright
