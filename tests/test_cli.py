@@ -35,15 +35,16 @@ def test_all_inputs_clean_exit_0_and_the_json_contract(data_dir, tmp_path, city_
 
 
 def test_rejected_inputs_exit_3_one_line_each_and_outputs_still_written(data_dir, tmp_path):
-    junk = tmp_path / "junk.json"
+    (tmp_path / "evidence").mkdir()
+    junk = tmp_path / "evidence" / "junk.json"
     junk.write_text("not json at all")
-    out = tmp_path / "f.json"
-    proc = _run("analyze", data_dir / "cloudtrail" / "records.json", junk, tmp_path / "missing.log",
+    out = tmp_path / "out" / "f.json"
+    proc = _run("analyze", data_dir / "cloudtrail" / "records.json", junk, tmp_path / "evidence" / "missing.log",
                 "--findings-json", out, "--no-geoip")
     assert proc.returncode == 3
     errors = proc.stderr.strip().splitlines()
     assert errors == [f"workbench: {junk}: rejected: not a recognised log format",
-                      f"workbench: {tmp_path / 'missing.log'}: rejected: cannot read: No such file or directory"]
+                      f"workbench: {tmp_path / 'evidence' / 'missing.log'}: rejected: cannot read: No such file or directory"]
     assert "Traceback" not in proc.stderr
     doc = json.loads(out.read_text())
     assert [i["events"] for i in doc["inputs"]] == [6, 0, 0]
@@ -56,6 +57,9 @@ def test_usage_errors_exit_2(tmp_path, data_dir):
     shutil.copytree(data_dir / "cloudtrail", evidence)
     proc = _run("analyze", evidence, "--findings-json", evidence / "f.json")
     assert proc.returncode == 2 and "refusing to write into the evidence" in proc.stderr
+    assert sorted(p.name for p in evidence.iterdir()) == ["records.json"]
+    proc = _run("analyze", evidence / "records.json", "--report", evidence / "r.pdf")  # a file given: not beside it
+    assert proc.returncode == 2 and "refusing to write beside the evidence" in proc.stderr
     assert sorted(p.name for p in evidence.iterdir()) == ["records.json"]
 
 

@@ -84,6 +84,8 @@ def check_outputs(outputs: Sequence[Path], inputs: Sequence[str]) -> str | None:
         for given in map(Path, inputs):
             if out.resolve() == given.resolve() or (given.is_dir() and _inside(out, given)):
                 return f"{out}: refusing to write into the evidence ({given})"
+            if given.is_file() and out.resolve().parent == given.resolve().parent:
+                return f"{out}: refusing to write beside the evidence ({given})"
     return None
 
 
