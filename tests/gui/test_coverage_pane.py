@@ -36,7 +36,7 @@ def test_coverage_shows_the_cloudtrail_gap_and_the_checks_not_run(qtbot, window,
     assert sources["cloudtrail"][2] == datetime(2024, 3, 4, tzinfo=timezone.utc)
     summary = pane.summary.toPlainText()
     assert "cloudtrail: no events from 2024-03-08 03:00 to 2024-03-08 08:00 UTC (5.0 h" in summary
-    assert "1 checks ran" not in pane.status.text() and "1 gaps in time" in pane.status.text()
+    assert "1 checks ran" not in pane.status.text() and "1 gap in time" in pane.status.text()
 
     # a gap shows the source's events an hour either side of it
     with qtbot.waitSignal(pane.show_rows, timeout=10_000):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import sys
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -122,3 +123,18 @@ def safe_tooltip(text: str) -> str:
     mode, in which the escaped text displays exactly as written; ``pre-wrap`` keeps its line breaks.
     """
     return f'<p style="white-space:pre-wrap">{html.escape(text)}</p>'
+
+
+def _keep_none_alive() -> None:
+    """PySide6 6.12 drops one reference to ``None`` on every call of a Qt method that returns nothing
+    (``setEnabled``, ``resizeColumnToContents``, ...). Python 3.12 made ``None`` immortal; on 3.11 its count
+    falls by one per call until it reaches zero and the interpreter aborts ("Fatal Python error:
+    none_dealloc"), after some hundred thousand calls: a long session, or the GUI test suite. Give ``None``
+    a count no session can use up (2**48 references; the object itself is never freed anyway)."""
+    if sys.implementation.name == "cpython" and sys.version_info < (3, 12):
+        import ctypes
+
+        ctypes.c_ssize_t.from_address(id(None)).value += 1 << 48
+
+
+_keep_none_alive()

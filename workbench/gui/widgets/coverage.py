@@ -89,15 +89,15 @@ class CoveragePane(QWidget):
                                    for c in checks)
         self.sources_model.set_rows(((s.source, s.events, s.first, s.last, ", ".join(s.absent_fields) or "-"), s)
                                     for s in cov.sources)
-        self.gaps_model.set_rows(((g.source, g.scope or "-", g.start, g.end, f"{g.hours:.1f}",
-                                   f"{g.expected_events:.0f}"), g) for g in cov.gaps)
+        self.gaps_model.set_rows(((g.source, g.scope or "-", g.start, g.end, round(g.hours, 1),
+                                   int(round(g.expected_events))), g) for g in cov.gaps)
         for view in (self.checks_view, self.sources_view, self.gaps_view):
             fit_columns(view, 420)
         self.summary.setPlainText("\n".join(cov.not_looked_at()) or "Every check ran; no gaps found.")
         counts = {k: sum(1 for c in cov.checks if c.status == k) for k in STATUS_TEXT}
         self.status.setText(f"{counts['ran']} checks ran, {counts['limited']} limited, {counts['not_run']} did not "
                             f"run; {len(cov.sources)} sources over {cov.time_range_days:.1f} days; "
-                            f"{len(cov.gaps)} gaps in time" + (" (double-click a gap to see its edges)"
+                            f"{len(cov.gaps)} gap{'' if len(cov.gaps) == 1 else 's'} in time" + (" (double-click a gap to see its edges)"
                                                                if cov.gaps else ""))
         self.tabs.setTabText(2, f"Gaps ({len(cov.gaps)})")
 
