@@ -171,3 +171,18 @@ def test_log_fields_with_markup_show_literally_in_the_new_docks(qtbot, window):
                                               window.credentials_dock.toggleViewAction(),
                                               window.coverage_dock.toggleViewAction())] == \
         ["Ctrl+Shift+P", "Ctrl+Shift+K", "Ctrl+Shift+G"]
+
+
+def test_add_link_dialog_offers_only_names_outside_the_person(qtbot, window, identity_analysis):
+    from workbench.gui.widgets.entities import AddLinkDialog
+
+    window.set_analysis(identity_analysis)
+    _wait_idle(qtbot, window)
+    pane = window.entities_pane
+    alice = pane.current_entity()
+    dialog = AddLinkDialog(pane.identities, alice, pane)
+    qtbot.addWidget(dialog)
+    keys = [dialog.combo.itemData(i) for i in range(dialog.combo.count())]
+    assert len(keys) == len(pane.identities.names) - 4 and not set(keys) & set(alice.names)
+    assert "authlog|bastion-01|alice" in keys
+    assert dialog.combo.itemText(keys.index("authlog|bastion-01|alice")) == "alice on bastion-01 (authlog)"

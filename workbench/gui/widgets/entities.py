@@ -361,7 +361,9 @@ class EntitiesPane(QWidget):
         a, b = pairs[0]
         self._pending_keep = next((k for k in sorted(mine) if k != removed), "") if removed \
             else (a if a in mine else b)
-        self.task = run_task(_relink, self.analysis, list(self.decisions), done=self._on_relink_finished,
+        analysis = self.analysis
+        self.task = run_task(_relink, analysis, list(self.decisions),
+                             done=lambda ids: self._on_relink_finished(ids, analysis),
                              failed=self._on_relink_failed, name="relink")
         self._update_buttons()
         return self.task
@@ -417,8 +419,11 @@ class EntitiesPane(QWidget):
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.combo.currentData():
             self.add_link(dialog.combo.currentData(), dialog.note.text().strip())
 
-    def _on_relink_finished(self, identities: Identities) -> None:
+    def _on_relink_finished(self, identities: Identities, analysis: Any = None) -> None:
         self.task = None
+        if analysis is not self.analysis:
+            self._update_buttons()
+            return  # another analysis is shown now
         keep = self.identities.entity_of.get(self._pending_keep) if self.identities else None
         new_keep = identities.entity_of.get(self._pending_keep)
         self.set_identities(identities, keep=new_keep or keep)
