@@ -1,8 +1,8 @@
 """Events per second of the checks on both engines, over the same Parquet event folder.
 
-    python bench/spark.py [--scale 20] [--master local[2]]
+    python bench/spark.py [--scale 140] [--master local[2]]
 
-Generates the synthetic case (scale 20 is about 1M events), exports it with ``workbench export-events``, then
+Generates the synthetic case (scale 140 is about 1M events), exports it with ``workbench export-events``, then
 times (1) the embedded engine: read the Parquet folder back and run every check, and (2) Spark at ``--master``:
 start the session, read the folder, group by account and run the same checks. Prints a table.
 """
@@ -25,7 +25,7 @@ from workbench.synth import generate_case
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--scale", type=float, default=20.0)
+    ap.add_argument("--scale", type=float, default=140.0)
     ap.add_argument("--master", default="local[2]")
     args = ap.parse_args()
     from workbench.spark_engine import run_checks_on_spark, session
