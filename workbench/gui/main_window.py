@@ -865,8 +865,6 @@ class MainWindow(QMainWindow):
 
     # -- helpers ----------------------------------------------------------------------------
 
-    # -- helpers ----------------------------------------------------------------------------
-
     def _show_all_rows(self) -> None:
         if self.events_pane.scoped:
             self.events_pane.set_scope(None)  # the filters stay
