@@ -329,3 +329,34 @@ def test_a_case_made_without_sources_takes_its_inputs(tmp_path, evidence):
         case.save_analysis(analysis)
         assert case.sources() == [str((evidence / "auth.log").resolve())]
         assert case.check_evidence().unchanged
+
+
+def _fill_the_disk(case):
+    """The database may grow no more pages: SQLite then answers exactly as on a full disk (SQLITE_FULL)."""
+    pages = case._db.execute("PRAGMA page_count").fetchone()[0]
+    case._db.execute(f"PRAGMA max_page_count = {pages}")
+
+
+def test_a_full_disk_refuses_the_edit_in_one_line_and_keeps_what_was_saved(tmp_path):
+    with Case.create(tmp_path / "case", analyst="A") as case:
+        case.set_answer("f", "saved before", "yes", "kept")
+        _fill_the_disk(case)
+        with pytest.raises(CaseError, match="this edit was not saved: the disk is full; everything saved before"):
+            case.set_note("f", "x" * 200_000)
+        assert case.triage("f").answers["saved before"].note == "kept"
+        case._db.execute("PRAGMA max_page_count = 1073741823")  # space freed: the next edit is saved
+        case.set_note("f", "after")
+    with Case.open(tmp_path / "case") as case:
+        t = case.triage("f")
+        assert t.answers["saved before"].answer == "yes" and t.note == "after"
+        assert case._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_read_only_case_folder_refuses_the_edit_in_one_line(tmp_path):
+    with Case.create(tmp_path / "case", analyst="A") as case:
+        case.set_state("f", "confirmed")
+        case._db.execute("PRAGMA query_only = ON")  # as a read-only mount answers (SQLITE_READONLY)
+        with pytest.raises(CaseError, match="the case folder is read-only") as err:
+            case.set_state("f", "false positive")
+        assert "\n" not in str(err.value)
+        assert case.triage("f").state == "confirmed"

@@ -612,16 +612,43 @@ class _Transaction:
         self._case._lock.acquire()
         try:
             self._case._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as err:
+            self._case._lock.release()
+            raise _not_saved(err, self._case.folder) from err
         except BaseException:
             self._case._lock.release()
             raise
         return self._case._db
 
     def __exit__(self, kind, exc, tb) -> None:
+        db = self._case._db
         try:
-            self._case._db.execute("ROLLBACK" if kind else "COMMIT")
+            if kind is not None:
+                if db.in_transaction:  # SQLite has already rolled back after some errors (a full disk)
+                    db.execute("ROLLBACK")
+                if issubclass(kind, sqlite3.Error):
+                    raise _not_saved(exc, self._case.folder) from exc
+                return
+            try:
+                db.execute("COMMIT")
+            except sqlite3.Error as err:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise _not_saved(err, self._case.folder) from err
         finally:
             self._case._lock.release()
+
+
+def _not_saved(err: BaseException, folder: Path) -> CaseError:
+    """One clear line for a write the database refused; everything committed before it stays."""
+    text = str(err).lower()
+    if "full" in text:
+        why = "the disk is full"
+    elif "readonly" in text or "read-only" in text or "permission" in text:
+        why = "the case folder is read-only"
+    else:
+        why = f"the database refused the write ({err})"
+    return CaseError(f"this edit was not saved: {why}; everything saved before it is kept", folder)
 
 
 def _norm(display: str) -> str:

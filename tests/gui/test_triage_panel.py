@@ -137,3 +137,24 @@ def test_bookmarks_go_to_the_case_and_show(qtbot, opened):
         assert panel.add_bookmark(ev.file, ev.ref, ev.source, "the first failure")
     assert [(b.ref, b.finding_id, b.note) for b in case.bookmarks()] == [(ev.ref, finding.id, "the first failure")]
     assert panel.bookmarks.text() == f"★ {ev.file} #{ev.ref} — the first failure"
+
+
+def test_an_edit_the_case_refuses_is_said_and_the_text_stays(qtbot, opened):
+    """Disk full: the panel says the edit was not saved, the typed note stays in its field, and it is saved
+    once there is room again."""
+    case, analysis, finding = opened
+    panel = TriagePanel()
+    qtbot.addWidget(panel)
+    panel.set_case(case)
+    panel.show_finding(analysis, finding)
+    pages = case._db.execute("PRAGMA page_count").fetchone()[0]
+    case._db.execute(f"PRAGMA max_page_count = {pages}")
+    with qtbot.waitSignal(panel.save_failed) as failed:
+        panel.note.setPlainText("N" * 300_000)
+    assert "the disk is full" in failed.args[0]
+    assert panel.warning.isVisibleTo(panel) and "not saved" in panel.warning.text()
+    assert panel.note.toPlainText() == "N" * 300_000
+    case._db.execute("PRAGMA max_page_count = 1073741823")
+    with qtbot.waitSignal(panel.saved):
+        panel.note.setPlainText("N" * 300_000 + " saved")
+    assert not panel.warning.isVisibleTo(panel) and case.triage(finding.id).note.endswith(" saved")

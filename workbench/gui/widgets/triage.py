@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ...case import ANSWERS, ASSESSMENTS, CHECKLISTS, DECISIONS, STATES, Case, FindingTriage
+from ...case import ANSWERS, ASSESSMENTS, CHECKLISTS, DECISIONS, STATES, Case, CaseError, FindingTriage
 from ...findings import Finding
 from ...pipeline import Analysis
 from ...playbooks import Playbook
@@ -132,6 +132,7 @@ class TriagePanel(QScrollArea):
     every change written to the case and ``playbooks_reloaded()`` when dropped-in playbooks were read again."""
 
     saved = Signal(str)
+    save_failed = Signal(str)  # why an edit was not saved (one line)
     playbooks_reloaded = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -153,6 +154,10 @@ class TriagePanel(QScrollArea):
         self._layout = QVBoxLayout(self._body)
         self.header = plain("Select a finding to triage it.")
         self._layout.addWidget(self.header)
+        self.warning = plain()  # an edit the case refused (disk full, read-only folder)
+        self.warning.setStyleSheet("color: #c0392b; font-weight: bold;")
+        self.warning.hide()
+        self._layout.addWidget(self.warning)
         self._layout.addStretch(1)
 
     # ---- binding ---------------------------------------------------------------------------------------
@@ -182,10 +187,12 @@ class TriagePanel(QScrollArea):
         while self._layout.count():
             item = self._layout.takeAt(0)
             widget = item.widget()
-            if widget is not None and widget is not self.header:
+            if widget is not None and widget is not self.header and widget is not self.warning:
                 widget.deleteLater()
         self.questions, self.criteria, self.checks = [], [], {}
         self._layout.addWidget(self.header)
+        self._layout.addWidget(self.warning)
+        self.warning.hide()
 
     def _build(self, book: Playbook | None) -> None:
         assert self.finding is not None and self.view is not None
@@ -301,31 +308,55 @@ class TriagePanel(QScrollArea):
 
     def _done(self) -> None:
         assert self.finding is not None
+        self.warning.hide()
         self.saved.emit(self.finding.id)
+
+    def _refused(self, exc: CaseError) -> None:
+        """A write the case refused (disk full, read-only folder): say so where the analyst is typing; the
+        text stays in its field to be saved again."""
+        self.warning.setText(str(exc))
+        self.warning.show()
+        self.save_failed.emit(str(exc))
 
     def _on_state_changed(self, *_: object) -> None:
         if self._ready():
-            self.case.set_state(self.finding.id, self.state.currentData())
+            try:
+                self.case.set_state(self.finding.id, self.state.currentData())
+            except CaseError as exc:
+                return self._refused(exc)
             self._done()
 
     def _save_answer(self, row: QuestionRow) -> None:
         if self._ready():
-            self.case.set_answer(self.finding.id, row.question, row.answer.currentData(), row.note.text())
+            try:
+                self.case.set_answer(self.finding.id, row.question, row.answer.currentData(), row.note.text())
+            except CaseError as exc:
+                return self._refused(exc)
             self._done()
 
     def _save_criterion(self, row: CriterionRow) -> None:
         if self._ready():
-            self.case.set_criterion(self.finding.id, row.criterion, row.assessment.currentData(), row.note.text())
+            try:
+                self.case.set_criterion(self.finding.id, row.criterion, row.assessment.currentData(),
+                                        row.note.text())
+            except CaseError as exc:
+                return self._refused(exc)
             self._done()
 
     def _on_decision_changed(self, *_: object) -> None:
         if self._ready():
-            self.case.set_decision(self.finding.id, self.decision.currentData(), self.reason.text())
+            try:
+                self.case.set_decision(self.finding.id, self.decision.currentData(), self.reason.text())
+            except CaseError as exc:
+                return self._refused(exc)
             self._done()
 
     def _save_check(self, row: CheckRow) -> None:
         if self._ready():
-            self.case.set_check(self.finding.id, row.kind, row.item, row.box.isChecked())
+            try:
+                self.case.set_check(self.finding.id, row.kind, row.item, row.box.isChecked())
+            except CaseError as exc:
+                return self._refused(exc)
             item = self.case.triage(self.finding.id).checklist.get((row.kind, row.item))
             self._loading = True
             row.show_state(item.done if item else False, item.who if item else "", item.done_at if item else None)
@@ -334,7 +365,10 @@ class TriagePanel(QScrollArea):
 
     def _on_note_changed(self) -> None:
         if self._ready():
-            self.case.set_note(self.finding.id, self.note.toPlainText())
+            try:
+                self.case.set_note(self.finding.id, self.note.toPlainText())
+            except CaseError as exc:
+                return self._refused(exc)
             self._done()
 
     def add_bookmark(self, file: str, ref: str, source: str = "", note: str = "") -> bool:
