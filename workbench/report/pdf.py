@@ -17,7 +17,7 @@ from ..errors import ReportError
 from ..events import format_ts
 from ..paths import default_file_mode
 from ..pipeline import Analysis
-from . import sections, tables
+from . import cross, sections, tables
 from .context import Context, heading, sub
 from .finding import finding_section
 from .layout import FRAME_WIDTH, Anchor, NumberedCanvas, ReportDoc
@@ -86,7 +86,7 @@ def _remove(paths: list[Path]) -> None:
 def _story(ctx: Context, meta: dict[str, str]) -> list[Flowable]:
     story = _cover(ctx, meta)
     story += [PageBreak(), *_executive_summary(ctx)]
-    story += [PageBreak(), *sections.scope(ctx)]
+    story += [PageBreak(), *sections.scope(ctx), *cross.not_answered(ctx)]
     story += [Spacer(1, 8 * mm), CondPageBreak(130 * mm), *sections.timeline_section(ctx)]
     for n, finding in enumerate(ctx.main):
         story += [PageBreak()]
@@ -95,6 +95,8 @@ def _story(ctx: Context, meta: dict[str, str]) -> list[Flowable]:
         story += finding_section(ctx, finding)
     if not ctx.main:
         story += [PageBreak(), *heading("findings", "Findings"), para(_no_findings_text(ctx))]
+    story += [PageBreak(), *cross.people(ctx)]
+    story += [PageBreak(), *cross.lineage(ctx)]
     story += [PageBreak(), *sections.containment(ctx)]
     story += [PageBreak(), *heading("appendix", "Appendix")]
     if ctx.dismissed:
