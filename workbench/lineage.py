@@ -244,8 +244,8 @@ def _before(creator: str | None, created: datetime | None, by_user: dict[str, pd
     out: dict[str, Any] = {"events": int(len(mine)), "failed_logins": int((mine["action"] == "auth.failure").sum())}
     if not logins.empty:
         last = logins.iloc[-1]
-        out["last_login"] = {"ts": last["ts"].isoformat(), "ip": last["src_ip"],
-                             "country": last.get("country"), "source": last["source"]}
+        out["last_login"] = {"ts": last["ts"].isoformat(), "ip": _str(last["src_ip"]),
+                             "country": _str(last.get("country")), "source": _str(last["source"])}
     start = created - LOOKBACK
     out["findings"] = [f.id for f in findings if creator in f.users and start <= f.first_seen <= created]
     return out
@@ -372,7 +372,8 @@ def chain(credential: Credential) -> list[tuple[str, str]]:
     before = c.before
     if before.get("last_login"):
         last = before["last_login"]
-        where = f"{last['ip']}{' (' + last['country'] + ')' if last.get('country') else ''}"
+        country = _str(last.get("country"))
+        where = f"{_str(last.get('ip')) or 'an unknown address'}{' (' + country + ')' if country else ''}"
         steps.append(("before", f"{c.creator} last signed in at {last['ts']} from {where} ({last['source']})"))
     if before.get("failed_logins"):
         steps.append(("before", f"{before['failed_logins']} failed logins of {c.creator} in the day before"))
