@@ -138,6 +138,14 @@ def pack_overrides(ignore: bool = False):
     return pack
 
 
+def geoip_databases(args: argparse.Namespace, pack) -> list[Path] | None:
+    """``analyze``'s ``geoip_dbs`` from the options and the update pack: none with ``--no-geoip``; the analyst's
+    databases before the pack's; None (the bundled default) when neither gives one."""
+    if args.no_geoip:
+        return []
+    return [*(args.geoip_db or ()), *pack.geoip_dbs] or None
+
+
 def run_analyze(args: argparse.Namespace) -> int:
     if args.engine == "spark":
         from .sparkcli import run_spark_analyze
@@ -158,7 +166,7 @@ def run_analyze(args: argparse.Namespace) -> int:
             print(printable(f"workbench: {exc}"), file=sys.stderr)
             return EXIT_USAGE
     pack = pack_overrides(args.no_update_pack)
-    geoip = [] if args.no_geoip else ([*args.geoip_db, *pack.geoip_dbs] if args.geoip_db else pack.geoip_dbs or None)
+    geoip = geoip_databases(args, pack)
     show_progress = not args.quiet and sys.stderr.isatty()
     try:
         analysis = analyze(args.paths, year=args.year, config_files=[*pack.config_files, *args.config],

@@ -25,7 +25,7 @@ def add_export_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from .cli import check_outputs, pack_overrides
+    from .cli import check_outputs, geoip_databases, pack_overrides
     from .eventstore import write_events
     from .pipeline import analyze
 
@@ -34,7 +34,7 @@ def run_export(args: argparse.Namespace) -> int:
         print(printable(f"workbench: {problem}"), file=sys.stderr)
         return EXIT_USAGE
     pack = pack_overrides()
-    geoip = [] if args.no_geoip else ([*args.geoip_db, *pack.geoip_dbs] if args.geoip_db else pack.geoip_dbs or None)
+    geoip = geoip_databases(args, pack)
     try:
         analysis = analyze(args.paths, year=args.year, geoip_dbs=geoip)
         write_events(analysis.table, analysis.inputs, args.parquet, extra={
