@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from workbench import __version__
-from workbench.gui.app import _application, about_text, apply_theme, palette_for
+from workbench.gui.about import about_text
+from workbench.gui.app import _application
+from workbench.gui.theme import apply_theme, palette_for
 from workbench.gui.qt import QApplication, QGuiApplication, QPalette, Qt
 from workbench.pipeline import analyze
 

@@ -7,6 +7,7 @@ import pytest
 
 from workbench.errors import Cancelled
 from workbench.gui import main_window
+from workbench.gui.window import loading
 from workbench.gui.child import ChildFailed, call_in_child
 from workbench.paths import demo_dir
 from workbench.pipeline import analyze
@@ -43,7 +44,7 @@ def test_cancelling_ends_the_child():
 
 
 def test_the_window_analyzes_big_inputs_in_a_child(qtbot, monkeypatch):
-    monkeypatch.setattr(main_window, "CHILD_PROCESS_BYTES", 1)  # the demo case counts as big
+    monkeypatch.setattr(loading, "CHILD_PROCESS_BYTES", 1)  # the demo case counts as big
     window = main_window.MainWindow()
     qtbot.addWidget(window)
     task = window.open_paths([demo_dir()])

@@ -87,7 +87,7 @@ def test_a_failed_analysis_shows_a_message_and_the_app_goes_on(window, qtbot, ca
     def broken(paths, *, progress, cancel):
         raise WorkbenchError("the disk caught fire", paths[0])
 
-    monkeypatch.setattr("workbench.gui.main_window.analyze", broken)
+    monkeypatch.setattr("workbench.gui.window.loading.analyze", broken)
     with qtbot.waitSignal(window.failed, timeout=TIMEOUT) as blocker:
         window.open_paths([case_dir])
     assert "the disk caught fire" in blocker.args[0]
@@ -107,7 +107,7 @@ def test_cancel_while_loading(window, qtbot, case_dir, monkeypatch):
             time.sleep(0.01)
         pytest.fail("not cancelled")
 
-    monkeypatch.setattr("workbench.gui.main_window.analyze", slow)
+    monkeypatch.setattr("workbench.gui.window.loading.analyze", slow)
     task = window.open_paths([case_dir])
     qtbot.waitUntil(lambda: window.progress_bar.maximum() == 1000, timeout=TIMEOUT)
     with qtbot.waitSignal(task.cancelled, timeout=TIMEOUT):

@@ -135,7 +135,7 @@ def test_window_applies_the_display_zone_and_passes_settings_to_the_loader(windo
     assert window.findings_model.index(0, 3).data().endswith("JST +09:00")
 
     seen = {}
-    import workbench.gui.main_window as mw
+    import workbench.gui.window.loading as mw
 
     def fake_analyze(paths, **kwargs):
         seen.update(kwargs)

@@ -12,6 +12,7 @@ from typing import Callable, TypeVar
 
 from .. import __version__
 from ..paths import demo_dir
+from .theme import apply_theme
 
 T = TypeVar("T")
 
@@ -28,114 +29,6 @@ def _application():  # -> QApplication
     app.setApplicationVersion(__version__)
     app.setOrganizationName("Workbench")
     return app
-
-
-# -- palettes -------------------------------------------------------------------------------------
-
-_LIGHT = {"Window": "#f3f3f3", "WindowText": "#1d232a", "Base": "#ffffff", "AlternateBase": "#f0f3f6",
-          "ToolTipBase": "#ffffdc", "ToolTipText": "#1d232a", "PlaceholderText": "#7a828c", "Text": "#1d232a",
-          "Button": "#e9e9e9", "ButtonText": "#1d232a", "BrightText": "#d0202a", "Highlight": "#2b6cb0",
-          "HighlightedText": "#ffffff", "Link": "#1f5fbf", "LinkVisited": "#6b3fa0", "Mid": "#b8b8b8",
-          "Dark": "#8a8a8a", "Midlight": "#d6d6d6", "Light": "#ffffff", "Shadow": "#5a5a5a"}
-_DARK = {"Window": "#25292e", "WindowText": "#e6e9ed", "Base": "#1c1f23", "AlternateBase": "#24282d",
-         "ToolTipBase": "#30353b", "ToolTipText": "#e6e9ed", "PlaceholderText": "#8a929c", "Text": "#e6e9ed",
-         "Button": "#30353b", "ButtonText": "#e6e9ed", "BrightText": "#ff6b6b", "Highlight": "#3d7bd9",
-         "HighlightedText": "#ffffff", "Link": "#7fb2ff", "LinkVisited": "#c3a6ff", "Mid": "#4a5058",
-         "Dark": "#15181b", "Midlight": "#3a4047", "Light": "#4d545c", "Shadow": "#0b0c0e"}
-_system_palette: list = []  # the palette the app started with, for "system"
-
-
-def palette_for(theme: str):  # -> QPalette
-    """The light or dark palette (the Fusion style draws them the same everywhere); ``system``: the original."""
-    from .qt import QColor, QPalette
-
-    if theme not in ("light", "dark"):
-        return QPalette(_system_palette[0]) if _system_palette else QPalette()
-    palette = QPalette()
-    roles = _DARK if theme == "dark" else _LIGHT
-    for name, colour in roles.items():
-        role = getattr(QPalette.ColorRole, name)
-        palette.setColor(role, QColor(colour))
-        if name in ("WindowText", "Text", "ButtonText"):
-            palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6f767e" if theme == "dark" else "#9aa0a6"))
-    return palette
-
-
-def apply_theme(theme: str) -> None:
-    """Switch the whole app to the ``light``, ``dark`` or ``system`` palette, at once."""
-    from .qt import QApplication, QStyleFactory
-
-    app = QApplication.instance()
-    if app is None:
-        return
-    if not _system_palette:
-        _system_palette.append(app.palette())
-        _system_palette.append(app.style().name())
-    if theme in ("light", "dark"):
-        app.setStyle(QStyleFactory.create("Fusion"))
-    elif _system_palette[1]:
-        app.setStyle(QStyleFactory.create(_system_palette[1]))
-    app.setPalette(palette_for(theme))
-
-
-# -- the About box ------------------------------------------------------------------------------
-
-def about_text(geoip: list | None = None) -> str:
-    """Versions, the GeoIP databases with their build date and credit, ATT&CK and map credits (plain text).
-
-    ``geoip``: the :class:`~workbench.enrich.geoip.DatabaseInfo` of the open analysis; without one, the
-    databases the current settings would use are opened to read their dates."""
-    import platform
-
-    import pyarrow
-    import reportlab
-
-    from ..attack import read_reference
-    from ..errors import WorkbenchError
-    from .qt import qVersion
-
-    try:
-        from PySide6 import __version__ as pyside_version
-    except ImportError:  # pragma: no cover
-        pyside_version = "?"
-    lines = [f"Workbench {__version__}: offline incident-response workbench", "",
-             f"Python {platform.python_version()}, Qt {qVersion()}, PySide6 {pyside_version}, "
-             f"pyarrow {pyarrow.__version__}, reportlab {reportlab.Version}", ""]
-    databases = geoip if geoip is not None else _settings_databases()
-    if databases:
-        lines.append("GeoIP databases:")
-        for db in databases:
-            stale = " (over a year old)" if getattr(db, "stale", False) else ""
-            lines.append(f"  {db.database_type}, built {db.built:%Y-%m-%d}{stale}: {Path(db.path).name}")
-            if db.licence:
-                lines.append(f"    {db.licence}")
-    else:
-        lines.append("GeoIP: no database (checks that need geography do not run).")
-    lines.append("")
-    try:
-        ref = read_reference()
-        lines.append(f"MITRE ATT&CK® Enterprise v{ref.attack_version}. © The MITRE Corporation. This work is "
-                     "reproduced and distributed with the permission of The MITRE Corporation.")
-    except (WorkbenchError, OSError, ValueError) as exc:
-        lines.append(f"MITRE ATT&CK® reference not readable: {exc}")
-    lines.append("World outline: Made with Natural Earth (public domain), via world-atlas (ISC).")
-    return "\n".join(lines)
-
-
-def _settings_databases() -> list:
-    from ..enrich.geoip import open_geoip
-    from ..errors import WorkbenchError
-    from .settings import load_settings
-
-    settings = load_settings()
-    try:
-        geo = open_geoip(settings.geoip_paths(), use_default=settings.use_default_geoip)
-    except (WorkbenchError, OSError, ValueError):
-        return []
-    try:
-        return list(geo.databases)
-    finally:
-        geo.close()
 
 
 def main(argv: list[str]) -> int:

@@ -1,106 +1,41 @@
 """The main window: sources and findings on the left, the events grid in the centre with the
-selected record below it, the finding's playbook on the right.
+selected record below it, the finding's playbook on the right; the map, People, Credentials and Coverage docked
+below.
 
 It holds no analysis logic: loading is :func:`workbench.pipeline.analyze`, exporting is
-:func:`workbench.report.write_report`, both run through :class:`~workbench.gui.tasks.Task`.
+:func:`workbench.report.write_report`, both run through :class:`~workbench.gui.tasks.Task`. The action families
+live in :mod:`workbench.gui.window` (docks, loading and tasks, case and triage, exports, layout); this module
+builds the panes and menus and wires the selection between them.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections import Counter
 from pathlib import Path, PurePath
 from typing import Any, Iterable
 
-from ..case import Case, create_case, open_case
-from ..cli import check_outputs
+from ..case import Case
 from ..findings import SEVERITIES
-from .. import pipeline
-from ..pipeline import Analysis, analyze
-from .child import call_in_child
-from ..progress import CancelToken, Progress
+from ..pipeline import Analysis
 from ..store import raw_record
-from .models import EventTableModel, FindingsModel, SourcesModel
-from .models.events import COLUMNS, WIDTHS
+from .about import about_text
+from .models import FindingsModel, SourcesModel
 from .qt import (
-    QAbstractItemView, QAction, QApplication, QCloseEvent, QDockWidget, QDragEnterEvent, QDropEvent, QFileDialog,
-    QFontDatabase, QFrame, QGuiApplication, QHBoxLayout, QHeaderView, QKeySequence, QLabel, QMainWindow,
-    QMessageBox, QModelIndex, QProgressBar, QPushButton, QSplitter, QStandardPaths, QTableView, QTabWidget,
-    QThreadPool, QTreeView, QVBoxLayout, QWidget, Qt, Signal, safe_tooltip,
+    QAction, QApplication, QCloseEvent, QDragEnterEvent, QDropEvent, QFontDatabase, QFrame, QKeySequence, QLabel,
+    QMainWindow, QMessageBox, QModelIndex, QProgressBar, QPushButton, QSplitter, QTabWidget, QThreadPool, QWidget,
+    Qt, Signal, safe_tooltip,
 )
 from .settings import Settings, edit_settings, format_ts, load_settings, set_display_zone
-from .settings import store as settings_store
-from .tasks import Eta, Task
-from .widgets import Caption, EventDetailPane, PlaybookPane
-from .widgets.coverage import CoveragePane
-from .widgets.credentials import CredentialsPane
-from .widgets.entities import EntitiesPane, cross_source
+from .tasks import Task
+from .theme import apply_theme
+from .widgets import EventDetailPane, PlaybookPane
+from .widgets.common import panel, table_view
 from .widgets.events_pane import EventsPane
-from .widgets.map import LoginMapPane
 from .widgets.triage import TriagePanel
-
-REPORT_NAME = "incident-report.pdf"
-LAYOUT_VERSION = 2  # bump when panes are added or renamed: an older saved layout is then ignored
+from .window import CaseActions, Docks, Exports, Layout, Loading
 
 
-def make_report(analysis: Analysis, out: Path, *, progress: Progress, cancel: CancelToken,
-                case: Case | None = None) -> Path:
-    """The export as a task function: :func:`workbench.report.write_report` (which takes no progress), with the
-    analyst's triage from the open case."""
-    from ..report import write_report  # reportlab loads only when a report is asked for
-
-    progress(0, 1, f"writing {out.name}")
-    return write_report(analysis, out, case=case)
-
-
-def _panel(title: str, body: QWidget, *extra: QWidget) -> tuple[QWidget, Caption]:
-    """``body`` under a bold one-line caption (plain text), with optional widgets right of the caption."""
-    panel = QWidget()
-    layout = QVBoxLayout(panel)
-    layout.setContentsMargins(4, 4, 4, 0)
-    layout.setSpacing(2)
-    bar = QHBoxLayout()
-    caption = Caption(title)
-    bar.addWidget(caption, 1)
-    for widget in extra:
-        bar.addWidget(widget)
-    layout.addLayout(bar)
-    layout.addWidget(body, 1)
-    return panel, caption
-
-
-def _list_view(model: Any) -> QTreeView:
-    view = QTreeView()
-    view.setModel(model)
-    view.setRootIsDecorated(False)
-    view.setUniformRowHeights(True)
-    view.setAlternatingRowColors(True)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setTextElideMode(Qt.TextElideMode.ElideRight)
-    return view
-
-
-CHILD_PROCESS_BYTES = 64 * 1024 * 1024  # inputs from this size on are analyzed in a child process
-
-
-def input_bytes(paths: Iterable[str]) -> int:
-    """Total size of the files under ``paths`` (stops counting once past the child-process threshold)."""
-    total = 0
-    for path in map(Path, paths):
-        try:
-            files = [path] if path.is_file() else (p for p in path.rglob("*") if p.is_file())
-            for f in files:
-                total += f.stat().st_size
-                if total >= CHILD_PROCESS_BYTES:
-                    return total
-        except OSError:
-            continue
-    return total
-
-
-class MainWindow(QMainWindow):
+class MainWindow(Docks, Loading, CaseActions, Exports, Layout, QMainWindow):
     loaded = Signal(object)  # an Analysis is now shown
     exported = Signal(str)  # a report was written at this path
     failed = Signal(str)  # a load or export failed: one line
@@ -202,9 +137,9 @@ class MainWindow(QMainWindow):
 
     def _build_panes(self) -> None:
         self.sources_model = SourcesModel(self)
-        self.sources_view = _list_view(self.sources_model)
+        self.sources_view = table_view(self.sources_model)
         self.findings_model = FindingsModel(self)
-        self.findings_view = _list_view(self.findings_model)
+        self.findings_view = table_view(self.findings_model)
         self.findings_view.selectionModel().currentRowChanged.connect(self._on_findings_current_changed)
 
         # the events grid with its query bar, filters and timeline (widgets/events_pane.py)
@@ -221,16 +156,16 @@ class MainWindow(QMainWindow):
         self.playbook_pane = PlaybookPane()
         self.detail_pane = EventDetailPane()
 
-        sources_panel, _ = _panel("Sources", self.sources_view)
-        findings_panel, self.findings_caption = _panel("Findings", self.findings_view)
-        events_panel, self.events_caption = _panel("Events", self.events_pane, self.show_all_button)
-        detail_panel, self.detail_caption = _panel("Original record", self.detail_pane)
+        sources_panel, _ = panel("Sources", self.sources_view)
+        findings_panel, self.findings_caption = panel("Findings", self.findings_view)
+        events_panel, self.events_caption = panel("Events", self.events_pane, self.show_all_button)
+        detail_panel, self.detail_caption = panel("Original record", self.detail_pane)
         self.triage_pane = TriagePanel()
         self.triage_pane.playbooks_reloaded.connect(self._on_triage_pane_playbooks_reloaded)
         self.right_tabs = QTabWidget()
         self.right_tabs.addTab(self.playbook_pane, "Playbook")
         self.right_tabs.addTab(self.triage_pane, "Triage")
-        playbook_panel, _ = _panel("Finding and playbook", self.right_tabs)
+        playbook_panel, _ = panel("Finding and playbook", self.right_tabs)
 
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(sources_panel)
@@ -249,129 +184,6 @@ class MainWindow(QMainWindow):
             splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
         self._build_data_export_menu()
-
-    def _build_map_dock(self) -> None:
-        """The login map of the selected finding's accounts, drawn only while the dock is visible."""
-        self.map_pane = LoginMapPane()
-        self.map_pane.view.place_activated.connect(self._on_map_place_activated)
-        self.map_dock = dock = QDockWidget("Login map", self)
-        dock.setObjectName("login-map-dock")
-        dock.setWidget(self.map_pane)
-        dock.visibilityChanged.connect(self._on_map_dock_visibility_changed)
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-        self.resizeDocks([dock], [260], Qt.Orientation.Vertical)  # a map needs some height to be read
-        self.map_action = dock.toggleViewAction()
-        self.map_action.setShortcut(QKeySequence("Ctrl+M"))
-        self.map_action.setStatusTip("Show or hide the map of the selected finding's login locations")
-        self.view_menu.addAction(self.map_action)
-        self.reset_layout_action = QAction("Reset layout", self)
-        self.reset_layout_action.setStatusTip("Put the panes back where they were at first start")
-        self.reset_layout_action.triggered.connect(self.reset_layout)
-        self.view_menu.addAction(self.reset_layout_action)
-        self._map_stale = True
-
-    def update_map(self) -> None:
-        """Draw the map for the selected finding's accounts (now if the dock is visible, else when shown)."""
-        self._map_stale = True
-        if self.map_dock.isVisible() and not self.map_dock.visibleRegion().isEmpty():
-            self._draw_map()
-
-    def _draw_map(self) -> None:
-        from ..worldmap import finding_map
-
-        self._map_stale = False
-        finding = self.playbook_pane.finding if self.analysis is not None else None
-        if finding is None or not finding.users:
-            self.map_pane.show_map(None)
-            return
-        self.map_pane.show_map(finding_map(self.analysis, finding))
-
-    def _on_map_dock_visibility_changed(self, visible: bool) -> None:
-        if visible and self._map_stale:
-            self._draw_map()
-
-    def _on_map_place_activated(self, rows: Any) -> None:
-        import numpy as np
-
-        if self.analysis is None or not rows:
-            return
-        self.events_pane.set_scope(np.asarray(sorted(rows), dtype=np.int64), clear_filters=True)
-        self.events_caption.set_caption(f"{len(rows):,} logins at the place chosen on the map")
-        self._update_actions()
-
-    def _build_cross_source_docks(self) -> None:
-        """People (one person across every source), Credentials (their lineage) and Coverage (what the data
-        could not answer): docks tabbed with the map, under View."""
-        self.entities_pane = EntitiesPane()
-        self.credentials_pane = CredentialsPane()
-        self.coverage_pane = CoveragePane()
-        self.entities_pane.finding_activated.connect(self._on_entities_pane_finding_activated)
-        self.cross_source_task: Task | None = None
-        self.cross_source_docks: list[QDockWidget] = []
-        for pane, title, name, keys, tip in (
-                (self.entities_pane, "People", "people-dock", "Ctrl+Shift+P",
-                 "Show or hide the people: every name of one person across the sources, links to confirm"),
-                (self.credentials_pane, "Credentials", "credentials-dock", "Ctrl+Shift+K",
-                 "Show or hide the credentials created in the logs: who made them, who used them from where"),
-                (self.coverage_pane, "Coverage", "coverage-dock", "Ctrl+Shift+G",
-                 "Show or hide what the loaded data could not answer: checks not run, absent fields, gaps")):
-            pane.show_rows.connect(self._on_cross_source_show_rows)
-            pane.message.connect(lambda text: self.statusBar().showMessage(text, 15000))
-            dock = QDockWidget(title, self)
-            dock.setObjectName(name)
-            dock.setWidget(pane)
-            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-            self.tabifyDockWidget(self.map_dock, dock)
-            act = dock.toggleViewAction()
-            act.setShortcut(QKeySequence(keys))
-            act.setStatusTip(tip)
-            self.view_menu.insertAction(self.reset_layout_action, act)
-            self.cross_source_docks.append(dock)
-        self.people_dock, self.credentials_dock, self.coverage_dock = self.cross_source_docks
-        self.map_dock.raise_()
-
-    def show_cross_source(self, analysis: Analysis) -> Task | None:
-        """Fill People, Credentials and Coverage; computed off the UI thread when the analysis came without them
-        (a case saved by an older version) or the open case holds link decisions it was not resolved with."""
-        from ..identity import case_decisions
-
-        decisions = case_decisions(self.case) if self.case is not None else None
-        have = analysis.identities is not None and analysis.credentials is not None and analysis.coverage is not None
-        if have and (not decisions or [d.to_dict() for d in decisions]
-                     == [d.to_dict() for d in analysis.identities.decisions]):
-            self._on_cross_source_task_finished(analysis)
-            return None
-        for pane in (self.entities_pane, self.credentials_pane, self.coverage_pane):
-            pane.set_analysis(None)
-        self.entities_pane.status.setText("Resolving people, credentials and coverage…")
-        task = Task(cross_source, analysis, decisions, name="cross source")
-        task.finished.connect(self._on_cross_source_task_finished)
-        task.failed.connect(lambda reason: self.statusBar().showMessage(f"People and coverage: {reason}", 15000))
-        self.cross_source_task = task
-        return task.start()
-
-    def _on_cross_source_task_finished(self, analysis: Analysis) -> None:
-        self.cross_source_task = None
-        if analysis is not self.analysis:
-            return  # another analysis was loaded meanwhile
-        self.entities_pane.set_analysis(analysis, self.case)
-        self.credentials_pane.set_analysis(analysis)
-        self.coverage_pane.set_analysis(analysis)
-
-    def _on_cross_source_show_rows(self, rows: Any, caption: str) -> None:
-        """A pane asked for these events (a person, a credential's uses, a gap's edges) in the grid."""
-        if self.analysis is None:
-            return
-        self.findings_view.selectionModel().clear()  # the view leaves the finding's evidence (resets the scope)
-        self.events_pane.set_scope(rows, clear_filters=True)
-        self.events_caption.set_caption(f"{caption}: {len(rows):,} events")
-        self._update_actions()
-
-    def _on_entities_pane_finding_activated(self, finding_id: str) -> None:
-        for row in range(self.findings_model.rowCount()):
-            if self.findings_model.finding(row).id == finding_id:
-                self.select_finding(row)
-                return
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -392,31 +204,6 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.counts_label)
 
     # -- public API (what the actions, the app and the tests call) ----------------------------
-
-    @property
-    def busy(self) -> bool:
-        return self.task is not None
-
-    def open_paths(self, paths: Iterable[str | os.PathLike]) -> Task | None:
-        """Analyze ``paths`` off the UI thread; :attr:`loaded` (or :attr:`failed`) follows."""
-        paths = [str(p) for p in paths]
-        if not paths:
-            return None
-        if self.busy:
-            self.statusBar().showMessage("Busy: wait for the running task or cancel it first.", 5000)
-            return None
-        self._loading_paths = paths
-        # the analyst's settings as analyze's arguments; none at all when they are the defaults (as the CLI)
-        changed = self.settings.analysis_part() != Settings().analysis_part()
-        kwargs = self.settings.analyze_kwargs() if changed else {}
-        if input_bytes(paths) >= CHILD_PROCESS_BYTES:  # big: a child process, so the event loop never stalls
-            task = Task(call_in_child, pipeline.analyze, paths, name="analyze", **kwargs)
-        else:
-            task = Task(analyze, paths, name="analyze", **kwargs)
-        task.finished.connect(self._on_load_task_finished)
-        task.failed.connect(self._on_load_task_failed)
-        self._start(task, "Loading", paths)
-        return task
 
     def set_analysis(self, analysis: Analysis, paths: Iterable[str] | None = None) -> None:
         """Show an analysis (the loader's result, or one made elsewhere)."""
@@ -481,8 +268,6 @@ class MainWindow(QMainWindow):
 
     def show_about(self) -> QMessageBox:
         """Versions, the GeoIP databases in use with their build date and credit, ATT&CK and map credits."""
-        from .app import about_text
-
         box = QMessageBox(QMessageBox.Icon.Information, "About Workbench",
                           about_text(self.analysis.geoip if self.analysis is not None else None),
                           QMessageBox.StandardButton.Ok, self)
@@ -499,8 +284,6 @@ class MainWindow(QMainWindow):
         if changed_zone:
             set_display_zone(settings.display_tz)
             self._refresh_times()
-        from .app import apply_theme
-
         apply_theme(settings.theme)
 
     def _refresh_times(self) -> None:
@@ -516,277 +299,6 @@ class MainWindow(QMainWindow):
                 self.findings_view.setCurrentIndex(self.findings_model.index(current.row(), 0))
             else:
                 self._show_overview()
-
-    def export_pdf(self, path: str | os.PathLike | None = None) -> Task | None:
-        """Write the report; without ``path`` ask for one. :attr:`exported` (or :attr:`failed`) follows."""
-        if self.analysis is None:
-            return None
-        if self.busy:
-            self.statusBar().showMessage("Busy: wait for the running task or cancel it first.", 5000)
-            return None
-        if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(self, "Export PDF report", str(self.default_report_path()),
-                                                    "PDF report (*.pdf)")
-            if not chosen:
-                return None
-            path = chosen if chosen.lower().endswith(".pdf") else chosen + ".pdf"
-        out = Path(path)
-        problem = check_outputs([out], self.input_paths)
-        if problem:
-            self._show_error("Export PDF", problem)
-            return None
-        task = Task(make_report, self.analysis, out, name="report", case=self.case)
-        task.finished.connect(self._on_export_task_finished)
-        task.failed.connect(self._on_export_task_failed)
-        self._start(task, "Exporting", [str(out)])
-        return task
-
-    def export_findings(self, path: str | os.PathLike | None = None, fmt: str = "csv") -> Path | None:
-        """Write every finding as CSV or Timesketch JSON Lines (small: done at once); None if not written."""
-        from ..export import write_findings_csv, write_findings_jsonl
-
-        if self.analysis is None:
-            return None
-        suffix = ".jsonl" if fmt == "jsonl" else ".csv"
-        if path is None:
-            label = "JSON Lines (*.jsonl)" if fmt == "jsonl" else "CSV (*.csv)"
-            chosen, _ = QFileDialog.getSaveFileName(self, "Export findings", str(Path.home() / f"findings{suffix}"),
-                                                    label)
-            if not chosen:
-                return None
-            path = chosen if chosen.lower().endswith(suffix) else chosen + suffix
-        out = Path(path)
-        problem = check_outputs([out], self.input_paths)
-        if problem:
-            self._show_error("Export findings", problem)
-            return None
-        try:
-            (write_findings_jsonl if fmt == "jsonl" else write_findings_csv)(self.analysis.findings, out)
-        except OSError as exc:
-            self._show_error("Could not write the findings", f"{out}: {exc.strerror or exc}")
-            return None
-        self.statusBar().showMessage(f"Findings written: {out}", 30000)
-        return out
-
-    def _build_data_export_menu(self) -> None:
-        """File ▸ Export data: the events in view and the findings, as CSV or Timesketch JSON Lines."""
-        from .qt import QMenu
-
-        file_menu = self.menuBar().actions()[0].menu()
-        menu = QMenu("Export data", self)
-        file_menu.insertMenu(self.export_action, menu)
-        menu.addAction(self.events_pane.export_csv_action)
-        menu.addAction(self.events_pane.export_jsonl_action)
-        menu.addSeparator()
-        self.export_findings_csv_action = menu.addAction("Findings as CSV…", lambda: self.export_findings(fmt="csv"))
-        self.export_findings_jsonl_action = menu.addAction("Findings as JSON Lines (Timesketch)…",
-                                                           lambda: self.export_findings(fmt="jsonl"))
-        self.export_data_menu = menu
-
-    def default_report_path(self) -> Path:
-        """``incident-report.pdf`` in the home folder, or the first place that is not inside the evidence."""
-        places = [Path.home(), Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)),
-                  Path(tempfile.gettempdir())]
-        for folder in places:
-            candidate = folder / REPORT_NAME
-            if check_outputs([candidate], self.input_paths) is None:
-                return candidate
-        return Path(tempfile.mkdtemp(prefix="workbench-")) / REPORT_NAME
-
-    # -- tasks ------------------------------------------------------------------------------
-
-    def _start(self, task: Task, verb: str, paths: list[str]) -> None:
-        self.task = task
-        task.progressed.connect(self._on_task_progressed)
-        task.cancelled.connect(self._on_task_cancelled)
-        self.task_label.setText(f"{verb} {PurePath(paths[0]).name}{' …' if len(paths) > 1 else ''}")
-        self.progress_bar.setRange(0, 0)  # busy until the first progress report
-        self._eta = Eta()
-        for widget in (self.task_label, self.progress_bar, self.cancel_button):
-            widget.show()
-        self.cancel_button.setEnabled(True)
-        self._update_actions()
-        task.start()
-
-    def _on_task_progressed(self, done: int, total: int, message: str) -> None:
-        if total > 0:
-            self.progress_bar.setRange(0, total)
-            self.progress_bar.setValue(min(done, total))
-        else:
-            self.progress_bar.setRange(0, 0)
-        eta = Eta.text(self._eta.update(done, total, message))
-        self.task_label.setText(f"{message} · {eta}" if eta else message)
-
-    def _task_done(self) -> None:
-        """The running task delivered its outcome: the window is no longer busy."""
-        self.task = None
-        for widget in (self.task_label, self.progress_bar, self.cancel_button):
-            widget.hide()
-        self._update_actions()
-
-    def _on_task_cancelled(self) -> None:
-        self._task_done()
-        self.statusBar().showMessage("Cancelled.", 5000)
-
-    def _on_cancel_button_clicked(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            self.cancel_button.setEnabled(False)
-            self.task_label.setText("Cancelling…")
-
-    def _on_load_task_finished(self, analysis: Analysis) -> None:
-        self._task_done()
-        analysis = self._with_playbook_dirs(analysis)
-        if self.case is not None:
-            same = sorted(str(Path(p).resolve()) for p in self._loading_paths) == sorted(self.case.sources())
-            if same:
-                self.case.save_analysis(analysis)  # Reload of the case's evidence: the case keeps the new analysis
-            else:
-                self.set_case(None)
-                self.statusBar().showMessage("Case closed: the files opened are not its evidence.", 15000)
-        self.set_analysis(analysis, self._loading_paths)
-
-    # -- the case file --------------------------------------------------------------------------
-
-    def set_case(self, case: Case | None) -> None:
-        """Bind the triage to ``case`` (None: no case; triage cannot be saved)."""
-        if self.case is not None and self.case is not case:
-            self.case.close()
-        self.case = case
-        self.triage_pane.set_case(case)
-        self.entities_pane.set_case(case)
-        self._update_actions()
-
-    def new_case(self, folder: str | os.PathLike | None = None) -> Task | None:
-        """Keep the shown analysis in a new case folder (asked for without ``folder``), refused inside the evidence."""
-        if self.analysis is None or self.busy:
-            return None
-        if folder is None:
-            folder = QFileDialog.getExistingDirectory(self, "Choose an empty folder for the case", str(Path.home()))
-            if not folder:
-                return None
-        changed = self.settings.analysis_part() != Settings().analysis_part()  # as open_paths: defaults = none
-        task = Task(create_case, Path(folder), self.analysis, self.input_paths, name="new case",
-                    options=self.settings.analyze_kwargs() if changed else None)
-        task.finished.connect(self._on_new_case_task_finished)
-        task.failed.connect(self._on_load_task_failed)
-        self._start(task, "Saving case", [str(folder)])
-        return task
-
-    def open_case_folder(self, folder: str | os.PathLike | None = None) -> Task | None:
-        """Open a case: its analysis (re-analyzed only if the evidence changed) and the triage saved in it."""
-        if self.busy:
-            return None
-        if folder is None:
-            folder = QFileDialog.getExistingDirectory(self, "Open a case folder", str(Path.home()))
-            if not folder:
-                return None
-        task = Task(open_case, Path(folder), name="open case")
-        task.finished.connect(self._on_open_case_task_finished)
-        task.failed.connect(self._on_load_task_failed)
-        self._start(task, "Opening case", [str(folder)])
-        return task
-
-    def _on_new_case_task_finished(self, case: Case) -> None:
-        self._task_done()
-        self.set_case(case)
-        self.statusBar().showMessage(f"Case saved in {case.folder}: every change is kept at once.", 15000)
-
-    def _on_open_case_task_finished(self, result: tuple[Case, Analysis, bool]) -> None:
-        self._task_done()
-        case, analysis, reused = result
-        analysis = self._with_playbook_dirs(analysis)
-        self.set_case(case)
-        self.set_analysis(analysis, case.sources())
-        self.statusBar().showMessage(
-            f"Case {case.folder}: " + ("evidence unchanged (hashes verified), analysis restored." if reused
-                                       else f"analyzed again. {case.problem}".strip()), 15000)
-
-    def _on_new_case_action_triggered(self) -> None:
-        self.new_case()
-
-    def _on_open_case_action_triggered(self) -> None:
-        self.open_case_folder()
-
-    def _on_bookmark_action_triggered(self) -> None:
-        current = self.events_view.currentIndex()
-        if not current.isValid():
-            self.statusBar().showMessage("Select an event to bookmark it.", 5000)
-            return
-        m, row = self.events_model, current.row()
-        if self.triage_pane.add_bookmark(m.value(row, "file") or "", str(m.value(row, "ref")),
-                                         m.value(row, "source") or ""):
-            self.statusBar().showMessage("Event bookmarked in the case.", 5000)
-        else:
-            self.statusBar().showMessage("Open or create a case (File ▸ New case) to keep bookmarks.", 8000)
-
-    def _on_triage_pane_playbooks_reloaded(self) -> None:
-        """Playbooks were dropped in or edited: every finding and pane shows them at once."""
-        if self.analysis is not None:
-            self._apply_playbooks(self.analysis)
-
-    def _on_playbook_folder_action_triggered(self) -> None:
-        self.add_playbook_folder()
-
-    def add_playbook_folder(self, folder: str | os.PathLike | None = None) -> bool:
-        """Add a folder of the analyst's own playbooks (the seeds' format): they override the shipped ones, are
-        read again whenever a file in it changes, and are remembered in the case."""
-        if folder is None:
-            folder = QFileDialog.getExistingDirectory(self, "Folder of your own playbooks", str(Path.home()))
-            if not folder:
-                return False
-        path = Path(folder).resolve()
-        if not path.is_dir():
-            return False
-        if path not in self.playbook_dirs:
-            self.playbook_dirs.append(path)
-        if self.case is not None:
-            options = dict(self.case.setting("analyze") or {})
-            options["extra_playbook_dirs"] = list(dict.fromkeys([*options.get("extra_playbook_dirs", []), str(path)]))
-            self.case.set_setting("analyze", options)
-        if self.analysis is not None:
-            self._apply_playbooks(self._with_playbook_dirs(self.analysis))
-        return True
-
-    def _with_playbook_dirs(self, analysis: Analysis) -> Analysis:
-        """``analysis`` with the analyst's playbook folders in its library and its findings matched again."""
-        from ..playbooks import assign
-
-        for folder in self.playbook_dirs:
-            if folder not in analysis.playbooks.folders:
-                analysis.playbooks.add_folder(folder)
-        analysis.findings = assign(analysis.findings, analysis.playbooks)
-        return analysis
-
-    def _apply_playbooks(self, analysis: Analysis) -> None:
-        """Show the findings and the selected one under the playbooks as they are now."""
-        from ..playbooks import assign
-
-        analysis.findings = assign(analysis.findings, analysis.playbooks)
-        row = self.findings_view.currentIndex().row()
-        self.findings_model.set_findings(analysis.findings, analysis.playbook_for)
-        if row >= 0:
-            self.select_finding(row)
-        errors = analysis.playbooks.errors
-        self.statusBar().showMessage(f"Playbooks: {len(analysis.playbooks.playbooks)} loaded"
-                                     + (f"; {len(errors)} with errors: {errors[0]}" if errors else "."), 15000)
-
-    def _on_load_task_failed(self, reason: str) -> None:
-        self._task_done()
-        self.statusBar().showMessage(f"Loading failed: {reason}", 15000)
-        self._show_error("Could not analyze the files", reason)
-        self.failed.emit(reason)
-
-    def _on_export_task_finished(self, out: Any) -> None:
-        self._task_done()
-        self.statusBar().showMessage(f"Report written: {out}", 30000)
-        self.exported.emit(str(out))
-
-    def _on_export_task_failed(self, reason: str) -> None:
-        self._task_done()
-        self.statusBar().showMessage(f"Export failed: {reason}", 15000)
-        self._show_error("Could not write the report", reason)
-        self.failed.emit(reason)
 
     # -- selection --------------------------------------------------------------------------
 
@@ -836,23 +348,6 @@ class MainWindow(QMainWindow):
 
     def _on_show_all_action_triggered(self) -> None:
         self.show_all_events()
-
-    def _on_open_files_action_triggered(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, "Open log files", str(Path.home()),
-                                                "Log files (*.json *.jsonl *.gz *.log *.txt *);;All files (*)")
-        self.open_paths(files)
-
-    def _on_open_folder_action_triggered(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open a folder of log files", str(Path.home()))
-        if folder:
-            self.open_paths([folder])
-
-    def _on_export_action_triggered(self) -> None:
-        self.export_pdf()
-
-    def _on_reload_action_triggered(self) -> None:
-        if self.input_paths:
-            self.open_paths(self.input_paths)
 
     def _on_settings_action_triggered(self) -> None:
         new = edit_settings(self, self.settings)
@@ -945,61 +440,6 @@ class MainWindow(QMainWindow):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.message_box = box
         box.open()
-
-    def _fit_to_screen(self, width: int, height: int) -> None:
-        screen = QGuiApplication.primaryScreen()
-        if screen is not None:
-            room = screen.availableGeometry()
-            width, height = min(width, int(room.width() * 0.95)), min(height, int(room.height() * 0.92))
-        self.resize(width, height)
-
-    # -- layout (remembered in the settings file, never beside the evidence) --------------------
-
-    def _splitters(self) -> dict[str, QSplitter]:
-        found = {}
-        for i, splitter in enumerate(self.findChildren(QSplitter)):
-            if not splitter.objectName():
-                splitter.setObjectName(f"splitter-{i}")
-            found[splitter.objectName()] = splitter
-        return found
-
-    def _layout_state(self) -> dict[str, Any]:
-        state = {"state": self.saveState(LAYOUT_VERSION)}
-        state.update({f"splitters/{name}": s.saveState() for name, s in self._splitters().items()})
-        state["events-columns"] = self.events_pane.header_state()  # shown, order, widths of the grid's columns
-        return state
-
-    def _save_layout(self) -> None:
-        qs = settings_store()
-        qs.setValue("layout/geometry", self.saveGeometry())
-        for key, value in self._layout_state().items():
-            qs.setValue(f"layout/{key}", value)
-        qs.sync()
-
-    def _restore_layout(self) -> None:
-        qs = settings_store()
-        geometry = qs.value("layout/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        state = qs.value("layout/state")
-        if state is not None:
-            self.restoreState(state, LAYOUT_VERSION)  # refused (False) when saved by another layout version
-        for name, splitter in self._splitters().items():
-            saved = qs.value(f"layout/splitters/{name}")
-            if saved is not None:
-                splitter.restoreState(saved)
-        columns = qs.value("layout/events-columns")
-        if columns is not None:
-            self.events_pane.restore_header_state(columns)
-
-    def reset_layout(self) -> None:
-        """Docks, toolbars and splitters as at first start (the window keeps its size)."""
-        self.restoreState(self._default_layout["state"], LAYOUT_VERSION)
-        splitters = self._splitters()
-        for key, value in self._default_layout.items():
-            if key.startswith("splitters/") and key[10:] in splitters:
-                splitters[key[10:]].restoreState(value)
-        self.events_pane.restore_header_state(self._default_layout["events-columns"])
 
     # -- window events ----------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from ...coverage import Gap
 from ...progress import CancelToken, Progress
 from ..qt import QBrush, QColor, QLabel, QModelIndex, QTabWidget, QVBoxLayout, QWidget, Qt, Signal
-from .entities import RowsModel, fit_columns, plain_text_box, run_task, table_view
+from .common import RowsModel, fit_columns, plain_text_box, run_task, table_view
 
 STATUS_TEXT = {"ran": "ran", "limited": "limited", "not_run": "not run"}
 STATUS_ORDER = {"not_run": 0, "limited": 1, "ran": 2}

@@ -17,7 +17,7 @@ from ...findings import EvidenceRef
 from ...lineage import Credential, chain, use_rows
 from ...progress import CancelToken, Progress
 from ..qt import QLabel, QModelIndex, QSplitter, QVBoxLayout, QWidget, Qt, Signal
-from .entities import RowsModel, fit_columns, plain_text_box, run_task, table_view
+from .common import RowsModel, fit_columns, plain_text_box, run_task, table_view
 
 
 def ref_rows(table: pa.Table, refs: Iterable[EvidenceRef]) -> np.ndarray:

@@ -11,104 +11,19 @@ Every log-derived string is model data or plain text: never rich text.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Iterable
 
 import numpy as np
 
 from ...identity import Entity, Identities, Link, LinkDecision, case_decisions, record_decision
 from ...progress import CancelToken, Progress
 from ..qt import (
-    QAbstractItemView, QAbstractTableModel, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel,
-    QLineEdit, QModelIndex, QPlainTextEdit, QPushButton, QSplitter, QTabWidget, QTreeView, QVBoxLayout, QWidget, Qt,
-    Signal,
+    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QModelIndex, QPushButton,
+    QSplitter, QTabWidget, QVBoxLayout, QWidget, Qt, Signal,
 )
 from ..settings import format_ts
 from ..tasks import Task
-
-
-class RowsModel(QAbstractTableModel):
-    """A read-only table of plain values (one tuple per row) with a payload per row; numbers align right."""
-
-    def __init__(self, headers: Sequence[str], parent: Any = None) -> None:
-        super().__init__(parent)
-        self.headers = list(headers)
-        self.rows: list[tuple[Any, ...]] = []
-        self.payloads: list[Any] = []
-        self.tooltips: list[str] = []
-
-    def set_rows(self, rows: Iterable[tuple[tuple[Any, ...], Any]]) -> None:
-        self.beginResetModel()
-        pairs = list(rows)
-        self.rows = [r for r, _ in pairs]
-        self.payloads = [p for _, p in pairs]
-        self.endResetModel()
-
-    def payload(self, row: int) -> Any:
-        return self.payloads[row] if 0 <= row < len(self.payloads) else None
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008 (Qt signature)
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.headers)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.headers[section]
-        return None
-
-    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        value = self.rows[index.row()][index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            if isinstance(value, datetime):
-                return format_ts(value)
-            if isinstance(value, int):
-                return f"{value:,}"
-            return "" if value is None else str(value)
-        if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, (int, float)):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def text(self, row: int, column: int) -> str:
-        return str(self.data(self.index(row, column)) or "")
-
-
-def table_view(model: RowsModel) -> QTreeView:
-    """A flat, single-selection list of rows (plain-text cells)."""
-    view = QTreeView()
-    view.setModel(model)
-    view.setRootIsDecorated(False)
-    view.setUniformRowHeights(True)
-    view.setAlternatingRowColors(True)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setTextElideMode(Qt.TextElideMode.ElideRight)
-    return view
-
-
-def plain_text_box() -> QPlainTextEdit:
-    box = QPlainTextEdit()
-    box.setReadOnly(True)
-    box.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
-    return box
-
-
-def fit_columns(view: QTreeView, limit: int = 320) -> None:
-    for col in range(view.model().columnCount()):
-        view.resizeColumnToContents(col)
-        view.setColumnWidth(col, min(view.columnWidth(col), limit))
-
-
-def run_task(fn: Callable[..., Any], *args: Any, done: Callable[[Any], None], failed: Callable[[str], None],
-             name: str) -> Task:
-    """Start ``fn`` on the thread pool; ``done`` or ``failed`` is called on the UI thread."""
-    task = Task(fn, *args, name=name)
-    task.finished.connect(done)
-    task.failed.connect(failed)
-    return task.start()
-
+from .common import RowsModel, fit_columns, plain_text_box, run_task, table_view
 
 # -- work done off the UI thread ---------------------------------------------------------------------------
 

@@ -19,26 +19,17 @@ from ...pipeline import Analysis
 from ...playbooks import Playbook
 from ...triage import Fact, TriageView, assess
 from ..qt import (
-    QCheckBox, QComboBox, QFrame, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QScrollArea, Qt,
+    QCheckBox, QComboBox, QFrame, QGroupBox, QHBoxLayout, QLineEdit, QPlainTextEdit, QScrollArea, Qt,
     QTimer, QVBoxLayout, QWidget, Signal,
 )
 from ..settings import format_ts  # in the display time zone, with the zone
+from .common import plain_label as plain
 
 MARK = {"suspicious": "▲ suspicious", "normal": "● normal", "unknown": "? unknown"}
 STATUS_COLOR = {"met": "#b91c1c", "not met": "#15803d", "unknown": "#6b7280"}
 CHECKLIST_TITLES = {"l1": "Additional analysis steps for L1", "t2": "T2 analyst actions",
                     "containment": "Containment and further analysis"}
 PLAYBOOK_POLL_MS = 2000  # how often the playbook folders are looked at for dropped-in or edited files
-
-
-def plain(text: str = "", parent: QWidget | None = None, wrap: bool = True) -> QLabel:
-    """A label that shows ``text`` literally (never as rich text) and can be selected and copied."""
-    label = QLabel(parent)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(wrap)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.setText(text)
-    return label
 
 
 def facts_text(facts: tuple[Fact, ...]) -> str:

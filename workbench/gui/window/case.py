@@ -1,0 +1,139 @@
+"""The case folder and the triage wiring: new and open case, bookmarks, the analyst's playbook folders."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ...case import Case, create_case, open_case
+from ...pipeline import Analysis
+from ..qt import QFileDialog
+from ..settings import Settings
+from ..tasks import Task
+
+
+class CaseActions:
+    """Mixed into the main window: binds the triage and People panes to the open case."""
+
+    def set_case(self, case: Case | None) -> None:
+        """Bind the triage to ``case`` (None: no case; triage cannot be saved)."""
+        if self.case is not None and self.case is not case:
+            self.case.close()
+        self.case = case
+        self.triage_pane.set_case(case)
+        self.entities_pane.set_case(case)
+        self._update_actions()
+
+    def new_case(self, folder: str | os.PathLike | None = None) -> Task | None:
+        """Keep the shown analysis in a new case folder (asked for without ``folder``), refused inside the evidence."""
+        if self.analysis is None or self.busy:
+            return None
+        if folder is None:
+            folder = QFileDialog.getExistingDirectory(self, "Choose an empty folder for the case", str(Path.home()))
+            if not folder:
+                return None
+        changed = self.settings.analysis_part() != Settings().analysis_part()  # as open_paths: defaults = none
+        task = Task(create_case, Path(folder), self.analysis, self.input_paths, name="new case",
+                    options=self.settings.analyze_kwargs() if changed else None)
+        task.finished.connect(self._on_new_case_task_finished)
+        task.failed.connect(self._on_load_task_failed)
+        self._start(task, "Saving case", [str(folder)])
+        return task
+
+    def open_case_folder(self, folder: str | os.PathLike | None = None) -> Task | None:
+        """Open a case: its analysis (re-analyzed only if the evidence changed) and the triage saved in it."""
+        if self.busy:
+            return None
+        if folder is None:
+            folder = QFileDialog.getExistingDirectory(self, "Open a case folder", str(Path.home()))
+            if not folder:
+                return None
+        task = Task(open_case, Path(folder), name="open case")
+        task.finished.connect(self._on_open_case_task_finished)
+        task.failed.connect(self._on_load_task_failed)
+        self._start(task, "Opening case", [str(folder)])
+        return task
+
+    def _on_new_case_task_finished(self, case: Case) -> None:
+        self._task_done()
+        self.set_case(case)
+        self.statusBar().showMessage(f"Case saved in {case.folder}: every change is kept at once.", 15000)
+
+    def _on_open_case_task_finished(self, result: tuple[Case, Analysis, bool]) -> None:
+        self._task_done()
+        case, analysis, reused = result
+        analysis = self._with_playbook_dirs(analysis)
+        self.set_case(case)
+        self.set_analysis(analysis, case.sources())
+        self.statusBar().showMessage(
+            f"Case {case.folder}: " + ("evidence unchanged (hashes verified), analysis restored." if reused
+                                       else f"analyzed again. {case.problem}".strip()), 15000)
+
+    def _on_new_case_action_triggered(self) -> None:
+        self.new_case()
+
+    def _on_open_case_action_triggered(self) -> None:
+        self.open_case_folder()
+
+    def _on_bookmark_action_triggered(self) -> None:
+        current = self.events_view.currentIndex()
+        if not current.isValid():
+            self.statusBar().showMessage("Select an event to bookmark it.", 5000)
+            return
+        m, row = self.events_model, current.row()
+        if self.triage_pane.add_bookmark(m.value(row, "file") or "", str(m.value(row, "ref")),
+                                         m.value(row, "source") or ""):
+            self.statusBar().showMessage("Event bookmarked in the case.", 5000)
+        else:
+            self.statusBar().showMessage("Open or create a case (File ▸ New case) to keep bookmarks.", 8000)
+
+    def _on_triage_pane_playbooks_reloaded(self) -> None:
+        """Playbooks were dropped in or edited: every finding and pane shows them at once."""
+        if self.analysis is not None:
+            self._apply_playbooks(self.analysis)
+
+    def _on_playbook_folder_action_triggered(self) -> None:
+        self.add_playbook_folder()
+
+    def add_playbook_folder(self, folder: str | os.PathLike | None = None) -> bool:
+        """Add a folder of the analyst's own playbooks (the seeds' format): they override the shipped ones, are
+        read again whenever a file in it changes, and are remembered in the case."""
+        if folder is None:
+            folder = QFileDialog.getExistingDirectory(self, "Folder of your own playbooks", str(Path.home()))
+            if not folder:
+                return False
+        path = Path(folder).resolve()
+        if not path.is_dir():
+            return False
+        if path not in self.playbook_dirs:
+            self.playbook_dirs.append(path)
+        if self.case is not None:
+            options = dict(self.case.setting("analyze") or {})
+            options["extra_playbook_dirs"] = list(dict.fromkeys([*options.get("extra_playbook_dirs", []), str(path)]))
+            self.case.set_setting("analyze", options)
+        if self.analysis is not None:
+            self._apply_playbooks(self._with_playbook_dirs(self.analysis))
+        return True
+
+    def _with_playbook_dirs(self, analysis: Analysis) -> Analysis:
+        """``analysis`` with the analyst's playbook folders in its library and its findings matched again."""
+        from ...playbooks import assign
+
+        for folder in self.playbook_dirs:
+            if folder not in analysis.playbooks.folders:
+                analysis.playbooks.add_folder(folder)
+        analysis.findings = assign(analysis.findings, analysis.playbooks)
+        return analysis
+
+    def _apply_playbooks(self, analysis: Analysis) -> None:
+        """Show the findings and the selected one under the playbooks as they are now."""
+        from ...playbooks import assign
+
+        analysis.findings = assign(analysis.findings, analysis.playbooks)
+        row = self.findings_view.currentIndex().row()
+        self.findings_model.set_findings(analysis.findings, analysis.playbook_for)
+        if row >= 0:
+            self.select_finding(row)
+        errors = analysis.playbooks.errors
+        self.statusBar().showMessage(f"Playbooks: {len(analysis.playbooks.playbooks)} loaded"
+                                     + (f"; {len(errors)} with errors: {errors[0]}" if errors else "."), 15000)
