@@ -97,23 +97,29 @@ def run_new_country_then_hosts(inp: CheckInput) -> list[Finding]:
         if eid is None or idx in used:
             continue
         mine = {k for k, e in ids.entity_of.items() if e == eid}
-        suggested = _suggested_keys(ids, mine)
         after = logons[(logons["ts"] >= arrival["ts"]) & (logons["ts"] <= arrival["ts"] + window)
                        & (logons.index != idx)]
-        same_ip = after["src_ip"] == arrival["src_ip"]
-        linked = after["key"].isin(mine)
-        by_name = after["key"].isin(suggested)
-        # a suggested name counts when it is the same local part as the arriving account
-        hits = after[linked | by_name | (same_ip & (after["user"].map(local_part) == local_part(arrival["user"])))]
+        # the person is the names joined by exact or confirmed links (the entity); nothing else counts
+        hits = after[after["key"].isin(mine)]
+        sure = hits["host"].nunique() >= cfg["min_hosts"]
+        if not sure:
+            # names only suggested to be the person (same local part) give at most a note, and only for
+            # hosts those names never logged on to before: routine logons of a look-alike name are no news
+            suggested = _suggested_keys(ids, mine)
+            earlier = logons[(logons["ts"] < arrival["ts"]) & logons["key"].isin(suggested)]
+            routine = set(zip(earlier["key"], earlier["host"]))
+            maybe = after[after["key"].isin(suggested)]
+            maybe = maybe[[(k, h) not in routine for k, h in zip(maybe["key"], maybe["host"])]]
+            hits = pd.concat([hits, maybe]).sort_values("ts", kind="stable")
         if hits["host"].nunique() < cfg["min_hosts"] or used.intersection(hits.index):
             continue  # too few hosts, or logons an earlier arrival of the person already explains
         used.update(hits.index)
-        sure = bool((hits["key"].isin(mine) | (hits["src_ip"] == arrival["src_ip"])).all())
         hosts = distinct(hits["host"])
         kinds = distinct(hits["logon_type"])
         label = ids.entity(eid).label if ids.entity(eid) else arrival["user"]
-        how = ("the same person by exact or confirmed identity links, or the same source IP" if sure else
-               "names only suggested to be the same person (same local part): confirm the link")
+        how = ("the same person by exact or confirmed identity links" if sure else
+               "informational: these names are only suggested to be the same person (same local part) and "
+               "the check does not rely on that; confirm the link to make it a finding")
         text = (f"{label} signed in from {arrival['country']} for the first time at {format_ts(arrival['ts'])} "
                 f"from {place(arrival)} ({arrival['source']}), then logged on to {len(hosts)} hosts within "
                 f"{minutes(hits['ts'].max() - arrival['ts'])}: {', '.join(hosts[:10])} "
@@ -121,8 +127,8 @@ def run_new_country_then_hosts(inp: CheckInput) -> list[Finding]:
                 f"{', '.join(distinct(hits['src_ip'])[:5]) or 'unknown sources'}); {how}.")
         group = pd.concat([arrivals.loc[[idx]], hits.drop(columns="key")])
         findings.append(Finding(
-            check=NEW_COUNTRY_ID, title=f"New-country sign-in, then {len(hosts)} hosts: {label}",
-            severity="high" if sure else "medium",
+            check=NEW_COUNTRY_ID, title=f"{'' if sure else 'Note (unconfirmed link): '}New-country sign-in, then {len(hosts)} hosts: {label}",
+            severity="high" if sure else "low",
             techniques=("T1078", "T1021", *dict.fromkeys(_HOST_TECHNIQUE[k] for k in kinds if k in _HOST_TECHNIQUE)),
             explanation=text, first_seen=arrival["ts"].to_pydatetime(), last_seen=hits["ts"].max().to_pydatetime(),
             users=tuple(dict.fromkeys([str(arrival["user"]), *distinct(hits["user"])])),
@@ -193,9 +199,10 @@ NEW_COUNTRY_CHECK = Check(
     id=NEW_COUNTRY_ID, title="New-country sign-in, then logons to several hosts",
     techniques=("T1078", "T1021", "T1021.001", "T1021.004"), run=run_new_country_then_hosts, needs_geo=True,
     description=("A successful sign-in from a country new for the person (all its names together, any "
-                 "source), then successful "
-                 "network or remote-interactive logons by the same person (identity links; suggested names "
-                 "give medium severity) to at least the threshold of hosts within the window."),
+                 "source), then successful network or remote-interactive logons by the same person (exact or "
+                 "confirmed identity links only) to at least the threshold of hosts within the window. Names "
+                 "only suggested to be the person (same local part, unconfirmed) give at most a low, "
+                 "informational note, and only for hosts those names had not logged on to before."),
 )
 FAILED_CONSOLE_CHECK = Check(
     id=FAILED_CONSOLE_ID, title="Failed Entra sign-ins, then AWS console login",

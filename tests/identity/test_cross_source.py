@@ -11,8 +11,17 @@ def _of(analysis, check):
     return [f for f in analysis.findings if f.check == check]
 
 
-def test_new_country_sign_in_then_ssh_to_three_hosts(analysis):
-    (f,) = _of(analysis, "cross_new_country_then_hosts")
+ALICE_ENTRA = "entra_signin||alice@contoso.com"
+CONFIRM_ALICE = [LinkDecision(ALICE_ENTRA, f"authlog|web-0{i}|alice", "confirm") for i in (1, 2, 3)]
+
+
+def test_new_country_sign_in_then_ssh_to_three_hosts(analysis, city_db):
+    # Entra alice@contoso.com and Linux alice are only suggested to be one person: a low note, not a finding
+    (note,) = _of(analysis, "cross_new_country_then_hosts")
+    assert note.severity == "low" and note.facts["linked_by"] == "suggestion"
+    assert note.title.startswith("Note (unconfirmed link)") and "confirm the link" in note.explanation
+    confirmed = analyze([CASE], geoip_dbs=[city_db], identity_links=CONFIRM_ALICE)
+    (f,) = _of(confirmed, "cross_new_country_then_hosts")
     assert f.severity == "high" and f.hosts == ("web-01", "web-02", "web-03")
     assert f.techniques == ("T1078", "T1021", "T1021.004") and f.playbook == "T1078"  # the first technique with a playbook
     assert [e.source for e in f.evidence] == ["entra_signin", "authlog", "authlog", "authlog"]
@@ -47,15 +56,28 @@ def _ssh_from_elsewhere(tmp_path):
     return folder
 
 
-def test_linked_only_by_suggestion_is_medium_until_the_analyst_confirms(tmp_path, city_db):
+def test_linked_only_by_suggestion_is_a_note_until_the_analyst_confirms(tmp_path, city_db):
     folder = _ssh_from_elsewhere(tmp_path)
     (f,) = _of(analyze([folder], geoip_dbs=[city_db]), "cross_new_country_then_hosts")
-    assert f.severity == "medium" and f.facts["linked_by"] == "suggestion"
+    assert f.severity == "low" and f.facts["linked_by"] == "suggestion"
     assert "confirm the link" in f.explanation
-    entra = "entra_signin||alice@contoso.com"
-    confirm = [LinkDecision(entra, f"authlog|web-0{i}|alice", "confirm") for i in (1, 2, 3)]
-    (f,) = _of(analyze([folder], geoip_dbs=[city_db], identity_links=confirm), "cross_new_country_then_hosts")
+    (f,) = _of(analyze([folder], geoip_dbs=[city_db], identity_links=CONFIRM_ALICE), "cross_new_country_then_hosts")
     assert f.severity == "high" and f.facts["linked_by"] == "identity"
-    reject = [LinkDecision(entra, f"authlog|web-0{i}|alice", "reject") for i in (1, 2, 3)]
+    reject = [LinkDecision(ALICE_ENTRA, f"authlog|web-0{i}|alice", "reject") for i in (1, 2, 3)]
     analysis = analyze([folder], geoip_dbs=[city_db], identity_links=[d.to_dict() for d in reject])
     assert not _of(analysis, "cross_new_country_then_hosts")
+
+
+def test_routine_logons_of_a_suggested_name_raise_nothing(tmp_path, city_db):
+    """The Linux alice logged on to web-01..03 the day before: the same logons after the RU sign-in are her
+    routine, and the names are only suggested to be one person: no finding, not even a note."""
+    folder = _ssh_from_elsewhere(tmp_path)
+    log = folder / "auth.log"
+    lines = log.read_text().splitlines(keepends=True)
+    ssh = [ln for ln in lines if "Accepted" in ln and " alice from 62.76.41.7" in ln]
+    assert len(ssh) >= 3
+    earlier = [ln.replace("2024-03-11T", "2024-03-10T").replace("62.76.41.7", "81.2.69.20") for ln in ssh]
+    log.write_text("".join(sorted(lines + earlier, key=lambda ln: ln[:25])))
+    assert not _of(analyze([folder], geoip_dbs=[city_db]), "cross_new_country_then_hosts")
+    (f,) = _of(analyze([folder], geoip_dbs=[city_db], identity_links=CONFIRM_ALICE), "cross_new_country_then_hosts")
+    assert f.severity == "high"  # confirmed: the person's own logons right after a new-country sign-in count
