@@ -7,9 +7,11 @@ the data holds nothing it looks at: no sign-in logs, no host logons, no indicato
 requirements are declared per check in :data:`REQUIREMENTS`, apart from the logic that evaluates them.
 
 A gap is a stretch without events in one source (per host for host logs) where the source's own
-normal rate, hour of day by hour of day over the loaded days, would have given at least
-``min_expected_events``, and at least ``min_gap_minutes`` long. A CloudTrail delivery gap of six hours
-in a trail that logs fifty events an hour is one; a quiet night on a bastion host is not.
+usual rate would have given at least ``min_expected_events``, and at least ``min_gap_minutes`` long.
+The usual rate of an hour is the median count of the same hour of the week over the loaded weeks
+(see :func:`_baseline` for shorter ranges). A CloudTrail delivery gap of six hours in a trail that
+logs fifty events an hour is one; a quiet night on a bastion host, a weekend that is always quiet,
+or the nights after one surge hour are not.
 """
 
 from __future__ import annotations
@@ -271,28 +273,55 @@ def sources(table: pa.Table) -> list[SourceCoverage]:
     return out
 
 
+HOUR_US = 3_600_000_000
+WEEK_HOURS = 168
+
+
+def _baseline(counts: np.ndarray, first_h: int) -> np.ndarray:
+    """Events expected in each hour of ``counts`` (hourly counts from hour ``first_h`` since the epoch): the
+    median of the same hour of the week over the loaded weeks; where fewer than three weeks hold that hour,
+    the median of the same hour of day on the same kind of day (weekday, weekend), else of the same hour of day.
+    Medians, not means: one surge does not raise every other night, a weekend that is always quiet stays quiet,
+    and an outage's own empty hours do not lower the rate it is measured against (while it is the minority)."""
+    hours = np.arange(len(counts)) + first_h
+    how = (hours + 72) % WEEK_HOURS  # the epoch was a Thursday: hour 0 of the week is Monday 00:00 UTC
+    hod = hours % 24
+    weekend = (how // 24) >= 5
+
+    def medians(slot: np.ndarray, n_slots: int) -> tuple[np.ndarray, np.ndarray]:
+        order = np.argsort(slot, kind="stable")
+        bounds = np.flatnonzero(np.diff(slot[order])) + 1
+        med = np.zeros(n_slots)
+        seen = np.zeros(n_slots, dtype=np.int64)
+        for part in np.split(order, bounds):
+            med[slot[part[0]]] = np.median(counts[part])
+            seen[slot[part[0]]] = len(part)
+        return med[slot], seen[slot]
+
+    rate, seen = medians(how, WEEK_HOURS)
+    kind_rate, kind_seen = medians(hod + 24 * weekend, 48)
+    day_rate = medians(hod, 24)[0]
+    return np.where(seen >= 3, rate, np.where(kind_seen >= 3, kind_rate, day_rate))
+
+
 def _gaps_of(ts_us: np.ndarray, min_gap_us: int, min_expected: float) -> list[tuple[int, int, float]]:
     """(start, end, expected) of the gaps in one sorted array of microsecond times."""
-    hour = 3_600_000_000
     if len(ts_us) < 2:
         return []
     diffs = np.diff(ts_us)
     candidates = np.flatnonzero(diffs >= min_gap_us)
     if not len(candidates):
         return []
-    first_h = ts_us[0] // hour
-    bins = ts_us // hour - first_h
-    counts = np.bincount(bins)
-    hod = (np.arange(len(counts)) + first_h) % 24
-    occurrences = np.bincount(hod, minlength=24)
-    rate = np.bincount(hod, weights=counts, minlength=24) / np.maximum(occurrences, 1)  # events per hour
+    first_h = int(ts_us[0] // HOUR_US)
+    counts = np.bincount(ts_us // HOUR_US - first_h)
+    rate = _baseline(counts, first_h)  # events expected per hour, hour by hour of the loaded range
     out = []
     for i in candidates:
         start, end = int(ts_us[i]), int(ts_us[i + 1])
-        edges = np.arange(start // hour, end // hour + 1)
-        lo = np.maximum(edges * hour, start)
-        hi = np.minimum((edges + 1) * hour, end)
-        expected = float(np.sum((hi - lo) / hour * rate[edges % 24]))
+        edges = np.arange(start // HOUR_US, end // HOUR_US + 1)
+        lo = np.maximum(edges * HOUR_US, start)
+        hi = np.minimum((edges + 1) * HOUR_US, end)
+        expected = float(np.sum((hi - lo) / HOUR_US * rate[edges - first_h]))
         if expected >= min_expected:
             out.append((start, end, expected))
     return out

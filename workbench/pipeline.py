@@ -200,6 +200,22 @@ def analyze(paths: Iterable[str | os.PathLike], *, year: int | None = None, conf
     analysis.identities = with_findings(identities, analysis.findings)
     analysis.credentials = trace_credentials(table, analysis.findings)
     analysis.coverage = assess_coverage(table, analysis.checks, config, geo.locates)
-    limits = {c.id: c.reasons for c in analysis.coverage.checks if c.status != "ran"}
-    analysis.checks = [replace(c, limits=limits.get(c.id, ())) for c in analysis.checks]
+    analysis.checks = agree_with_coverage(analysis.checks, analysis.coverage)
     return analysis
+
+
+def agree_with_coverage(statuses: list[CheckStatus], coverage: Coverage) -> list[CheckStatus]:
+    """Each check's coverage reasons as its ``limits``; a check that found nothing where the data holds
+    nothing it looks at (coverage ``not_run``: no failed logins, no sign-in logs) did not run, so that
+    "N of M checks ran" and the coverage section say the same thing."""
+    by_id = {c.id: c for c in coverage.checks}
+    out = []
+    for st in statuses:
+        cov = by_id.get(st.id)
+        if cov is None or cov.status == "ran":
+            out.append(replace(st, limits=()))
+        elif cov.status == "not_run" and st.ran and not st.findings:
+            out.append(replace(st, ran=False, reason="; ".join(cov.reasons), limits=cov.reasons))
+        else:
+            out.append(replace(st, limits=cov.reasons))
+    return out

@@ -95,3 +95,61 @@ def test_a_field_absent_in_an_export_is_named(tmp_path):
     analysis = analyze([path], geoip_dbs=[])
     (src,) = sources(analysis.table)
     assert src.source == "cloudtrail" and src.absent_fields == ("user_agent", "session_id")
+
+
+def _three_weeks(outage=None, surge=None):
+    """Three weeks from Monday 2024-03-04: on weekdays an event every 2 minutes from 08:00 to 18:00 UTC, nights
+    silent, weekends silent; ``surge``: the start of one hour with 3,000 extra events; ``outage``: (start, end)
+    without events."""
+    start = datetime(2024, 3, 4, tzinfo=UTC)
+    out = []
+    for d in range(21):
+        day = start + timedelta(days=d)
+        if day.weekday() >= 5:
+            continue
+        t = day.replace(hour=8)
+        while t.hour < 18:
+            if not (outage and outage[0] <= t < outage[1]):
+                out.append(t)
+            t += timedelta(minutes=2)
+    if surge:
+        out += [surge + timedelta(seconds=i) for i in range(3000)]
+    return out
+
+
+def test_quiet_weekends_and_one_surge_make_no_gap_and_a_six_hour_outage_is_one():
+    surge = datetime(2024, 3, 13, 2, tzinfo=UTC)  # a Wednesday night, week two
+    assert gaps(_table(_three_weeks(surge=surge))) == []  # no weekend, no night is a gap
+    outage = (datetime(2024, 3, 14, 10, tzinfo=UTC), datetime(2024, 3, 14, 16, tzinfo=UTC))  # Thursday, week two
+    (gap,) = gaps(_table(_three_weeks(outage=outage, surge=surge)))
+    assert gap.start == datetime(2024, 3, 14, 9, 58, tzinfo=UTC) and gap.end == outage[1]
+    assert 175 <= gap.expected_events <= 185  # 6 h at the usual 30 events an hour of a Thursday daytime
+    # the same outage on a Saturday, when the source is always quiet, is no gap
+    saturday = (datetime(2024, 3, 16, 10, tzinfo=UTC), datetime(2024, 3, 16, 16, tzinfo=UTC))
+    assert gaps(_table(_three_weeks(outage=saturday, surge=surge))) == []
+
+
+def test_on_a_keys_only_ssh_server_the_login_checks_that_could_not_run_are_not_counted_as_ran(tmp_path):
+    """Public-key logons and sudo only: no failed logins, no GeoIP, no cloud logs. The checks' "ran" and the
+    coverage section agree, for the findings JSON and the report's "N of M checks ran"."""
+    lines = []
+    for d in range(14):
+        for h in (9, 13, 17):
+            t = datetime(2024, 3, 4, h, 5, tzinfo=UTC) + timedelta(days=d)
+            lines.append(f"{t.isoformat()} app-01 sshd[{4000 + d * 10 + h}]: Accepted publickey for deploy from "
+                         f"10.0.4.12 port {50000 + h} ssh2: ED25519 SHA256:pQ2nX3rH8mVb1k9eYtL0sZc4wUa7dGf6jR5iTo2nMq8")
+            lines.append(f"{(t + timedelta(minutes=1)).isoformat()} app-01 sudo:   deploy : TTY=pts/0 ; PWD=/srv ; "
+                         "USER=root ; COMMAND=/usr/bin/systemctl restart app")
+    log = tmp_path / "auth.log"
+    log.write_text("\n".join(lines) + "\n")
+    analysis = analyze([log], geoip_dbs=[])
+    coverage = {c.id: c for c in analysis.coverage.checks}
+    for check in analysis.checks:
+        assert check.ran == (coverage[check.id].status != "not_run"), check.id
+    ran = {c.id for c in analysis.checks if c.ran}
+    assert {"brute_force_success", "password_spray", "mfa_fatigue", "new_country"}.isdisjoint(ran)
+    assert "unusual_hours" in ran and len(ran) < len(analysis.checks)
+    brute = next(c for c in analysis.checks if c.id == "brute_force_success")
+    assert brute.reason == "no failed logins in the data"
+    doc = {c["id"]: c for c in analysis.to_json()["checks"]}
+    assert doc["brute_force_success"]["ran"] is False and doc["unusual_hours"]["ran"] is True
