@@ -20,6 +20,7 @@ from .enrich.geoip import DatabaseInfo, enrich, open_geoip
 from .findings import Finding, sort_findings
 from .identity import Identities, LinkDecision, resolve as resolve_identities, with_findings
 from .identity_checks import CROSS_CHECKS, IdentityCheckInput
+from .incidents import Incident, build as build_incidents
 from .indicators import load_indicators
 from .ingest import InputInfo, load
 from .lineage import Credential, trace as trace_credentials
@@ -61,6 +62,7 @@ class Analysis:
     sigma_errors: list[RuleError] = field(default_factory=list)  # Sigma rules that could not run
     sigma: SigmaRun | None = None  # the Sigma rules run (None: no --sigma folder given)
     update_pack: str | None = None  # the imported update pack whose files this run used
+    incidents: list[Incident] | None = None  # findings joined into stories (None: computed on first use)
 
     @property
     def events_total(self) -> int:
@@ -89,9 +91,25 @@ class Analysis:
         return self.identities, self.credentials, self.coverage
 
     def relink(self, decisions: Iterable[LinkDecision | dict[str, Any]]) -> Identities:
-        """The entities again under the analyst's link decisions (confirm, reject, add); no re-analysis."""
+        """The entities again under the analyst's link decisions (confirm, reject, add); no re-analysis.
+        The incidents follow the new entities."""
         self.identities = resolve_identities(self.table, decisions, self.findings)
+        self.incidents = None
+        self.stories()
         return self.identities
+
+    def stories(self) -> list[Incident]:
+        """The incidents (most severe first); computed here when the analysis came back without them (a case
+        restored from disk) or after a relink."""
+        if self.incidents is None:
+            identities, credentials, _ = self.cross_source()
+            self.incidents = build_incidents(self.findings, self.table, identities, credentials, self.config)
+        return self.incidents
+
+    def incident_of(self, finding: Finding | str) -> Incident | None:
+        """The one incident ``finding`` (or its id) belongs to."""
+        fid = finding if isinstance(finding, str) else finding.id
+        return next((i for i in self.stories() if fid in i.findings), None)
 
     def time_range(self) -> tuple[datetime | None, datetime | None]:
         if not self.table.num_rows:
@@ -121,6 +139,7 @@ class Analysis:
             "sigma_rules": self.sigma.rules_summary() if self.sigma else [],
             "sigma_errors": [e.to_dict() for e in self.sigma_errors],
             "update_pack": self.update_pack,
+            "incidents": [i.to_dict() for i in self.stories()],
         }
 
 
@@ -201,6 +220,9 @@ def analyze(paths: Iterable[str | os.PathLike], *, year: int | None = None, conf
     analysis.credentials = trace_credentials(table, analysis.findings)
     analysis.coverage = assess_coverage(table, analysis.checks, config, geo.locates)
     analysis.checks = agree_with_coverage(analysis.checks, analysis.coverage)
+    progress(0, 1, "incidents")
+    analysis.incidents = build_incidents(analysis.findings, table, analysis.identities, analysis.credentials,
+                                         config, cancel)
     return analysis
 
 
