@@ -239,6 +239,8 @@ def _lookup_block(result: GeoResult) -> list[str]:
         lines.append(f"  AS:        AS{result.asn} {result.as_org or ''}".rstrip() + source("asn"))
     else:
         lines.append("  AS:        unknown")
+    kind = f"{result.provider_class} ({result.provider})" if result.provider else result.provider_class
+    lines.append(f"  provider:  {kind or 'unknown'}")
     return lines
 
 
@@ -254,7 +256,9 @@ def run_lookup(args: argparse.Namespace) -> int:
     for ip in bad:
         print(f"workbench: {ip!r} is not an IP address", file=sys.stderr)
     if args.json:
-        doc = {"databases": [d.to_dict() for d in geo.databases], "errors": geo.errors, "warnings": geo.warnings,
+        lists = geo.providers.lists if geo.providers else []
+        doc = {"databases": [d.to_dict() for d in geo.databases], "lists": [x.to_dict() for x in lists],
+               "errors": geo.errors, "warnings": geo.warnings,
                "results": [{**r.to_dict(), **({"error": "not an IP address"} if r.ip_class is None else {})}
                            for r in results]}
         sys.stdout.buffer.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")

@@ -67,6 +67,10 @@ GEO_FIELDS: list[tuple[str, pa.DataType]] = [
     ("accuracy_km", pa.int64()),  # radius around lat/lon the database vouches for, where it says
     ("asn", pa.int64()),
     ("as_org", pa.string()),
+    # who runs the address (workbench/enrich/provider.py): cloud, hosting, vpn, tor, mobile or residential;
+    # null when no list knows it and for every non-public address
+    ("provider_class", pa.string()),
+    ("provider", pa.string()),  # the provider's name, e.g. "Amazon AWS", "Tor exit", "Comcast"
     ("geo_mismatch", pa.bool_()),  # log_country and country both known and different
 ]
 

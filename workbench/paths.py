@@ -64,6 +64,24 @@ def default_geoip_db() -> Path | None:
     return None
 
 
+def default_provider_lists() -> tuple[list[Path], list[Path]]:
+    """The bundled provider lists (:mod:`workbench.enrich.provider`): published ranges and AS classes.
+
+    The ranges are iporigin's ``ranges.bin``: ``resources/ipintel/*.bin`` where the frozen bundle copies it, else
+    the installed ``iporigin`` package's (found without importing it). The AS classes are the workbench's own
+    ``resources/ipintel/asn-classes.csv``."""
+    folder = resources_dir() / "ipintel"
+    ranges = sorted(folder.glob("*.bin"))
+    if not ranges:
+        spec = importlib.util.find_spec("iporigin")
+        for location in (spec.submodule_search_locations or []) if spec else []:
+            candidate = Path(location) / "data" / "ranges.bin"
+            if candidate.is_file():
+                ranges = [candidate]
+                break
+    return ranges, sorted(folder.glob("asn-classes*.csv"))
+
+
 def default_file_mode() -> int:
     """The mode a new file gets from the user's umask (temporary files are made 0600)."""
     umask = os.umask(0)

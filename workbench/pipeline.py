@@ -192,7 +192,7 @@ def analyze(paths: Iterable[str | os.PathLike], *, year: int | None = None, conf
     progress(0, 1, "enriching IP addresses")
     geo = open_geoip(geoip_dbs, use_default=default_geoip)
     try:
-        table = enrich(loaded.table, geo if geo.available else None)
+        table = enrich(loaded.table, geo)
     finally:
         geo.close()
     check(cancel)

@@ -19,7 +19,8 @@ def test_text_blocks(city_mmdb, asn_mmdb):
         "  country:   GB  [GeoLite2-City.mmdb]\n"
         "  city:      London  [GeoLite2-City.mmdb]\n"
         "  location:  51.5142, -0.0931 ± 10 km  [GeoLite2-City.mmdb]\n"
-        "  AS:        AS20712 Andrews & Arnold Ltd  [GeoLite2-ASN.mmdb]",
+        "  AS:        AS20712 Andrews & Arnold Ltd  [GeoLite2-ASN.mmdb]\n"
+        "  provider:  unknown",
         "10.1.2.3\n"
         "  class:     private (never geolocated)",
         "2a02:6b8::1\n"
@@ -27,7 +28,8 @@ def test_text_blocks(city_mmdb, asn_mmdb):
         "  country:   RU  [GeoLite2-City.mmdb]\n"
         "  city:      Moscow  [GeoLite2-City.mmdb]\n"
         "  location:  55.7527, 37.6172 ± 100 km  [GeoLite2-City.mmdb]\n"
-        "  AS:        AS13238 YANDEX LLC  [GeoLite2-ASN.mmdb]\n",
+        "  AS:        AS13238 YANDEX LLC  [GeoLite2-ASN.mmdb]\n"
+        "  provider:  unknown\n",
     ]
 
 
@@ -35,7 +37,7 @@ def test_unknown_parts_say_so(city_mmdb):
     proc = _run("89.160.20.112", "--geoip-db", city_mmdb, "--no-default-geoip")
     assert proc.returncode == 0
     assert proc.stdout == ("89.160.20.112\n  class:     public\n  country:   unknown\n  city:      unknown\n"
-                           "  location:  unknown\n  AS:        unknown\n")
+                           "  location:  unknown\n  AS:        unknown\n  provider:  unknown\n")
 
 
 def test_json(city_mmdb, asn_mmdb):
@@ -47,7 +49,7 @@ def test_json(city_mmdb, asn_mmdb):
     london, link_local = doc["results"]
     assert london == {"ip": "81.2.69.160", "ip_class": "public", "country": "GB", "city": "London", "lat": 51.5142,
                       "lon": -0.0931, "accuracy_km": 10, "asn": 20712, "as_org": "Andrews & Arnold Ltd",
-                      "sources": {"country": str(city_mmdb), "city": str(city_mmdb), "location": str(city_mmdb),
+                      "provider_class": None, "provider": None, "sources": {"country": str(city_mmdb), "city": str(city_mmdb), "location": str(city_mmdb),
                                   "asn": str(asn_mmdb)}}
     assert link_local["ip_class"] == "link-local" and link_local["country"] is None and link_local["sources"] == {}
 

@@ -35,6 +35,7 @@ from ..paths import default_geoip_db
 from ..perf import gc_paused
 from .ipclass import PUBLIC, classify, ip_class, parse
 from .mmdb import PARTS, CorruptDatabase, Database, provides
+from .provider import ProviderLists, open_provider_lists
 
 __all__ = ["DatabaseInfo", "GeoIP", "GeoResult", "enrich", "ip_class", "open_geoip", "STALE_AFTER"]
 
@@ -42,6 +43,7 @@ STALE_AFTER = timedelta(days=365)
 BUNDLED_TYPE = "DBIP-City-Lite"  # what paths.default_geoip_db() finds: country, city, location
 _GEO_NAMES = [name for name, _ in GEO_FIELDS]
 _ANSWER_FIELDS = [f for part in PARTS.values() for f in part]
+_PROVIDER_FIELDS = ["provider_class", "provider"]
 
 
 def licence_for(database_type: str) -> str:
@@ -106,13 +108,16 @@ class GeoResult:
     asn: int | None = None
     as_org: str | None = None
     accuracy_km: int | None = None
+    provider_class: str | None = None
+    provider: str | None = None
     ip: str = ""
     sources: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"ip": self.ip, "ip_class": self.ip_class, "country": self.country, "city": self.city,
                 "lat": self.lat, "lon": self.lon, "accuracy_km": self.accuracy_km, "asn": self.asn,
-                "as_org": self.as_org, "sources": dict(self.sources)}
+                "as_org": self.as_org, "provider_class": self.provider_class, "provider": self.provider,
+                "sources": dict(self.sources)}
 
 
 def _one_line(exc: BaseException) -> str:
@@ -131,8 +136,9 @@ class GeoIP:
     """Open databases, in order; for each part of an answer the first database that answers wins."""
 
     def __init__(self, paths: Iterable[Path], *, now: datetime | None = None,
-                 bundled: Path | None = None) -> None:
+                 bundled: Path | None = None, providers: ProviderLists | None = None) -> None:
         self._dbs: list[tuple[Database, DatabaseInfo]] = []
+        self.providers = providers  # provider_class / provider, from the asn and the address
         self.errors: list[str] = []  # one line each, naming the file
         self.warnings: list[str] = []  # stale databases
         self.now = now or datetime.now(timezone.utc)
@@ -207,13 +213,17 @@ class GeoIP:
                 for name in names:
                     cols[name][take] = answers[name][take]
         self._dbs = working
+        if self.providers is not None:
+            cols["provider_class"], cols["provider"] = self.providers.classify(addrs, public, cols["asn"],
+                                                                               cols["as_org"])
         return cols, sources
 
     def lookup_many(self, ips: Sequence[str]) -> list[GeoResult]:
         cols, sources = self.answer_columns(ips)
         out = []
         for i, ip in enumerate(ips):
-            values = {name: cols[name][i] for name in ["ip_class", *_ANSWER_FIELDS]}
+            values = {name: cols[name][i] for name in ["ip_class", *_ANSWER_FIELDS, *_PROVIDER_FIELDS]
+                      if name in cols}
             src = {part: s[i] for part, s in sources.items() if s[i] is not None}
             out.append(GeoResult(ip=ip, sources=src, **values))  # type: ignore[arg-type]
         return out
@@ -235,15 +245,17 @@ class GeoIP:
 
 
 def open_geoip(paths: Iterable[Path] | None, *, use_default: bool = True, now: datetime | None = None,
-               default: Path | None = None) -> GeoIP:
+               default: Path | None = None, providers: ProviderLists | None = None) -> GeoIP:
     """The databases an analysis uses, in the override order described in the module docstring.
 
-    ``default`` overrides where the bundled database is looked for (tests)."""
+    ``default`` overrides where the bundled database is looked for (tests). ``providers``: the provider lists
+    (:mod:`workbench.enrich.provider`); by default the bundled ones, whatever the GeoIP options."""
     bundled = (default or default_geoip_db()) if use_default else None
+    providers = providers if providers is not None else open_provider_lists(now=now)
     if paths is None:
-        return GeoIP([bundled] if bundled else [], now=now, bundled=bundled)
+        return GeoIP([bundled] if bundled else [], now=now, bundled=bundled, providers=providers)
     given = [Path(p) for p in paths]
-    geo = GeoIP(given, now=now)
+    geo = GeoIP(given, now=now, providers=providers)
     if bundled and given and not geo.errors:
         covered = set().union(*(info.parts for info in geo.databases))
         if not provides(BUNDLED_TYPE) <= covered:
