@@ -46,7 +46,7 @@ import getpass
 import os
 import sqlite3
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -54,7 +54,7 @@ from typing import Any, Iterable, Sequence
 import orjson
 
 from .errors import WorkbenchError
-from .ingest.files import Evidence, evidence_of, expand
+from .ingest.files import evidence_of, expand
 from .pipeline import Analysis, analyze
 from .progress import CancelToken, Progress, no_progress
 from .snapshot import dumps, freeze, read_table, thaw, write_table
@@ -319,8 +319,8 @@ class Case:
         now: dict[str, str] = {}
         for ev in expand([s for s in self.sources() if Path(s).exists()]):  # a source gone: its inputs are missing
             try:
-                now[_norm(ev.display)] = ev.sha256()
-            except OSError:
+                now[_norm(ev.display)] = "" if ev.refused else ev.sha256()  # a FIFO is never opened
+            except (OSError, ValueError, EOFError):
                 now[_norm(ev.display)] = ""
         changed = tuple(sorted(p for p in stored.keys() & now.keys() if stored[p] != now[p]))
         return EvidenceCheck(changed, tuple(sorted(stored.keys() - now.keys())),
@@ -654,7 +654,7 @@ def _not_saved(err: BaseException, folder: Path) -> CaseError:
 def _norm(display: str) -> str:
     """An input's display name with its file part made absolute, so relative and absolute runs compare equal."""
     ev = evidence_of(display)
-    return Evidence(ev.path.resolve(), ev.member).display
+    return replace(ev, path=ev.path.resolve()).display
 
 
 def _bookmark(row: tuple) -> Bookmark:

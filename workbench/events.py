@@ -13,6 +13,8 @@ from datetime import datetime, timezone
 
 import pyarrow as pa
 
+from .errors import Unreadable
+
 # The small normalized vocabulary of `action`. Parsers map native event names onto it.
 ACTIONS: dict[str, str] = {
     "auth.success": "a successful interactive or network logon / sign-in",
@@ -161,15 +163,26 @@ def empty_table(with_geo: bool = True) -> pa.Table:
     return (SCHEMA if with_geo else BASE_SCHEMA).empty_table()
 
 
+class TimeOutOfRange(Unreadable):
+    """A time that has no place in UTC between the years 1 and 9999 (``0001-01-01T00:00:00+01:00``): the
+    record is refused, the file still loads."""
+
+
 def as_utc(dt: datetime) -> datetime:
-    """Naive datetimes are taken as UTC; aware ones are converted to UTC."""
+    """Naive datetimes are taken as UTC; aware ones are converted to UTC. A time that would leave the years
+    1 to 9999 once in UTC raises :class:`TimeOutOfRange` (a ``ValueError``, so each parser refuses only
+    that record)."""
     if dt.tzinfo is None:
         return dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc)
+    try:
+        return dt.astimezone(timezone.utc)
+    except OverflowError:
+        raise TimeOutOfRange("a time outside the years 1 to 9999 once converted to UTC") from None
 
 
 def format_ts(value: datetime | None) -> str:
     """The one way times are shown: ISO 8601 with an explicit zone, seconds precision."""
     if value is None:
         return ""
-    return as_utc(value).strftime("%Y-%m-%d %H:%M:%S UTC")
+    v = as_utc(value)
+    return f"{v.year:04d}-{v.month:02d}-{v.day:02d} {v.hour:02d}:{v.minute:02d}:{v.second:02d} UTC"

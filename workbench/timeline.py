@@ -23,6 +23,10 @@ STEPS = tuple(timedelta(seconds=s) for s in (
     86400, 2 * 86400, 7 * 86400, 14 * 86400, 28 * 86400, 91 * 86400, 364 * 86400,
 ))
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+# Times charted: a record of year 1 (a .NET "never") or 9999 stays in the data but is not drawn, so the chart
+# keeps its scale (and no bin edge leaves the years a datetime can hold); the chart says how many were left out.
+CHART_FROM = datetime(1980, 1, 1, tzinfo=timezone.utc)
+CHART_UNTIL = datetime(2200, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,7 @@ class Histogram:
     step: timedelta
     counts: np.ndarray  # shape (len(groups), bins), int64
     groups: tuple[str, ...] = ("events",)
+    outside: int = 0  # events with a time before CHART_FROM or from CHART_UNTIL on: counted, not drawn
 
     @property
     def bins(self) -> int:
@@ -93,6 +98,9 @@ def histogram(ts: pa.Array | pa.ChunkedArray | Sequence[datetime], *, groups: It
     else:
         labels = None
     valid = values != np.iinfo(np.int64).min
+    charted = valid & (values >= _us(CHART_FROM)) & (values < _us(CHART_UNTIL))
+    outside = int(valid.sum() - charted.sum())
+    valid = charted
     values = values[valid]
     if not len(values):
         return None
@@ -112,7 +120,7 @@ def histogram(ts: pa.Array | pa.ChunkedArray | Sequence[datetime], *, groups: It
         counts = np.zeros((len(names), bins), dtype=np.int64)
         for row, name in enumerate(names):
             counts[row] = np.bincount(index[labels == name], minlength=bins)
-    return Histogram(_dt(origin), step, counts.astype(np.int64), names)
+    return Histogram(_dt(origin), step, counts.astype(np.int64), names, outside)
 
 
 def table_histogram(table: pa.Table, *, group_by: str | None = None, step: timedelta | None = None,

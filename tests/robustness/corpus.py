@@ -18,6 +18,7 @@ import gzip
 import io
 import json
 import random
+import re
 import sys
 import zipfile
 from dataclasses import dataclass, field
@@ -119,6 +120,20 @@ def _gzip_truncated(data: bytes, rng: random.Random) -> bytes:
     return packed[: max(20, len(packed) * 2 // 3)]
 
 
+_ISO_TIME = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?")
+
+
+def _extreme_time(value: bytes) -> Callable[[bytes, random.Random], bytes | None]:
+    """The second ISO 8601 time of the file (a record after a good one) becomes ``value``."""
+    def mutate(data: bytes, rng: random.Random) -> bytes | None:
+        found = list(_ISO_TIME.finditer(data, 0))
+        if len(found) < 2:
+            return None
+        at = found[1]
+        return data[:at.start()] + value + data[at.end():]
+    return mutate
+
+
 MUTATIONS: list[tuple[str, str, Callable[[bytes, random.Random], bytes | None]]] = [
     ("truncated-half", "cut in the middle", _truncate_half),
     ("truncated-last-byte", "the last record loses its last byte", _truncate_last_byte),
@@ -131,6 +146,10 @@ MUTATIONS: list[tuple[str, str, Callable[[bytes, random.Random], bytes | None]]]
     ("garbage-tail", "1 KiB of random bytes after the end", _garbage_tail),
     ("bit-flips", "random single-bit errors", _bit_flips),
     ("gzip-truncated", "gzip-compressed and cut short", _gzip_truncated),
+    ("time-year-1", "a time of year 1 with a +01:00 offset (year 0 in UTC)", _extreme_time(b"0001-01-01T00:00:00+01:00")),
+    ("time-year-9999", "a time of 9999-12-31 with a -05:00 offset (year 10000 in UTC)",
+     _extreme_time(b"9999-12-31T23:59:59-05:00")),
+    ("time-year-1-utc", "a time of year 1 in UTC (a .NET DateTime.MinValue)", _extreme_time(b"0001-01-01T00:00:00Z")),
 ]
 
 

@@ -22,6 +22,7 @@ import yaml
 from ..config import load_config
 from ..errors import WorkbenchError
 from ..events import as_utc
+from ..events import format_ts as events_format_ts
 from .qt import (
     QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
     QListWidget, QListWidgetItem, QPushButton, QSettings, QSpinBox, QTabWidget, QVBoxLayout, QWidget, Qt,
@@ -212,10 +213,13 @@ def format_ts(value: datetime | None) -> str:
         return ""
     value = as_utc(value)
     if _display["name"] == "UTC":
-        return value.strftime("%Y-%m-%d %H:%M:%S UTC")
-    local = value.astimezone(_display["zone"])
+        return events_format_ts(value)
+    try:
+        local = value.astimezone(_display["zone"])
+    except (OverflowError, ValueError):  # year 1 west of UTC, year 9999 east of it: shown in UTC instead
+        return events_format_ts(value)
     offset = local.strftime("%z")
-    return local.strftime("%Y-%m-%d %H:%M:%S ") + f"{local.tzname()} {offset[:3]}:{offset[3:]}"
+    return f"{local.year:04d}" + local.strftime("-%m-%d %H:%M:%S ") + f"{local.tzname()} {offset[:3]}:{offset[3:]}"
 
 
 def time_header() -> str:

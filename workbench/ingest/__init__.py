@@ -7,8 +7,9 @@ Parsers are listed explicitly below (so PyInstaller sees them) and register them
 from __future__ import annotations
 
 import gzip
-import zipfile
+import logging
 import os
+import zipfile
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +19,7 @@ from typing import Iterable
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..errors import words
 from ..events import BASE_SCHEMA
 from ..perf import gc_paused
 from ..progress import CancelToken, Progress, check, no_progress
@@ -30,8 +32,17 @@ from .registry import PARSERS, ParseContext, Parser, sniff
 
 __all__ = ["InputInfo", "LoadResult", "load", "PARSERS"]
 
-# What reading a broken file can raise; anything else is a bug and must surface.
+# What reading a broken file is documented to raise (the fuzzer holds the parsers to it). Anything else is a
+# defect of the workbench: it is still contained to its file (logged with its traceback), never fatal.
 READ_ERRORS = (OSError, EOFError, ValueError, UnicodeError, zlib.error, gzip.BadGzipFile, zipfile.BadZipFile)
+CONTAINED = (Exception, RecursionError, MemoryError)
+
+log = logging.getLogger(__name__)
+
+# The times a Python datetime can hold (years 1 to 9999), in microseconds since 1970: a record whose time is
+# outside (a year-0 time read by Arrow from "0001-01-01T00:00:00+01:00") is refused on its own.
+_MIN_US = -62135596800 * 1_000_000
+_MAX_US = 253402300799 * 1_000_000 + 999_999
 
 
 def _unrecognised(head: bytes) -> str:
@@ -104,10 +115,25 @@ class LoadResult:
 
 
 def reason(exc: BaseException) -> str:
-    """A short, path-free reason for a read error (the path is printed once, in front)."""
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    return f"{type(exc).__name__}: {exc}"
+    """A short, path-free reason for a read error in words (the path is printed once, in front)."""
+    return words(exc)
+
+
+def _contained(exc: BaseException, display: str) -> None:
+    if not isinstance(exc, READ_ERRORS):
+        log.debug("defect while reading %s", display, exc_info=exc)
+
+
+def _in_range(batch: pa.RecordBatch, ctx: ParseContext) -> pa.RecordBatch:
+    """The batch without records whose time is outside the years 1 to 9999 (each counted bad)."""
+    ts = batch.column("ts").cast(pa.int64())
+    inside = pc.and_kleene(pc.greater_equal(ts, _MIN_US), pc.less_equal(ts, _MAX_US))
+    if pc.all(inside).as_py() is not False:
+        return batch
+    outside = pc.invert(pc.fill_null(inside, True))
+    for ref in batch.column("ref").filter(outside).to_pylist():
+        ctx.record_error(f"record {ref}", "a time outside the years 1 to 9999 once converted to UTC")
+    return batch.filter(pc.fill_null(inside, True))
 
 
 def _parse_one(parser: Parser, ctx: ParseContext) -> list[pa.RecordBatch]:
@@ -115,8 +141,9 @@ def _parse_one(parser: Parser, ctx: ParseContext) -> list[pa.RecordBatch]:
     try:
         with gc_paused():
             for batch in parser.parse(ctx):
-                batches.append(batch if isinstance(batch, pa.RecordBatch) else batch.to_arrow())
-    except READ_ERRORS as exc:
+                batches.append(_in_range(batch if isinstance(batch, pa.RecordBatch) else batch.to_arrow(), ctx))
+    except CONTAINED as exc:
+        _contained(exc, ctx.display_path)
         kept = sum(b.num_rows for b in batches)
         ctx.errors.insert(0, f"unreadable after {kept} records: {reason(exc)}")
         ctx.bad_records += 1
@@ -124,7 +151,7 @@ def _parse_one(parser: Parser, ctx: ParseContext) -> list[pa.RecordBatch]:
 
 
 def _info(path: str, digest: str, size: int, fmt: str | None, batches: list[pa.RecordBatch],
-          ctx: ParseContext | None, error: str | None = None) -> InputInfo:
+          ctx: ParseContext | None, error: str | None = None, notes: tuple[str, ...] = ()) -> InputInfo:
     events = sum(b.num_rows for b in batches)
     first = last = None
     if events:
@@ -135,7 +162,7 @@ def _info(path: str, digest: str, size: int, fmt: str | None, batches: list[pa.R
         errors = (error, *errors)
     if fmt is not None and events == 0 and not errors:
         errors = ("no events found in the file",)
-    return InputInfo(path, digest, size, fmt, events, errors, tuple(ctx.notes) if ctx else (),
+    return InputInfo(path, digest, size, fmt, events, errors, notes + (tuple(ctx.notes) if ctx else ()),
                      ctx.bad_records if ctx else 0, first, last)
 
 
@@ -147,12 +174,17 @@ def load(paths: Iterable[str | os.PathLike], *, year: int | None = None,
     plan: list[tuple[Evidence, Parser | None, str | None]] = []
     for ev in files:
         check(cancel)
+        if ev.refused:  # a FIFO, a device, a link to a folder: never opened
+            sizes[ev] = 0
+            plan.append((ev, None, ev.refused))
+            continue
         try:
             sizes[ev] = ev.size()
             head = ev.head()
             parser = sniff(head)
             plan.append((ev, parser, None if parser else _unrecognised(head)))
-        except READ_ERRORS as exc:
+        except CONTAINED as exc:
+            _contained(exc, ev.display)
             sizes.setdefault(ev, 0)
             plan.append((ev, None, f"cannot read: {reason(exc)}"))
     # Year-bearing formats first, so year-less syslog can take its year from them.
@@ -166,12 +198,13 @@ def load(paths: Iterable[str | os.PathLike], *, year: int | None = None,
         check(cancel)
         progress(done, total, f"reading {ev.name}")
         try:
-            digest = ev.sha256()
-        except READ_ERRORS as exc:
-            infos.append(_info(ev.display, "", sizes[ev], None, [], None, f"cannot read: {reason(exc)}"))
+            digest = "" if ev.refused else ev.sha256()
+        except CONTAINED as exc:
+            _contained(exc, ev.display)
+            infos.append(_info(ev.display, "", sizes[ev], None, [], None, f"cannot read: {reason(exc)}", ev.notes))
             continue
         if parser is None:
-            infos.append(_info(ev.display, digest, sizes[ev], None, [], None, error))
+            infos.append(_info(ev.display, digest, sizes[ev], None, [], None, error, ev.notes))
         else:
             ctx = ParseContext(ev.path, ev.display, ev.open, year=year,
                                year_hint=latest.year if (parser.needs_year and latest) else None,
@@ -179,7 +212,7 @@ def load(paths: Iterable[str | os.PathLike], *, year: int | None = None,
                                on_bytes=lambda n, base=done, size=sizes[ev], name=ev.name:
                                progress(base + min(n, size), total, f"reading {name}"))
             batches = _parse_one(parser, ctx)
-            info = _info(ev.display, digest, sizes[ev], parser.id, batches, ctx)
+            info = _info(ev.display, digest, sizes[ev], parser.id, batches, ctx, notes=ev.notes)
             infos.append(info)
             all_batches.extend(batches)
             if not parser.needs_year and info.last_ts and (latest is None or info.last_ts > latest):

@@ -28,6 +28,7 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 import orjson
 
+from ..errors import words
 from ..events import EventBatch
 from . import csvio
 from .entra import Item, as_obj, get, json_records, place_raw, to_time, upn
@@ -132,7 +133,7 @@ def _emit(ctx: ParseContext, items: Iterable[Item],
         try:
             ts = to_time(e.time)
         except ValueError as exc:
-            ctx.record_error(where, f"no usable event time ({exc})")
+            ctx.record_error(where, f"no usable event time ({words(exc)})")
             continue
         name = text(e.operation)
         name = name.strip() if name else None

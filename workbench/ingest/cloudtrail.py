@@ -21,6 +21,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..errors import words
 from ..events import TS_TYPE, make_batch
 from .fields import ip_or_none, parse_time, text
 from .mappings import CLOUDTRAIL_ACTIONS
@@ -103,7 +104,7 @@ def _split(data: Any, ctx: ParseContext | None = None) -> tuple[list[str], list[
             raws = _DECODE_ARRAY.decode(body)
         elif stripped[:1] == b"{":
             raws = _DECODE_DELIVERY.decode(body).Records
-    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, RecursionError):
         raws = None  # JSON Lines, one lone record, or broken: go line by line
     if raws is None and stripped[:1] in (b"[", b"{") and not looks_like_json_lines(head):
         found = salvage(bytes(data), ("Records",))  # cut short or damaged: the records before and after
@@ -233,15 +234,16 @@ def _one_by_one(ctx: ParseContext, wheres: list[str], bufs: list[Any]) -> tuple[
     records, keep = [], []
     for i, (where, buf) in enumerate(zip(wheres, bufs)):
         try:
-            records.append(_DECODE_RECORD.decode(buf))
-        except msgspec.ValidationError:
-            loose = orjson.loads(bytes(buf))
-            if not isinstance(loose, dict):
-                ctx.record_error(where, "not a JSON object")
-                continue
-            records.append(_loose_record(loose))
-        except msgspec.DecodeError as exc:
-            ctx.record_error(where, f"invalid JSON ({exc})")
+            try:
+                records.append(_DECODE_RECORD.decode(buf))
+            except msgspec.ValidationError:
+                loose = orjson.loads(bytes(buf))
+                if not isinstance(loose, dict):
+                    ctx.record_error(where, "not a JSON object")
+                    continue
+                records.append(_loose_record(loose))
+        except (msgspec.DecodeError, orjson.JSONDecodeError, RecursionError) as exc:
+            ctx.record_error(where, words(exc))
             continue
         except UnicodeDecodeError:
             ctx.record_error(where, "not valid UTF-8 text")
@@ -333,7 +335,7 @@ def _times(ctx: ParseContext, values: list[str | None], wheres: list[str]) -> tu
             parsed.append(parse_time(value))
             keep.append(i)
         except ValueError as exc:
-            ctx.record_error(where, f"no usable eventTime ({exc})")
+            ctx.record_error(where, f"no usable eventTime ({words(exc)})")
     return pa.array(parsed, TS_TYPE), keep
 
 
@@ -342,7 +344,7 @@ def _decode(ctx: ParseContext, wheres: list[str], bufs: list[Any]) -> tuple[list
     try:
         decode = _DECODE_RECORD.decode  # record by record: no joined copy of the batch
         return [decode(buf) for buf in bufs], list(range(len(wheres)))
-    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, RecursionError):
         return _one_by_one(ctx, wheres, bufs)
 
 

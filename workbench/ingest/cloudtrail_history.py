@@ -12,6 +12,7 @@ from typing import Any, Iterator
 
 import orjson
 
+from ..errors import words
 from ..events import EventBatch
 from . import csvio
 from .cloudtrail import _columns, _loose_record
@@ -44,7 +45,7 @@ def _emit(ctx: ParseContext, batch: EventBatch, where: str, when: Any, record: d
     try:
         ts = _time(when)
     except (ValueError, OverflowError, OSError) as exc:
-        ctx.record_error(where, f"no usable event time ({exc})")
+        ctx.record_error(where, f"no usable event time ({words(exc)})")
         return
     cols = {k: v[0] for k, v in _columns([_loose_record(record)]).items()}
     batch.add(ts, cols["ref"] or where, cols["action"], cols["outcome"], raw, user=cols["user"],

@@ -13,6 +13,7 @@ import csv
 import io
 from typing import Iterator
 
+from ..errors import words
 from .registry import ParseContext
 
 FIELD_LIMIT = 64 * 1024 * 1024  # one field (an AuditData JSON blob) may be large; csv's default is 128 KiB
@@ -90,7 +91,7 @@ def iter_rows(ctx: ParseContext) -> Iterator[tuple[str, dict[str, str]]]:
             except StopIteration:
                 return
             except csv.Error as exc:
-                ctx.record_error(f"line {start}", f"unreadable CSV row ({exc})")
+                ctx.record_error(f"line {start}", f"unreadable CSV row ({words(exc)})")
                 start = lineno + reader.line_num + 1
                 continue
             where = f"line {start}"

@@ -46,6 +46,7 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple
 import msgspec
 import orjson
 
+from ..errors import words
 from ..events import EventBatch
 from . import csvio
 from .fields import ip_or_none, parse_time, text
@@ -283,7 +284,7 @@ def _emit(ctx: ParseContext, items: Iterable[Item], extract: Callable[[Any], _Si
         try:
             ts = to_time(s.time)
         except ValueError as exc:
-            ctx.record_error(where, f"no usable sign-in time ({exc})")
+            ctx.record_error(where, f"no usable sign-in time ({words(exc)})")
             continue
         action, outcome, code = classify(s.code, s.status)
         batch.add(ts, text(s.ref) or where, action, outcome, raw,
@@ -434,7 +435,7 @@ def json_records(ctx: ParseContext, data: bytes) -> Iterator[Item]:
         try:
             rec = orjson.loads(view)
         except orjson.JSONDecodeError as exc:
-            ctx.record_error(where, f"invalid JSON ({exc.msg})")
+            ctx.record_error(where, words(exc))
             continue
         if not isinstance(rec, dict):
             ctx.record_error(where, "not a JSON object")

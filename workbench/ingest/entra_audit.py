@@ -27,6 +27,7 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 import orjson
 
+from ..errors import words
 from ..events import EventBatch
 from . import csvio
 from .entra import Item, as_obj, get, json_records, place_raw, to_time, upn
@@ -208,7 +209,7 @@ def _emit(ctx: ParseContext, items: Iterable[Item], extract: Callable[[Any], _Au
         try:
             ts = to_time(a.time)
         except ValueError as exc:
-            ctx.record_error(where, f"no usable activity time ({exc})")
+            ctx.record_error(where, f"no usable activity time ({words(exc)})")
             continue
         name = text(a.activity)
         name = name.strip() if name else None

@@ -22,6 +22,7 @@ import msgspec
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..errors import Unreadable, words
 from ..events import TS_TYPE, make_batch
 from .fields import parse_time
 from .registry import BATCH_SIZE, ParseContext, register
@@ -84,7 +85,7 @@ def _source(ctx: ParseContext) -> tuple[Any, str | None]:
             data = head + fh.read()
             size = len(data)
     if size < HEADER_SIZE:
-        raise ValueError(f"{size} bytes: shorter than the 4096-byte header of an EVTX file")
+        raise Unreadable(f"too short for an EVTX file ({size} bytes; its header alone is 4096)")
     declared = struct.unpack_from("<H", head, 42)[0]
     body = max(size - HEADER_SIZE, 0)
     whole, part = divmod(body, CHUNK_SIZE)
@@ -157,7 +158,7 @@ def _decode(ctx: ParseContext, ids: list[Any], raws: list[str]) -> list[tuple[in
         try:
             doc = _ONE.decode(raw)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            ctx.record_error(f"record {ids[i]}", f"unusable record ({exc})")
+            ctx.record_error(f"record {ids[i]}", f"unusable record ({words(exc)})")
             continue
         if doc.Event is not None and doc.Event.System is not None:
             out.append((i, doc.Event))
@@ -181,7 +182,7 @@ def _times(ctx: ParseContext, ids: list[Any], events: list[tuple[int, _Event]]) 
             parsed.append(parse_time(value))
             keep.append(pos)
         except ValueError as exc:
-            ctx.record_error(f"record {ids[i]}", f"no usable TimeCreated ({exc})")
+            ctx.record_error(f"record {ids[i]}", f"no usable TimeCreated ({words(exc)})")
     return pa.array(parsed, TS_TYPE), keep
 
 
@@ -236,14 +237,14 @@ def parse(ctx: ParseContext) -> Iterator[pa.RecordBatch]:
         try:
             records = evtx.PyEvtxParser(source, skip_errors=True).records_json()
         except (RuntimeError, OSError) as exc:
-            raise ValueError(f"not a readable EVTX file ({exc})") from None
+            raise Unreadable(f"not a readable EVTX file ({words(exc)})") from None
         while True:
             try:
                 item = next(records)
             except StopIteration:
                 break
             except RuntimeError as exc:  # damage the parser cannot step over: keep what came before
-                ctx.record_error("damaged data", f"{str(exc)[:300]}; nothing after it could be read")
+                ctx.record_error("damaged data", f"{words(exc)}; nothing after it could be read")
                 break
             ids.append(item.get("event_record_id"))
             raws.append(item["data"])

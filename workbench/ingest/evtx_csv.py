@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from ..errors import words
 from ..events import EventBatch
 from . import csvio
 from .fields import parse_time
@@ -89,7 +90,7 @@ def parse(ctx: ParseContext) -> Iterator[EventBatch]:
         try:
             when = parse_time(row.get("TimeCreated"))
         except ValueError as exc:
-            ctx.record_error(where, f"no usable TimeCreated ({exc})")
+            ctx.record_error(where, f"no usable TimeCreated ({words(exc)})")
             continue
         payload = (row.get("Payload") or "").strip()
         data = _payload(payload) if payload else {}

@@ -16,6 +16,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
+from ..errors import words
 from ..events import EventBatch
 from .fields import parse_time
 from .registry import BATCH_SIZE, ParseContext, register
@@ -111,7 +112,7 @@ def parse(ctx: ParseContext) -> Iterator[EventBatch]:
         try:
             event = ET.fromstring(xml)
         except ET.ParseError as exc:
-            ctx.record_error(where, f"broken XML ({exc})")
+            ctx.record_error(where, f"broken XML ({words(exc)})")
             continue
         system = next((s for s in event if _local(s.tag) == "System"), None)
         if system is None:
@@ -122,7 +123,7 @@ def parse(ctx: ParseContext) -> Iterator[EventBatch]:
         try:
             when = parse_time(created.get("SystemTime") if created is not None else None)
         except ValueError as exc:
-            ctx.record_error(where, f"no usable TimeCreated ({exc})")
+            ctx.record_error(where, f"no usable TimeCreated ({words(exc)})")
             continue
         record = sys.get("EventRecordID")
         add(batch, ctx, where, record_id=record.text.strip() if record is not None and record.text else None,

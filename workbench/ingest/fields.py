@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 
+from ..errors import Unreadable
 from ..events import as_utc
 
 
@@ -46,7 +47,7 @@ def parse_time(value: Any) -> datetime:
     Accepts 'Z', offsets, and more than 6 fractional digits (Windows and Azure write 7).
     """
     if not isinstance(value, str) or not value:
-        raise ValueError(f"not a time: {value!r}")
+        raise Unreadable(f"not a time: {value!r:.60}")
     s = value.strip().replace(" ", "T", 1) if "T" not in value else value.strip()
     if "." in s:  # trim fractions beyond microseconds: 2024-03-05T10:11:12.1234567Z
         head, _, rest = s.partition(".")

@@ -24,6 +24,7 @@ from typing import Any, Iterable, Iterator
 
 import orjson
 
+from ..errors import words
 from ..events import EventBatch
 from .entra import Item, json_records, place_raw, to_time
 from .fields import dig, ip_or_none, text
@@ -139,7 +140,7 @@ def _emit(ctx: ParseContext, items: Iterable[Item]) -> Iterator[EventBatch]:
         try:
             ts = to_time(entry.get("timestamp") or entry.get("receiveTimestamp"))
         except ValueError as exc:
-            ctx.record_error(where, f"no usable timestamp ({exc})")
+            ctx.record_error(where, f"no usable timestamp ({words(exc)})")
             continue
         ref = text(entry.get("insertId")) or where
         payload = entry.get("protoPayload")

@@ -13,6 +13,7 @@ from typing import Any, Iterator
 
 import orjson
 
+from ..errors import words
 from ..events import EventBatch
 from .fields import text
 from .registry import BATCH_SIZE, ParseContext, register
@@ -47,7 +48,7 @@ def parse(ctx: ParseContext) -> Iterator[EventBatch]:
                 micros = int(entry["__REALTIME_TIMESTAMP"])
                 ts = datetime.fromtimestamp(micros / 1e6, tz=timezone.utc)
             except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, OverflowError) as exc:
-                ctx.record_error(f"line {lineno}", f"not a journal entry ({type(exc).__name__})")
+                ctx.record_error(f"line {lineno}", f"not a journal entry ({words(exc)})")
                 continue
             if not isinstance(entry, dict):
                 continue

@@ -7,6 +7,7 @@ from typing import Any, Iterator
 
 import orjson
 
+from ..errors import words
 from .registry import ParseContext
 from .salvage import looks_like_json_lines, salvage
 
@@ -42,7 +43,7 @@ def iter_records(ctx: ParseContext, data: bytes, keys: tuple[str, ...] = ()) -> 
         try:
             yield f"line {lineno}", orjson.loads(line)
         except orjson.JSONDecodeError as exc:
-            ctx.record_error(f"line {lineno}", f"invalid JSON ({exc.msg})")
+            ctx.record_error(f"line {lineno}", words(exc))
 
 
 
@@ -55,6 +56,6 @@ def _salvaged(ctx: ParseContext, data: bytes, keys: tuple[str, ...]) -> Iterator
         try:
             yield f"record {i}", orjson.loads(data[offset:offset + length])
         except orjson.JSONDecodeError as exc:
-            ctx.record_error(f"record {i}", f"invalid JSON ({exc.msg})")
+            ctx.record_error(f"record {i}", words(exc))
     for where, why in found.problems:
         ctx.record_error(where, why)

@@ -28,6 +28,7 @@ from typing import Any, Iterator
 
 import orjson
 
+from ..errors import words
 from ..events import EventBatch
 from . import csvio
 from .entra import classify, get, to_time, upn
@@ -108,7 +109,7 @@ def parse(ctx: ParseContext) -> Iterator[EventBatch]:
         try:
             audit = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
-            ctx.record_error(where, f"AuditData is not JSON ({exc})")
+            ctx.record_error(where, f"AuditData is not JSON ({words(exc)})")
             continue
         if not isinstance(audit, dict):
             ctx.record_error(where, "AuditData is not a JSON object")
@@ -116,7 +117,7 @@ def parse(ctx: ParseContext) -> Iterator[EventBatch]:
         try:
             ts = to_time(audit.get("CreationTime") or row.get("CreationDate"))
         except ValueError as exc:
-            ctx.record_error(where, f"no usable CreationTime ({exc})")
+            ctx.record_error(where, f"no usable CreationTime ({words(exc)})")
             continue
         op = text(audit.get("Operation")) or row.get("Operation") or row.get("Operations") or None
         action, outcome, name = _action(op, audit)

@@ -23,6 +23,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Iterator
 
+from ..errors import Unreadable, words
 from ..events import EventBatch
 from .cloudtrail import principal
 from .fields import ip_or_none
@@ -57,7 +58,7 @@ def fields(line: str) -> list[str]:
 def _time(value: str) -> datetime:
     m = _TIME.match(value)
     if not m or m[2] not in _MONTHS:
-        raise ValueError(f"not a time: {value!r}")
+        raise Unreadable(f"not a time: {value!r:.60}")
     day, _, year, hh, mm, ss, sign, oh, om = m.groups()
     offset = timedelta(hours=int(oh), minutes=int(om)) * (-1 if sign == "-" else 1)
     local = datetime(int(year), _MONTHS[m[2]], int(day), int(hh), int(mm), int(ss), tzinfo=timezone(offset))
@@ -106,7 +107,7 @@ def parse(ctx: ParseContext) -> Iterator[EventBatch]:
             try:
                 ts = _time(f[TIME])
             except ValueError as exc:
-                ctx.record_error(f"line {lineno}", str(exc))
+                ctx.record_error(f"line {lineno}", words(exc))
                 continue
             sent = f[BYTES_SENT]
             batch.add(ts, _none(f[REQUEST_ID]) or f"line {lineno}", "api.call", _outcome(f[HTTP_STATUS]), raw,

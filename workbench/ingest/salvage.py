@@ -15,6 +15,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from ..errors import words
+
 _DECODER = json.JSONDecoder()
 _SPACE = re.compile(r"[ \t\r\n]*")
 _BOM = b"\xef\xbb\xbf"
@@ -181,7 +183,4 @@ def _skip_rest_of_object(text: str, end: int) -> int:
 
 
 def _reason(exc: BaseException) -> str:
-    if isinstance(exc, RecursionError):
-        return "nested too deeply"
-    msg = getattr(exc, "msg", None) or str(exc)
-    return msg.split(":")[0] if isinstance(exc, json.JSONDecodeError) else msg
+    return words(exc)

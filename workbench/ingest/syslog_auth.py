@@ -42,10 +42,6 @@ _MESSAGES: list[tuple[re.Pattern[str], str, str, str]] = [
      "session.start", "success", "session_opened"),
     (re.compile(r"^pam_unix\([^)]*:session\): session closed for user (?P<user>[^(\s]+)"),
      "session.end", "success", "session_closed"),
-    (re.compile(r"^\s*(?P<user>\S+) : (?:.*?; )?TTY=.*?; PWD=.*?; USER=(?P<target>\S+) ; COMMAND="),
-     "privilege.use", "success", "sudo"),
-    (re.compile(r"^\s*(?P<user>\S+) : .*command not allowed ; .*USER=(?P<target>\S+) ;"),
-     "privilege.use", "failure", "sudo_denied"),
     (re.compile(r"^(?:Successful su for (?P<target>\S+) by (?P<user>\S+)|\(to (?P<target2>\S+)\) (?P<user2>\S+) on)"),
      "privilege.use", "success", "su"),
     (re.compile(r"^new user: name=(?P<target>[^,]+),"), "account.create", "success", "useradd"),
@@ -76,8 +72,40 @@ def _sniff(head: bytes) -> bool:
     return hits >= max(1, len(lines) // 2)
 
 
+# sudo's refusals: the words before "TTY=" in "alice : 3 incorrect password attempts ; TTY=... ; COMMAND=..."
+_SUDO_REFUSALS = (("command not allowed", "sudo_denied"), ("not in sudoers", "sudo_not_in_sudoers"),
+                  ("incorrect password attempt", "sudo_bad_password"), ("password is required", "sudo_no_password"),
+                  ("not allowed to", "sudo_denied"), ("not authorized", "sudo_denied"))
+
+
+def _sudo(msg: str) -> tuple[str, str, str, str] | None:
+    """(outcome, kind, user, target) of a sudo command line, split on its " ; " fields (linear in the line's
+    length whatever it holds: any local user can write such lines with ``logger -t sudo``); None if not one."""
+    user, sep, rest = msg.strip().partition(" : ")
+    head, sep2, _command = rest.partition(" ; COMMAND=")  # the command is last and may itself hold " ; "
+    if not (sep and sep2 and user) or " " in user:
+        return None
+    fields: dict[str, str] = {}
+    reasons: list[str] = []
+    for part in head.split(" ; "):
+        key, eq, value = part.partition("=")
+        if eq and key.isalpha() and key.isupper():
+            fields[key] = value
+        elif part.strip():
+            reasons.append(part.strip().lower())
+    if "TTY" not in fields or "USER" not in fields:
+        return None
+    if not reasons:
+        return "success", "sudo", user, fields["USER"]
+    kind = next((k for words, k in _SUDO_REFUSALS if any(words in r for r in reasons)), "sudo_refused")
+    return "failure", kind, user, fields["USER"]
+
+
 def interpret(prog: str, msg: str) -> tuple[str, str, str, str | None, str | None, str | None]:
     """(action, outcome, event_name, user, target, ip) for one message."""
+    if " ; COMMAND=" in msg and (sudo := _sudo(msg)) is not None:
+        outcome, kind, user, target = sudo
+        return "privilege.use", outcome, f"{prog}:{kind}", user, target, None
     for pattern, action, outcome, kind in _MESSAGES:
         m = pattern.match(msg)
         if m:

@@ -43,6 +43,7 @@ from typing import Any, Iterable, Iterator
 
 import orjson
 
+from ..errors import Unreadable, words
 from ..events import EventBatch
 from . import csvio
 from .entra import Item, country, json_records, place_raw, to_time, upn
@@ -142,7 +143,7 @@ def _emit_api(ctx: ParseContext, items: Iterable[Item]) -> Iterator[EventBatch]:
         try:
             ts = to_time(dig(act, "id", "time"))
         except ValueError as exc:
-            ctx.record_error(where, f"no usable id.time ({exc})")
+            ctx.record_error(where, f"no usable id.time ({words(exc)})")
             continue
         events = act.get("events")
         events = [events] if isinstance(events, dict) else events if isinstance(events, list) else []
@@ -204,7 +205,7 @@ def _csv_time(value: str) -> tuple[datetime, bool]:
             except ValueError:
                 continue
         else:
-            raise ValueError(f"not a time: {value!r}")
+            raise Unreadable(f"not a time: {value!r:.60}")
         offset = timedelta(hours=int(m["h"] or 0), minutes=int(m["m"] or 0)) * (-1 if m["sign"] == "-" else 1)
         return local.replace(tzinfo=timezone(offset)).astimezone(timezone.utc), True
     return to_time(value), _ZONED.search(value) is not None
@@ -217,7 +218,7 @@ def _emit_csv(ctx: ParseContext, cols: dict[str, str]) -> Iterator[EventBatch]:
         try:
             ts, zoned = _csv_time(row.get(cols["date"]) or "")
         except ValueError as exc:
-            ctx.record_error(where, f"no usable Date ({exc})")
+            ctx.record_error(where, f"no usable Date ({words(exc)})")
             continue
         naive += not zoned
         shown = (row.get(cols["event"]) or "").strip()

@@ -74,8 +74,14 @@ def timeline_section(ctx: Context) -> list[Flowable]:
     story = heading("timeline", "Timeline")
     hist = timeline.table_histogram(analysis.table, group_by="outcome", max_bins=96)
     if hist is None:
-        story.append(para("The evidence holds no events."))
+        story.append(para("The evidence holds no events." if not analysis.table.num_rows else
+                          f"No event has a time from {timeline.CHART_FROM.year} to {timeline.CHART_UNTIL.year - 1} "
+                          "to chart; the events are listed with their times below."))
         return story
+    if hist.outside:
+        story.append(para(f"{hist.outside} events have a time before {timeline.CHART_FROM.year} or after "
+                          f"{timeline.CHART_UNTIL.year - 1} (a year 1 or 9999 written by a broken or zeroed clock): "
+                          "kept in the evidence and the events table, not drawn in the chart.", "note"))
     marks = timeline.marks(hist, ctx.main)
     story.append(KeepTogether([para("Activity over time", "h3"), charts.activity_chart(hist, marks, FRAME_WIDTH),
                                para("All events of all inputs per time bin by outcome; the bands above are the "
