@@ -151,7 +151,7 @@ def test_analysis_reused_while_hashes_unchanged_else_redone(tmp_path, evidence, 
     def no_analysis(*a, **k):
         raise AssertionError("the evidence was analyzed again")
 
-    monkeypatch.setattr(case_mod, "analyze", no_analysis)
+    monkeypatch.setattr(case_mod, "analyze_with_pack", no_analysis)
     with Case.open(folder) as case:
         again, reused = case.open_analysis()
         assert reused
@@ -314,7 +314,7 @@ def test_evidence_out_of_reach_shows_the_stored_analysis_unverified(tmp_path, ev
         first, _ = case.open_analysis()
     moved = tmp_path / "elsewhere"
     evidence.rename(moved)  # the evidence drive is not mounted
-    monkeypatch.setattr(case_mod, "analyze", lambda *a, **k: pytest.fail("analyzed what is left of the evidence"))
+    monkeypatch.setattr(case_mod, "analyze_with_pack", lambda *a, **k: pytest.fail("analyzed what is left of the evidence"))
     with Case.open(folder) as case:
         again, reused = case.open_analysis()
         assert reused and [f.id for f in again.findings] == [f.id for f in first.findings]

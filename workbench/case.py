@@ -55,7 +55,7 @@ import orjson
 
 from .errors import WorkbenchError
 from .ingest.files import evidence_of, expand
-from .pipeline import Analysis, analyze
+from .pipeline import Analysis, analyze_with_pack
 from .progress import CancelToken, Progress, no_progress
 from .snapshot import dumps, freeze, read_table, thaw, write_table
 
@@ -369,7 +369,7 @@ class Case:
     def open_analysis(self, *, progress: Progress = no_progress,
                       cancel: CancelToken | None = None) -> tuple[Analysis, bool]:
         """The case's analysis and whether it was reused: the stored one when every input's hash is unchanged,
-        else a fresh :func:`workbench.pipeline.analyze` of the sources (with the "analyze" setting's keyword
+        else a fresh :func:`workbench.pipeline.analyze_with_pack` of the sources (with the "analyze" setting's keyword
         arguments), which is then stored. Triage is kept either way (findings keep their ids on the same
         evidence)."""
         progress(0, 1, "verifying evidence hashes")
@@ -398,7 +398,7 @@ class Case:
         for key in ("config_files", "geoip_dbs", "extra_playbook_dirs", "indicator_files"):
             if options.get(key) is not None:
                 options[key] = [Path(p) for p in options[key]]
-        analysis = analyze(self.sources(), progress=progress, cancel=cancel, **options)
+        analysis = analyze_with_pack(self.sources(), progress=progress, cancel=cancel, **options)
         self.save_analysis(analysis)
         return analysis, False
 
@@ -579,7 +579,7 @@ def create_case(folder: str | os.PathLike, analysis: Analysis, sources: Sequence
                 analyst: str | None = None, options: dict[str, Any] | None = None,
                 progress: Progress = no_progress, cancel: CancelToken | None = None) -> Case:
     """A new case holding an analysis made already (the GUI's "New case" after opening files); ``options`` are
-    the keyword arguments of :func:`workbench.pipeline.analyze` it was made with, used when the evidence changes
+    the keyword arguments of :func:`workbench.pipeline.analyze_with_pack` it was made with, used when the evidence changes
     and the case is analyzed again."""
     case = Case.create(folder, sources, analyst=analyst)
     progress(0, 1, "saving the analysis into the case")

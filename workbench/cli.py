@@ -21,7 +21,7 @@ from .errors import WorkbenchError, printable
 from .enrich.geoip import GeoResult, open_geoip
 from .events import format_ts
 from .paths import default_file_mode
-from .pipeline import Analysis, analyze
+from .pipeline import Analysis, analyze_with_pack
 
 EXIT_OK, EXIT_USAGE, EXIT_PARTIAL = 0, 2, 3
 SIGMA_ERRORS_SHOWN = 20  # rule errors printed; a SigmaHQ checkout has hundreds of rules for logs we do not read
@@ -131,11 +131,9 @@ def _open_case(folder: Path):
 def pack_overrides(ignore: bool = False):
     """What the imported update pack adds to a run (nothing when ``ignore``); its ATT&CK reference is put in
     use. The analyst's own options come after the pack's files, so they win."""
-    from . import attack, update_pack
+    from .update_pack import in_use
 
-    pack = update_pack.Overrides([], [], []) if ignore else update_pack.active_overrides()
-    attack.use_reference(pack.attack_reference)
-    return pack
+    return in_use(ignore)
 
 
 def geoip_databases(args: argparse.Namespace, pack) -> list[Path] | None:
@@ -165,16 +163,13 @@ def run_analyze(args: argparse.Namespace) -> int:
         except WorkbenchError as exc:
             print(printable(f"workbench: {exc}"), file=sys.stderr)
             return EXIT_USAGE
-    pack = pack_overrides(args.no_update_pack)
-    geoip = geoip_databases(args, pack)
     show_progress = not args.quiet and sys.stderr.isatty()
     try:
-        analysis = analyze(args.paths, year=args.year, config_files=[*pack.config_files, *args.config],
-                           geoip_dbs=geoip, default_geoip=not args.no_default_geoip,
-                           extra_playbook_dirs=[*pack.playbook_dirs, *args.playbooks],
-                           indicator_files=args.indicators, sigma_dirs=[*pack.sigma_dirs, *args.sigma],
-                           progress=_progress_printer(show_progress))
-        analysis.update_pack = pack.name
+        analysis = analyze_with_pack(args.paths, use_pack=not args.no_update_pack, year=args.year,
+                                     config_files=args.config, geoip_dbs=[] if args.no_geoip else args.geoip_db,
+                                     default_geoip=not args.no_default_geoip, extra_playbook_dirs=args.playbooks,
+                                     indicator_files=args.indicators, sigma_dirs=args.sigma,
+                                     progress=_progress_printer(show_progress))
     except WorkbenchError as exc:
         print(f"workbench: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -146,16 +146,19 @@ class Analysis:
 def run_checks(table: pa.Table, config: dict[str, Any], geo_available: bool,
                cancel: CancelToken | None = None,
                identities: Identities | None = None,
-               checks: Iterable[Any] | None = None) -> tuple[list[Finding], list[CheckStatus]]:
+               checks: Iterable[Any] | None = None,
+               progress: Progress = no_progress) -> tuple[list[Finding], list[CheckStatus]]:
     """The checks over ``table`` (``checks``: only these; default all); with ``identities`` the cross-source
-    checks too."""
+    checks too. ``progress`` hears of each check as it starts."""
     # one chunk per column: row selections on many-chunk string columns are several times slower
     frame = table.drop_columns(["raw"]).combine_chunks().to_pandas()
     inp = IdentityCheckInput(frame, config, geo_available, table, identities=identities)
     findings: list[Finding] = []
     statuses = []
-    for chk in (*(CHECKS if checks is None else checks), *(CROSS_CHECKS if identities is not None else ())):
+    todo = (*(CHECKS if checks is None else checks), *(CROSS_CHECKS if identities is not None else ()))
+    for done, chk in enumerate(todo):
         check(cancel)
+        progress(done, len(todo), f"running checks: {chk.title}")
         if chk.needs_geo and not geo_available:
             statuses.append(CheckStatus(chk.id, chk.title, False, 0, "no GeoIP database"))
             continue
@@ -200,7 +203,7 @@ def analyze(paths: Iterable[str | os.PathLike], *, year: int | None = None, conf
     identities = resolve_identities(table, identity_links)
     check(cancel)
     progress(0, 1, "running checks")
-    findings, statuses = run_checks(table, config, geo.locates, cancel, identities=identities)
+    findings, statuses = run_checks(table, config, geo.locates, cancel, identities=identities, progress=progress)
     sigma = None
     if ruleset is not None:
         progress(0, 1, f"running {len(ruleset.rules)} Sigma rules")
@@ -241,3 +244,23 @@ def agree_with_coverage(statuses: list[CheckStatus], coverage: Coverage) -> list
         else:
             out.append(replace(st, limits=cov.reasons))
     return out
+
+
+def analyze_with_pack(paths: Iterable[str | os.PathLike], *, use_pack: bool = True,
+                      geoip_dbs: Iterable[Path] | None = None, config_files: Iterable[Path] = (),
+                      extra_playbook_dirs: Iterable[Path] = (), sigma_dirs: Iterable[str | os.PathLike] = (),
+                      **options: Any) -> Analysis:
+    """:func:`analyze` as ``workbench analyze`` and the app run it: the active update pack's configuration,
+    GeoIP databases, playbooks, Sigma rules and ATT&CK reference (unless ``use_pack`` is false), then the
+    analyst's own options, which win. ``geoip_dbs=[]`` is no GeoIP at all (``--no-geoip``); None the pack's
+    databases, or the bundled one. The other ``options`` go to :func:`analyze` as they are."""
+    from .update_pack import in_use
+
+    pack = in_use(ignore=not use_pack)
+    if geoip_dbs is None or list(geoip_dbs):
+        geoip_dbs = [*(geoip_dbs or ()), *pack.geoip_dbs] or None
+    analysis = analyze(paths, geoip_dbs=geoip_dbs, config_files=[*pack.config_files, *config_files],
+                       extra_playbook_dirs=[*pack.playbook_dirs, *extra_playbook_dirs],
+                       sigma_dirs=[*pack.sigma_dirs, *sigma_dirs], **options)
+    analysis.update_pack = pack.name
+    return analysis

@@ -204,7 +204,7 @@ def _origin(c: _Context) -> Fact:
                f"networks {', '.join(f'AS{a}' for a in sorted(this_asns)) or 'unknown'}",)
     if len(h) < MIN_HISTORY:
         who = ", ".join(c.users) or "the account"
-        return Fact("origin", UNKNOWN, f"only {len(h)} earlier successful sign-ins of {who} in the evidence: "
+        return Fact("origin", UNKNOWN, f"{_only(len(h), 'earlier successful sign-in')} of {who} in the evidence: "
                     "no usual place to compare with", details)
     networks = _top(h["asn"].dropna().astype(int).map(lambda a: f"AS{a}"))
     usual = (f"usual: countries {_top(h['country'])}; IPs {_top(h['src_ip'])}; networks {networks} "
@@ -224,11 +224,16 @@ def _origin(c: _Context) -> Fact:
     return Fact("origin", NORMAL, "every IP was used by the account before", usual + details)
 
 
+def _only(n: int, thing: str) -> str:
+    """"no earlier sign-ins", "only 1 earlier sign-in", "only 3 earlier sign-ins"."""
+    return f"no {thing}s" if n == 0 else f"only {n} {thing}" + ("" if n == 1 else "s")
+
+
 def _new_ip(c: _Context) -> Fact:
     this_ips = set(c.subject["src_ip"].dropna()) or set(c.ips)
     h = c.history_ok
     if len(h) < MIN_HISTORY:
-        return Fact("new_ip", UNKNOWN, f"only {len(h)} earlier successful sign-ins: cannot tell a new IP")
+        return Fact("new_ip", UNKNOWN, f"{_only(len(h), 'earlier successful sign-in')}: cannot tell a new IP")
     new = sorted(this_ips - set(h["src_ip"].dropna()))
     if new:
         return Fact("new_ip", SUSPICIOUS, f"IP never used by the account before: {', '.join(new)}",
@@ -239,7 +244,7 @@ def _new_ip(c: _Context) -> Fact:
 def _hours(c: _Context) -> Fact:
     h = c.history_ok
     if len(h) < MIN_HOURS_HISTORY:
-        return Fact("hours", UNKNOWN, f"only {len(h)} earlier successful sign-ins: no usual hours to compare with")
+        return Fact("hours", UNKNOWN, f"{_only(len(h), 'earlier successful sign-in')}: no usual hours to compare with")
     usual = set(h["ts"].dt.hour)
     near = {(x + d) % 24 for x in usual for d in (-1, 0, 1)}
     these = sorted(set(c.subject["ts"].dt.hour))
@@ -287,7 +292,7 @@ def _method(c: _Context) -> Fact:
     if not these:
         return Fact("method", UNKNOWN, "the logs do not name how the account authenticated")
     if len(c.history) < 10:
-        return Fact("method", UNKNOWN, f"only {len(c.history)} earlier events of the account: no usual method")
+        return Fact("method", UNKNOWN, f"{_only(len(c.history), 'earlier event')} of the account: no usual method")
     new = these - pairs(c.history)
     show = lambda s: ", ".join(" / ".join(p for p in pair if p) for pair in sorted(s))  # noqa: E731
     if new:

@@ -391,6 +391,15 @@ def active_overrides(root: Path | None = None) -> Overrides:
                      attack if attack.is_file() else None, active)
 
 
+def in_use(ignore: bool = False, root: Path | None = None) -> Overrides:
+    """What the active pack adds to a run (nothing when ``ignore``), with its ATT&CK reference put in use."""
+    from . import attack
+
+    pack = Overrides([], [], []) if ignore else active_overrides(root)
+    attack.use_reference(pack.attack_reference)
+    return pack
+
+
 def status_lines(root: Path | None = None) -> Iterable[str]:
     root = root or data_dir()
     state = read_state(root)

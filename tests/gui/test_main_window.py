@@ -84,10 +84,10 @@ def test_inputs_with_errors_are_shown(window, qtbot, case_dir, tmp_path):
 
 
 def test_a_failed_analysis_shows_a_message_and_the_app_goes_on(window, qtbot, case_dir, monkeypatch):
-    def broken(paths, *, progress, cancel):
+    def broken(paths, *, progress, cancel, **options):
         raise WorkbenchError("the disk caught fire", paths[0])
 
-    monkeypatch.setattr("workbench.gui.window.loading.analyze", broken)
+    monkeypatch.setattr("workbench.gui.window.loading.analyze_with_pack", broken)
     with qtbot.waitSignal(window.failed, timeout=TIMEOUT) as blocker:
         window.open_paths([case_dir])
     assert "the disk caught fire" in blocker.args[0]
@@ -100,14 +100,14 @@ def test_a_failed_analysis_shows_a_message_and_the_app_goes_on(window, qtbot, ca
 def test_cancel_while_loading(window, qtbot, case_dir, monkeypatch):
     import time
 
-    def slow(paths, *, progress, cancel):
+    def slow(paths, *, progress, cancel, **options):
         for i in range(1000):
             cancel.check()
             progress(i, 1000, "reading slowly")
             time.sleep(0.01)
         pytest.fail("not cancelled")
 
-    monkeypatch.setattr("workbench.gui.window.loading.analyze", slow)
+    monkeypatch.setattr("workbench.gui.window.loading.analyze_with_pack", slow)
     task = window.open_paths([case_dir])
     qtbot.waitUntil(lambda: window.progress_bar.maximum() == 1000, timeout=TIMEOUT)
     with qtbot.waitSignal(task.cancelled, timeout=TIMEOUT):

@@ -13,7 +13,7 @@ from workbench.gui.settings import (
     OfficeHours, Settings, SettingsDialog, format_ts, load_settings, save_settings, set_display_zone, settings_dir,
     store, time_header,
 )
-from workbench.pipeline import analyze
+from workbench.pipeline import analyze, analyze_with_pack
 
 T = datetime(2024, 3, 5, 14, 2, 11, tzinfo=timezone.utc)
 
@@ -22,7 +22,9 @@ def test_defaults_mean_what_the_cli_does_without_options(user_config):
     s = load_settings()
     assert s == Settings()
     kwargs = s.analyze_kwargs()
-    assert kwargs == {"geoip_dbs": None, "default_geoip": True, "config_files": [], "indicator_files": []}
+    # as `workbench analyze --sigma shipped`: the shipped rules and the active update pack
+    assert kwargs == {"geoip_dbs": None, "default_geoip": True, "config_files": [], "indicator_files": [],
+                      "sigma_dirs": ["shipped"], "use_pack": True}
     assert not list(user_config.rglob("*.yaml"))  # no office-hours override written for defaults
 
 
@@ -63,7 +65,7 @@ def test_no_geoip_and_thresholds_reach_the_analysis(user_config, tmp_path, case_
     thresholds.write_text("impossible_travel:\n  max_kmh: 100000\n")
     s = Settings(use_default_geoip=False, config_files=(str(thresholds),))
     assert s.check() == []
-    analysis = analyze([case_dir], **s.analyze_kwargs())
+    analysis = analyze_with_pack([case_dir], **s.analyze_kwargs())
     assert analysis.geoip == [] and analysis.config["impossible_travel"]["max_kmh"] == 100000
     travel = next(c for c in analysis.checks if c.id == "impossible_travel")
     assert not travel.ran and "GeoIP" in travel.reason
@@ -141,7 +143,7 @@ def test_window_applies_the_display_zone_and_passes_settings_to_the_loader(windo
         seen.update(kwargs)
         return analysis
 
-    monkeypatch.setattr(mw, "analyze", fake_analyze)
+    monkeypatch.setattr(mw, "analyze_with_pack", fake_analyze)
     window.settings = Settings(use_default_geoip=False)
     with qtbot.waitSignal(window.loaded, timeout=30_000):
         window.reload_action.trigger()

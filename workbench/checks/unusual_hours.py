@@ -85,7 +85,8 @@ def run(inp: CheckInput) -> list[Finding]:
         office_text = (f"office hours {office['start']:02d}:00–{office['end']:02d}:00 {office['timezone']} "
                        f"({', '.join(DAYS[d] for d in office['weekdays'])})")
         if n_others < cfg["min_history"]:
-            basis = f"{office_text} (only {n_others + 1} logins: too few for a baseline of its own)"
+            basis = (f"{office_text} (only {n_others + 1} login{'' if n_others == 0 else 's'}: too few for a baseline "
+                     "of its own)")
         else:
             shift = float(scored.at[mine.index[0], "shift"])
             moved = f", moved {shift:+.1f} h to where its own day lies" if abs(shift) >= 0.5 else ""

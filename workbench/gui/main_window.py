@@ -29,7 +29,7 @@ from .settings import Settings, edit_settings, format_ts, load_settings, set_dis
 from .tasks import Task
 from .theme import apply_theme
 from .widgets import EventDetailPane, PlaybookPane
-from .widgets.common import panel, table_view
+from .widgets.common import panel, plural, table_view
 from .widgets.events_pane import EventsPane
 from .widgets.triage import TriagePanel
 from .window import CaseActions, Docks, Exports, Layout, Loading
@@ -45,6 +45,7 @@ class MainWindow(Docks, Loading, CaseActions, Exports, Layout, QMainWindow):
         self.analysis: Analysis | None = None
         self.case: Case | None = None  # the case file the triage is saved in (File ▸ New case / Open case)
         self.playbook_dirs: list[Path] = []  # the analyst's own playbook folders (File ▸ Add playbook folder)
+        self.sigma_dirs: list[Path] = []  # the analyst's Sigma folders added this session (File ▸ Add Sigma…)
         self.input_paths: list[str] = []
         self._loading_paths: list[str] = []
         self.task: Task | None = None
@@ -87,6 +88,8 @@ class MainWindow(Docks, Loading, CaseActions, Exports, Layout, QMainWindow):
         self.playbook_folder_action = action("Add playbook folder…", self._on_playbook_folder_action_triggered,
                                              None, "Your own playbooks: they override the shipped ones, re-read "
                                              "when they change")
+        self.sigma_folder_action = action("Add Sigma rules folder…", self._on_sigma_folder_action_triggered, None,
+                                          "Your own Sigma rules: run from the next load, remembered in the case")
         self.export_action = action("Export PDF…", self._on_export_action_triggered, "Ctrl+E",
                                     "Write the incident report as PDF")
         self.show_all_action = action("Show all events", self._on_show_all_action_triggered, "Ctrl+Shift+A",
@@ -101,7 +104,8 @@ class MainWindow(Docks, Loading, CaseActions, Exports, Layout, QMainWindow):
 
         menu = self.menuBar().addMenu("&File")
         for act in (self.open_files_action, self.open_folder_action, self.reload_action, None,
-                    self.new_case_action, self.open_case_action, self.playbook_folder_action, None,
+                    self.new_case_action, self.open_case_action, self.playbook_folder_action,
+                    self.sigma_folder_action, None,
                     self.export_action,
                     None, self.settings_action, None, self.quit_action):
             menu.addSeparator() if act is None else menu.addAction(act)
@@ -404,7 +408,8 @@ class MainWindow(Docks, Loading, CaseActions, Exports, Layout, QMainWindow):
         if a is None:
             return "No case open"
         bad = sum(1 for i in a.inputs if i.errors)
-        text = f"{len(a.inputs)} inputs · {a.events_total:,} events · {len(a.findings)} findings"
+        text = " · ".join((plural(len(a.inputs), "input"), plural(a.events_total, "event"),
+                           plural(len(a.findings), "finding")))
         return text + (f" · {bad} with errors" if bad else "")
 
     def _load_message(self) -> str:
@@ -412,7 +417,8 @@ class MainWindow(Docks, Loading, CaseActions, Exports, Layout, QMainWindow):
         assert a is not None
         bad = [i for i in a.inputs if i.errors]
         if not bad:
-            return f"Loaded {len(a.inputs)} inputs, {a.events_total:,} events, {len(a.findings)} findings."
+            return (f"Loaded {plural(len(a.inputs), 'input')}, {plural(a.events_total, 'event')}, "
+                    f"{plural(len(a.findings), 'finding')}.")
         first = bad[0].summary()
         return f"{len(bad)} of {len(a.inputs)} inputs had errors (see Sources): {first}" if len(bad) > 1 \
             else f"1 input had errors: {first}"
@@ -424,12 +430,18 @@ class MainWindow(Docks, Loading, CaseActions, Exports, Layout, QMainWindow):
         first, last = a.time_range()
         by_sev = Counter(f.severity for f in a.findings)
         sev = ", ".join(f"{by_sev[s]} {s}" for s in reversed(SEVERITIES) if by_sev[s])
-        lines = [f"{len(a.inputs)} inputs, {a.events_total:,} events from {format_ts(first) or '-'} "
+        lines = [f"{plural(len(a.inputs), 'input')}, {plural(a.events_total, 'event')} from {format_ts(first) or '-'} "
                  f"to {format_ts(last) or '-'}.",
-                 f"{len(a.findings)} findings" + (f": {sev}." if sev else ".")]
+                 plural(len(a.findings), "finding") + (f": {sev}." if sev else ".")]
         lines += [f"Check “{c.title}” did not run: {c.reason}." for c in a.checks if not c.ran]
         lines += [i.summary() for i in a.inputs if i.errors]
         lines += [f"GeoIP: {e}" for e in a.geoip_errors] + [f"Playbook: {e}" for e in a.playbooks.errors]
+        if a.sigma is not None:
+            lines.append(f"Sigma: {plural(len(a.sigma.matches), 'rule')} run"
+                         + (f", {plural(len(a.sigma_errors), 'rule')} not run (see Coverage)." if a.sigma_errors
+                            else "."))
+        if a.update_pack:
+            lines.append(f"Update pack in use: {a.update_pack}.")
         hint = "Select a finding to see its evidence and playbook." if a.findings else "No findings."
         self.playbook_pane.show_message(hint, lines)
 

@@ -29,6 +29,7 @@ from .qt import (
 )
 
 ORGANIZATION = APPLICATION = "Workbench"
+SHIPPED_SIGMA = "shipped"  # the name workbench.sigma.load_rules gives the project's own rules (`--sigma shipped`)
 OVERRIDE_NAME = "office-hours.yaml"
 THEMES = ("system", "light", "dark")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -52,6 +53,9 @@ class Settings:
     use_default_geoip: bool = True  # the bundled DB-IP database fills what they lack (or is the only one)
     config_files: tuple[str, ...] = ()  # thresholds files (YAML overriding resources/config.yaml), in order
     indicator_files: tuple[str, ...] = ()
+    sigma_dirs: tuple[str, ...] = ()  # the analyst's folders of Sigma rules (SigmaHQ layout), after the shipped ones
+    shipped_sigma: bool = True  # run the project's own Sigma rules (resources/sigma), as `--sigma shipped`
+    use_update_pack: bool = True  # the imported update pack's playbooks, thresholds, GeoIP, Sigma and ATT&CK
     office_hours: OfficeHours | None = None  # None: as the configuration says
     display_tz: str = "UTC"
     theme: str = "system"
@@ -65,6 +69,9 @@ class Settings:
             use_default_geoip=bool(d.get("use_default_geoip", True)),
             config_files=tuple(str(p) for p in d.get("config_files", ())),
             indicator_files=tuple(str(p) for p in d.get("indicator_files", ())),
+            sigma_dirs=tuple(str(p) for p in d.get("sigma_dirs", ())),
+            shipped_sigma=bool(d.get("shipped_sigma", True)),
+            use_update_pack=bool(d.get("use_update_pack", True)),
             office_hours=OfficeHours(str(office["timezone"]), int(office["start"]), int(office["end"]),
                                      tuple(int(x) for x in office["weekdays"])) if office else None,
             display_tz=str(d.get("display_tz", base.display_tz)) if valid_zone(d.get("display_tz")) else "UTC",
@@ -73,7 +80,7 @@ class Settings:
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        for key in ("geoip_dbs", "config_files", "indicator_files"):
+        for key in ("geoip_dbs", "config_files", "indicator_files", "sigma_dirs"):
             d[key] = list(d[key])
         if d["office_hours"]:
             d["office_hours"]["weekdays"] = list(d["office_hours"]["weekdays"])
@@ -97,18 +104,22 @@ class Settings:
         return None if self.use_default_geoip else []
 
     def analyze_kwargs(self, folder: Path | None = None) -> dict[str, Any]:
-        """Keyword arguments of :func:`workbench.pipeline.analyze` for these settings."""
+        """Keyword arguments of :func:`workbench.pipeline.analyze_with_pack` for these settings (the same call
+        ``workbench analyze`` makes with the matching options)."""
         folder = folder or settings_dir()
         return {
             "geoip_dbs": self.geoip_paths(),
             "default_geoip": self.use_default_geoip,
             "config_files": [*map(Path, self.config_files), *self.override_files(folder)],
             "indicator_files": [Path(p) for p in self.indicator_files],
+            "sigma_dirs": [*((SHIPPED_SIGMA,) if self.shipped_sigma else ()), *self.sigma_dirs],
+            "use_pack": self.use_update_pack,
         }
 
     def analysis_part(self) -> tuple[Any, ...]:
         """What changes an analysis (the rest only changes how it is shown)."""
-        return self.geoip_dbs, self.use_default_geoip, self.config_files, self.indicator_files, self.office_hours
+        return (self.geoip_dbs, self.use_default_geoip, self.config_files, self.indicator_files, self.office_hours,
+                self.sigma_dirs, self.shipped_sigma, self.use_update_pack)
 
     def check(self) -> list[str]:
         """What is wrong with these settings, one line each (the core reads every file as a run would)."""
@@ -127,6 +138,9 @@ class Settings:
                 load_indicators([Path(p) for p in self.indicator_files])
             except WorkbenchError as exc:
                 problems.append(f"indicators: {exc}")
+        for folder in self.sigma_dirs:
+            if not Path(folder).is_dir():
+                problems.append(f"Sigma rules {folder}: no such folder")
         office = self.office_hours
         if office is not None:
             if not valid_zone(office.timezone):
@@ -232,9 +246,10 @@ def time_header() -> str:
 class _FileList(QWidget):
     """A list of file paths with Add… and Remove (order matters: first wins / later overrides)."""
 
-    def __init__(self, paths: tuple[str, ...], caption: str, filters: str, parent: QWidget | None = None) -> None:
+    def __init__(self, paths: tuple[str, ...], caption: str, filters: str, parent: QWidget | None = None,
+                 folders: bool = False) -> None:
         super().__init__(parent)
-        self._caption, self._filters = caption, filters
+        self._caption, self._filters, self._folders = caption, filters, folders
         self.list = QListWidget()
         self.list.setMaximumHeight(90)
         for p in paths:
@@ -260,7 +275,11 @@ class _FileList(QWidget):
         return tuple(self.list.item(i).text() for i in range(self.list.count()))
 
     def _on_add_clicked(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, self._caption, str(Path.home()), self._filters)
+        if self._folders:
+            folder = QFileDialog.getExistingDirectory(self, self._caption, str(Path.home()))
+            files = [folder] if folder else []
+        else:
+            files, _ = QFileDialog.getOpenFileNames(self, self._caption, str(Path.home()), self._filters)
         for f in files:
             self.add_path(f)
 
@@ -291,8 +310,17 @@ class SettingsDialog(QDialog):
         form.addRow("", self.default_geoip)
         form.addRow("Thresholds files", self.config_list)
         form.addRow("Indicator lists", self.indicator_list)
-        note = QLabel("These apply when a case is loaded (File ▸ Reload, F5). Thresholds files override "
-                      "resources/config.yaml key by key, in order; see the README.")
+        self.shipped_sigma = QCheckBox("Run the shipped Sigma rules")
+        self.shipped_sigma.setChecked(settings.shipped_sigma)
+        self.sigma_list = _FileList(settings.sigma_dirs, "Folder of Sigma rules", "", folders=True)
+        self.update_pack = QCheckBox("Use the imported update pack (playbooks, thresholds, GeoIP, Sigma, ATT&CK)")
+        self.update_pack.setChecked(settings.use_update_pack)
+        form.addRow("Sigma rules", self.shipped_sigma)
+        form.addRow("Your Sigma folders", self.sigma_list)
+        form.addRow("", self.update_pack)
+        note = QLabel("These apply when a case is loaded (File ▸ Reload, F5), as the same options of "
+                      "`workbench analyze` do. Thresholds files override resources/config.yaml key by key, in "
+                      "order; see the README.")
         note.setWordWrap(True)
         form.addRow(note)
         tabs.addTab(data, "Analysis")
@@ -385,6 +413,8 @@ class SettingsDialog(QDialog):
         return Settings(
             geoip_dbs=self.geoip_list.paths(), use_default_geoip=self.default_geoip.isChecked(),
             config_files=self.config_list.paths(), indicator_files=self.indicator_list.paths(),
+            sigma_dirs=self.sigma_list.paths(), shipped_sigma=self.shipped_sigma.isChecked(),
+            use_update_pack=self.update_pack.isChecked(),
             office_hours=office, display_tz=self.display_zone.currentText().strip(),
             theme=self.theme.currentData(),
         )

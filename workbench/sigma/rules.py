@@ -105,6 +105,15 @@ class Rule:
     def severity(self) -> str:
         return LEVELS.get(self.level, "medium")
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (an analysis handed back from the app's child process) without the pySigma condition trees,
+        which hold modules: a rule read back is reported, never run again."""
+        return {**self.__dict__, "conditions": ()}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for key, value in state.items():
+            object.__setattr__(self, key, value)
+
     @property
     def techniques(self) -> tuple[str, ...]:
         """ATT&CK technique ids from the ``attack.tNNNN[.NNN]`` tags, in the rule's order."""

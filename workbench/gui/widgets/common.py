@@ -18,6 +18,11 @@ from ..tasks import Task
 from .caption import Caption
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 input``, ``2 inputs``, ``1,024 events`` (``many`` for an irregular plural)."""
+    return f"{n:,} {word if n == 1 else many or word + 's'}"
+
+
 class RowsModel(QAbstractTableModel):
     """A read-only table of plain values (one tuple per row) with a payload per row; numbers align right."""
 

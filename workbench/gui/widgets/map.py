@@ -25,6 +25,7 @@ from ..qt import (
 )
 from ..settings import format_ts
 from .caption import Caption
+from .common import plural
 
 BOW_PX = 7.0  # how far a leg bows from its great circle at its middle
 PICK_PX = 9  # how near the pointer must be to a place for its tooltip or a click
@@ -368,7 +369,7 @@ def place_text(point: LoginPoint) -> str:
     ips = ", ".join(point.ips[:5]) + (f" and {len(point.ips) - 5} more" if len(point.ips) > 5 else "")
     users = ", ".join(point.users[:5]) + (f" and {len(point.users) - 5} more" if len(point.users) > 5 else "")
     return (f"{point.place} ({point.lat:.2f}, {point.lon:.2f})\n"
-            f"{point.successes:,} successful, {point.failures:,} failed logins\n"
+            f"{point.successes:,} successful, {plural(point.failures, 'failed login')}\n"
             f"accounts: {users}\nIPs: {ips}\n"
             f"first {format_ts(point.first)}\nlast {format_ts(point.last)}\n"
             f"click: show these logins")
@@ -469,6 +470,6 @@ def summary_text(m: LoginMap | None) -> str:
     if m.truncated:
         who += " (first accounts only)"
     bad = len(m.impossible_legs)
-    text = f"{who}: {len(m.points)} place{'s' * (len(m.points) != 1)}, {len(m.legs)} move{'s' * (len(m.legs) != 1)}"
+    text = f"{who}: {plural(len(m.points), 'place')}, {plural(len(m.legs), 'move')}"
     text += f", {bad} impossible" if bad else ""
-    return text + (f"; {m.unlocated:,} logins without location" if m.unlocated else "")
+    return text + (f"; {plural(m.unlocated, 'login')} without location" if m.unlocated else "")

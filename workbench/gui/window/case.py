@@ -8,7 +8,6 @@ from pathlib import Path
 from ...case import Case, create_case, open_case
 from ...pipeline import Analysis
 from ..qt import QFileDialog
-from ..settings import Settings
 from ..tasks import Task
 
 
@@ -32,9 +31,8 @@ class CaseActions:
             folder = QFileDialog.getExistingDirectory(self, "Choose an empty folder for the case", str(Path.home()))
             if not folder:
                 return None
-        changed = self.settings.analysis_part() != Settings().analysis_part()  # as open_paths: defaults = none
         task = Task(create_case, Path(folder), self.analysis, self.input_paths, name="new case",
-                    options=self.settings.analyze_kwargs() if changed else None)
+                    options=self.analyze_options())
         task.finished.connect(self._on_new_case_task_finished)
         task.failed.connect(self._on_load_task_failed)
         self._start(task, "Saving case", [str(folder)])
@@ -113,6 +111,28 @@ class CaseActions:
             self.case.set_setting("analyze", options)
         if self.analysis is not None:
             self._apply_playbooks(self._with_playbook_dirs(self.analysis))
+        return True
+
+    def _on_sigma_folder_action_triggered(self) -> None:
+        self.add_sigma_folder()
+
+    def add_sigma_folder(self, folder: str | os.PathLike | None = None) -> bool:
+        """Add a folder of the analyst's own Sigma rules (SigmaHQ layout): run from the next load (Reload, F5),
+        remembered in the case when one is open (as ``workbench analyze --sigma DIR``)."""
+        if folder is None:
+            folder = QFileDialog.getExistingDirectory(self, "Folder of your own Sigma rules", str(Path.home()))
+            if not folder:
+                return False
+        path = Path(folder).resolve()
+        if not path.is_dir():
+            return False
+        if path not in self.sigma_dirs:
+            self.sigma_dirs.append(path)
+        if self.case is not None:
+            options = dict(self.case.setting("analyze") or {})
+            options["sigma_dirs"] = list(dict.fromkeys([*options.get("sigma_dirs", []), str(path)]))
+            self.case.set_setting("analyze", options)
+        self.statusBar().showMessage(f"Sigma rules in {path.name} run from the next load: Reload (F5).", 15000)
         return True
 
     def _with_playbook_dirs(self, analysis: Analysis) -> Analysis:

@@ -8,6 +8,7 @@ from typing import Any
 from ...pipeline import Analysis
 from ..qt import QAction, QDockWidget, QKeySequence, Qt
 from ..tasks import Task
+from ..widgets.common import plural
 from ..widgets.coverage import CoveragePane
 from ..widgets.credentials import CredentialsPane
 from ..widgets.entities import EntitiesPane, cross_source
@@ -63,7 +64,7 @@ class Docks:
         if self.analysis is None or not rows:
             return
         self.events_pane.set_scope(np.asarray(sorted(rows), dtype=np.int64), clear_filters=True)
-        self.events_caption.set_caption(f"{len(rows):,} logins at the place chosen on the map")
+        self.events_caption.set_caption(f"{plural(len(rows), 'login')} at the place chosen on the map")
         self._update_actions()
 
     def _build_cross_source_docks(self) -> None:
@@ -131,7 +132,7 @@ class Docks:
             return
         self.findings_view.selectionModel().clear()  # the view leaves the finding's evidence (resets the scope)
         self.events_pane.set_scope(rows, clear_filters=True)
-        self.events_caption.set_caption(f"{caption}: {len(rows):,} events")
+        self.events_caption.set_caption(f"{caption}: {plural(len(rows), 'event')}")
         self._update_actions()
 
     def _on_entities_pane_finding_activated(self, finding_id: str) -> None:

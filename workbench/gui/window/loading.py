@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path, PurePath
-from typing import Iterable
+from typing import Any, Iterable
 
 from ... import pipeline
-from ...pipeline import Analysis, analyze
+from ...pipeline import Analysis, analyze_with_pack
 from ..child import call_in_child
 from ..qt import QFileDialog
-from ..settings import Settings
 from ..tasks import Eta, Task
 
 CHILD_PROCESS_BYTES = 64 * 1024 * 1024  # inputs from this size on are analyzed in a child process
@@ -48,19 +47,26 @@ class Loading:
             self.statusBar().showMessage("Busy: wait for the running task or cancel it first.", 5000)
             return None
         self._loading_paths = paths
-        # the analyst's settings as analyze's arguments; none at all when they are the defaults (as the CLI)
-        changed = self.settings.analysis_part() != Settings().analysis_part()
-        kwargs = self.settings.analyze_kwargs() if changed else {}
+        kwargs = self.analyze_options()
         if input_bytes(paths) >= CHILD_PROCESS_BYTES:  # big: a child process, so the event loop never stalls
-            task = Task(call_in_child, pipeline.analyze, paths, name="analyze", **kwargs)
+            task = Task(call_in_child, pipeline.analyze_with_pack, paths, name="analyze", **kwargs)
         else:
-            task = Task(analyze, paths, name="analyze", **kwargs)
+            task = Task(analyze_with_pack, paths, name="analyze", **kwargs)
         task.finished.connect(self._on_load_task_finished)
         task.failed.connect(self._on_load_task_failed)
         self._start(task, "Loading", paths)
         return task
 
     # -- tasks ------------------------------------------------------------------------------
+
+    def analyze_options(self) -> dict[str, Any]:
+        """The keyword arguments of :func:`~workbench.pipeline.analyze_with_pack`, the call ``workbench analyze``
+        makes: the settings' (thresholds, GeoIP, indicators, shipped and own Sigma rules, the update pack), then
+        the open case's own Sigma folders and those added this session (File ▸ Add Sigma rules folder)."""
+        kwargs = self.settings.analyze_kwargs()
+        case_sigma = (self.case.setting("analyze") or {}).get("sigma_dirs", ()) if self.case is not None else ()
+        kwargs["sigma_dirs"] = list(dict.fromkeys([*kwargs["sigma_dirs"], *case_sigma, *map(str, self.sigma_dirs)]))
+        return kwargs
 
     def _on_open_files_action_triggered(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(self, "Open log files", str(Path.home()),
