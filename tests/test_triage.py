@@ -25,7 +25,8 @@ def test_expected_ip_question_shows_the_accounts_usual_places_beside_this_one(de
     assert view.playbook == "T1110.001"
     question = next(q for q in view.questions if "new for this account" in q.question)
     (origin,) = [f for f in question.facts if f.probe == "origin"]
-    assert origin.verdict == "suspicious" and "country RU" in origin.summary
+    assert origin.verdict == "suspicious" and "country new for the account: RU" in origin.summary
+    assert "usual: US ×178" in origin.summary and "before 2024-03-18 03:41 UTC" in origin.summary
     usual = next(d for d in origin.details if d.startswith("usual:"))
     assert "countries" in usual and "RU" not in usual.split(";")[0]  # RU is not among the usual countries
     this = next(d for d in origin.details if d.startswith("this:"))
@@ -44,7 +45,7 @@ def test_brute_force_criteria(demo):
     assert "credential.create 2" in fact.summary and "privilege.change 1" in fact.summary
     assert not [f for f in after.facts if f.probe == "hours"]  # "in the hour after" is not about usual hours
     mfa = next(q for q in view.questions if "MFA" in q.question)
-    assert mfa.facts == ()  # nothing in these logs says whether MFA was satisfied
+    assert mfa.answer == "outside the logs"  # nothing in these logs says whether MFA was satisfied
 
 
 def test_spray_criteria_and_conjunctions(demo):
@@ -99,3 +100,20 @@ def test_clauses_and_rules():
     assert probes_for("Was the access at a time that aligns with the user's normal activity hours?") == ["hours"]
     assert probes_for("What did the account do in the hour after the success?") == ["after"]
     assert probes_for("Something no rule knows") == []
+
+
+def test_findings_json_carries_each_findings_computed_answers_and_criteria(demo):
+    doc = demo.to_json()
+    by_id = {f["id"]: f for f in doc["findings"]}
+    creds = next(f for f in demo.findings if f.check == "new_credentials" and "j.smith" in f.users)
+    rows = by_id[creds.id]["triage"]
+    assert {r["kind"] for r in rows} == {"question", "criterion"}
+    assert all(r["answer"] in ("suspicious", "normal", "unknown", "outside the logs") and r["basis"] for r in rows)
+    when = next(r for r in rows if r["kind"] == "question" and "business hours" in r["question"])
+    # the attacker's own RU events minutes earlier (other findings' evidence) do not make 03:58 from RU usual
+    assert when["answer"] == "suspicious" and "RU" in when["basis"] and "at an unusual hour (03–04h UTC)" in when["basis"]
+    assert set(when["probes"]) == {"hours", "origin"}
+    unauthorized = next(r for r in rows if r["kind"] == "criterion" and r["question"].startswith("Unauthorized"))
+    assert unauthorized["answer"] == "outside the logs" and unauthorized["status"] == "unknown"
+    assert all("triage" in f for f in doc["findings"])
+    assert "triage" not in {k for f in demo.to_json(triage=False)["findings"] for k in f}

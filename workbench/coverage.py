@@ -239,8 +239,8 @@ def assess_checks(statuses: Iterable[Any], fx: Facts, events: int) -> list[Check
     for st in statuses:
         reasons: list[str] = []
         status = "ran"
-        if not st.ran:
-            status, reasons = "not_run", [st.reason or "did not run"]
+        if not st.ran:  # a restored analysis keeps the reasons coverage gave (limits)
+            status, reasons = "not_run", list(getattr(st, "limits", ()) or [st.reason or "did not run"])
         elif not events:
             status, reasons = "not_run", ["no events loaded"]
         else:

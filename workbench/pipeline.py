@@ -117,10 +117,17 @@ class Analysis:
         ts = self.table.column("ts")
         return pc.min(ts).as_py(), pc.max(ts).as_py()
 
-    def to_json(self) -> dict[str, Any]:
-        """The findings JSON: a public contract (see README). Extend it; never rename or drop a field."""
+    def to_json(self, triage: bool = True) -> dict[str, Any]:
+        """The findings JSON: a public contract (see README). Extend it; never rename or drop a field.
+        ``triage``: each finding carries its computed playbook answers and criteria (``triage``)."""
         first, last = self.time_range()
         identities, credentials, coverage = self.cross_source()
+        if triage:
+            from .triage import assess_all, records  # triage reads the Analysis: imported here, not at the top
+            views = assess_all(self)
+            found = [{**f.to_dict(), "triage": records(views[f.id])} for f in self.findings]
+        else:
+            found = [f.to_dict() for f in self.findings]
         return {
             "tool": {"name": "workbench", "version": self.version},
             "created": self.created.isoformat(),
@@ -130,7 +137,7 @@ class Analysis:
             "geoip": [{"path": d.path, "type": d.database_type, "built": d.built.isoformat()} for d in self.geoip],
             "checks": [{"id": c.id, "ran": c.ran, "findings": c.findings, "reason": c.reason,
                         "limits": list(c.limits)} for c in self.checks],
-            "findings": [f.to_dict() for f in self.findings],
+            "findings": found,
             "geoip_warnings": list(self.geoip_warnings),
             "entities": [e.to_dict() for e in identities.entities],
             "identity": {k: v for k, v in identities.to_dict().items() if k != "entities"},
