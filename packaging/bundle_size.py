@@ -35,7 +35,7 @@ def part(rel: Path) -> str:
 
 def summary(bundle: Path) -> dict[str, float]:
     sizes = file_sizes(bundle)
-    geoip = sum(s for rel, s in sizes.items() if "geoip" in rel.parts and rel.suffix == ".mmdb")
+    geoip = sum(s for rel, s in sizes.items() if "geoip" in rel.parts and rel.suffix in (".mmdb", ".npz"))
     total = sum(sizes.values())
     return {"total_mb": total / 1e6, "geoip_mb": geoip / 1e6, "without_geoip_mb": (total - geoip) / 1e6,
             "files": len(sizes)}
@@ -48,7 +48,7 @@ def main() -> int:
     args = parser.parse_args()
     s = summary(args.bundle)
     print(f"bundle: {args.bundle}  {s['total_mb']:.0f} MB in {s['files']} files "
-          f"(GeoIP database {s['geoip_mb']:.0f} MB; without it {s['without_geoip_mb']:.0f} MB)")
+          f"(GeoIP/ASN databases {s['geoip_mb']:.0f} MB; without them {s['without_geoip_mb']:.0f} MB)")
     if args.top:
         parts: Counter[str] = Counter()
         for rel, size in file_sizes(args.bundle).items():

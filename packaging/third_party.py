@@ -114,14 +114,31 @@ def wheel_notice(wheel: Path) -> Notice:
     return _fallback(Notice(meta["Name"], meta["Version"], licence_of(meta), files, home))
 
 
+def _iporigin_files() -> dict[str, bytes]:
+    """iporigin's LICENSE and NOTICE (its dataset's sources), from the installed distribution."""
+    import importlib.metadata
+
+    try:
+        dist = importlib.metadata.distribution("iporigin")
+    except importlib.metadata.PackageNotFoundError:
+        return {}
+    return {Path(str(f)).name: Path(str(dist.locate_file(f))).read_bytes() for f in dist.files or []
+            if Path(str(f)).name in ("LICENSE", "NOTICE") and "dist-info" in str(f)}
+
+
 def data_notices(geoip: bool = True) -> list[Notice]:
     """The shipped data and fonts that are not Python distributions (their credits live in the repository)."""
     res = ROOT / "resources"
     out = []
     if geoip:
-        out.append(Notice("DB-IP City Lite (GeoIP database)", "2023-04", "CC-BY-4.0",
+        out.append(Notice("DB-IP City Lite and ip-location-db ASN (GeoIP data)", "2026-06", "CC-BY-4.0",
                           {"LICENSE-DB-IP.txt": (ROOT / "packaging" / "geoip" / "LICENSE-DB-IP.txt").read_bytes()},
-                          "IP Geolocation by DB-IP.com; resources/geoip/*.mmdb", "data"))
+                          "IP Geolocation by DB-IP.com; RouteViews; NRO; resources/geoip/", "data"))
+    iporigin = _iporigin_files()
+    if iporigin:
+        out.append(Notice("iporigin provider ranges (data only)", "1.1.2", "MIT; data: providers' feeds and CC0",
+                          iporigin, "https://github.com/Yuix-Networks/iporigin; resources/ipintel/ranges.bin",
+                          "data"))
     out.append(Notice("Natural Earth 1:110m countries (world outline)", "4.1.0", "public domain; packaging ISC",
                       {"README.md": (res / "world" / "README.md").read_bytes(),
                        "LICENSE.world-atlas": (res / "world" / "LICENSE.world-atlas").read_bytes()},

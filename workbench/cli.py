@@ -253,7 +253,7 @@ def run_lookup(args: argparse.Namespace) -> int:
     if args.json:
         lists = geo.providers.lists if geo.providers else []
         doc = {"databases": [d.to_dict() for d in geo.databases], "lists": [x.to_dict() for x in lists],
-               "errors": geo.errors, "warnings": geo.warnings,
+               "credits": geo.credits, "errors": geo.errors, "warnings": geo.warnings,
                "results": [{**r.to_dict(), **({"error": "not an IP address"} if r.ip_class is None else {})}
                            for r in results]}
         sys.stdout.buffer.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
@@ -261,6 +261,8 @@ def run_lookup(args: argparse.Namespace) -> int:
         if not geo.databases:
             print("(no GeoIP database: address classes only)\n")
         print("\n\n".join("\n".join(_lookup_block(r)) for r in results if r.ip_class is not None))
+        if any("DB-IP" in credit for credit in geo.credits):  # CC BY 4.0: the credit goes where the data shows
+            print("\n" + "\n".join(f"data: {credit}" for credit in geo.credits))
     return EXIT_USAGE if bad else EXIT_OK
 
 
@@ -274,6 +276,8 @@ def add_update_pack_arguments(p: argparse.ArgumentParser) -> None:
     build.add_argument("--config", type=Path, metavar="FILE", help="check configuration overriding the shipped one")
     build.add_argument("--geoip-db", type=Path, action="append", default=[], metavar="FILE",
                        help="GeoIP database to ship (repeatable)")
+    build.add_argument("--ip-list", type=Path, action="append", default=[], metavar="FILE",
+                       help="provider list to ship: iporigin ranges.bin or an asn-classes.csv (repeatable)")
     build.add_argument("--sigma", type=Path, metavar="DIR", help="folder of Sigma rules to ship (sub-folders kept)")
     build.add_argument("--attack", type=Path, metavar="techniques.json",
                        help="ATT&CK reference to ship (made by resources/attack/extract.py)")
@@ -294,7 +298,7 @@ def run_update_pack(args: argparse.Namespace) -> int:
         if args.pack_command == "build":
             manifest = update_pack.build_pack(args.out, name=args.name or args.out.stem, playbooks=args.playbooks,
                                               config=args.config, geoip_dbs=args.geoip_db, sigma=args.sigma,
-                                              attack=args.attack)
+                                              attack=args.attack, ip_lists=args.ip_list)
             print(f"wrote {args.out}: pack {manifest['name']}, {len(manifest['files'])} files")
         elif args.pack_command == "import":
             print("\n".join(update_pack.import_pack(args.pack, args.data_dir).lines()))
@@ -323,6 +327,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_query_arguments(sub.add_parser("query", help="the events matching a query (the grid's query bar)"))
     add_update_pack_arguments(sub.add_parser("update-pack", help="build or import an offline update pack"))
+    from .enrich.fetch import add_fetch_arguments
+
+    add_fetch_arguments(sub.add_parser("fetch-geoip", help="set-up: install the pinned GeoIP and ASN data (network)"))
     from .sparkcli import add_export_arguments
 
     add_export_arguments(sub.add_parser("export-events", help="the normalized, enriched events as Parquet"))

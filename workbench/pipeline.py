@@ -17,6 +17,7 @@ from .checks import CHECKS, CheckInput
 from .config import load_config
 from .coverage import Coverage, assess as assess_coverage
 from .enrich.geoip import DatabaseInfo, enrich, open_geoip
+from .enrich.provider import ListInfo, open_provider_lists
 from .findings import Finding, sort_findings
 from .identity import Identities, LinkDecision, resolve as resolve_identities, with_findings
 from .identity_checks import CROSS_CHECKS, IdentityCheckInput
@@ -63,6 +64,7 @@ class Analysis:
     sigma: SigmaRun | None = None  # the Sigma rules run (None: no --sigma folder given)
     update_pack: str | None = None  # the imported update pack whose files this run used
     incidents: list[Incident] | None = None  # findings joined into stories (None: computed on first use)
+    ip_lists: list[ListInfo] = field(default_factory=list)  # the provider lists behind provider_class
 
     @property
     def events_total(self) -> int:
@@ -134,7 +136,9 @@ class Analysis:
             "inputs": [i.to_dict() for i in self.inputs],
             "events_total": self.events_total,
             "time_range": {"first": first.isoformat() if first else None, "last": last.isoformat() if last else None},
-            "geoip": [{"path": d.path, "type": d.database_type, "built": d.built.isoformat()} for d in self.geoip],
+            "geoip": [{"path": d.path, "type": d.database_type, "built": d.built.isoformat(), "licence": d.licence,
+                       "stale": d.stale_at(self.created)} for d in self.geoip],
+            "ip_lists": [{**x.to_dict(), "stale": x.stale_at(self.created)} for x in self.ip_lists],
             "checks": [{"id": c.id, "ran": c.ran, "findings": c.findings, "reason": c.reason,
                         "limits": list(c.limits)} for c in self.checks],
             "findings": found,
@@ -179,7 +183,7 @@ def run_checks(table: pa.Table, config: dict[str, Any], geo_available: bool,
 def analyze(paths: Iterable[str | os.PathLike], *, year: int | None = None, config_files: Iterable[Path] = (),
             geoip_dbs: Iterable[Path] | None = None, default_geoip: bool = True,
             extra_playbook_dirs: Iterable[Path] = (),
-            indicator_files: Iterable[Path] = (),
+            indicator_files: Iterable[Path] = (), ip_lists: Iterable[Path] = (),
             identity_links: Iterable[LinkDecision | dict[str, Any]] = (), sigma_dirs: Iterable[str | os.PathLike] = (),
             progress: Progress = no_progress, cancel: CancelToken | None = None) -> Analysis:
     """Load, enrich and check; ``geoip_dbs=None`` means the bundled default database, ``[]`` none; the
@@ -200,7 +204,10 @@ def analyze(paths: Iterable[str | os.PathLike], *, year: int | None = None, conf
     loaded = load(paths, year=year, progress=progress, cancel=cancel)
     check(cancel)
     progress(0, 1, "enriching IP addresses")
-    geo = open_geoip(geoip_dbs, use_default=default_geoip)
+    lists = list(ip_lists)  # an update pack's provider lists answer before the bundled ones
+    geo = open_geoip(geoip_dbs, use_default=default_geoip,
+                     providers=open_provider_lists([p for p in lists if p.suffix == ".bin"],
+                                                   [p for p in lists if p.suffix == ".csv"]) if lists else None)
     try:
         table = enrich(loaded.table, geo)
     finally:
@@ -224,7 +231,8 @@ def analyze(paths: Iterable[str | os.PathLike], *, year: int | None = None, conf
     progress(1, 1, f"{len(findings)} findings")
     analysis = Analysis(loaded.inputs, table, sort_findings(findings), playbooks, config,
                         geo.databases, geo.errors, statuses, geoip_warnings=geo.warnings,
-                        sigma_errors=ruleset.errors if ruleset else [], sigma=sigma)
+                        sigma_errors=ruleset.errors if ruleset else [], sigma=sigma,
+                        ip_lists=list(geo.providers.lists) if geo.providers else [])
     progress(0, 1, "credential lineage and coverage")
     analysis.identities = with_findings(identities, analysis.findings)
     analysis.credentials = trace_credentials(table, analysis.findings)
@@ -268,6 +276,6 @@ def analyze_with_pack(paths: Iterable[str | os.PathLike], *, use_pack: bool = Tr
         geoip_dbs = [*(geoip_dbs or ()), *pack.geoip_dbs] or None
     analysis = analyze(paths, geoip_dbs=geoip_dbs, config_files=[*pack.config_files, *config_files],
                        extra_playbook_dirs=[*pack.playbook_dirs, *extra_playbook_dirs],
-                       sigma_dirs=[*pack.sigma_dirs, *sigma_dirs], **options)
+                       sigma_dirs=[*pack.sigma_dirs, *sigma_dirs], ip_lists=pack.ip_lists, **options)
     analysis.update_pack = pack.name
     return analysis

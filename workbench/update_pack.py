@@ -3,7 +3,8 @@ carried to an air-gapped laptop in one zip, verified member by member before any
 
 A pack is a zip holding ``manifest.json`` and the files it lists::
 
-    playbooks/<name>.md|.txt   config/config.yaml   geoip/<name>.mmdb   sigma/**/<rule>.yml   attack/techniques.json
+    playbooks/<name>.md|.txt   config/config.yaml   geoip/<name>.mmdb|.npz   sigma/**/<rule>.yml   attack/techniques.json
+    ipintel/<name>.bin|.csv    (provider lists: iporigin ranges, AS classes; workbench/enrich/provider.py)
 
 The manifest names the pack, says when and by which version it was built, and gives each member's size and
 SHA-256. Import refuses the whole pack when a member is missing from the manifest or from the zip, a size or
@@ -70,14 +71,16 @@ def _kind(member: str) -> str:
         return "playbooks"
     if member == "config/config.yaml":
         return "config"
-    if len(parts) == 2 and parts[0] == "geoip" and member.lower().endswith(".mmdb"):
+    if len(parts) == 2 and parts[0] == "geoip" and member.lower().endswith((".mmdb", ".npz")):
         return "geoip"
+    if len(parts) == 2 and parts[0] == "ipintel" and member.lower().endswith((".bin", ".csv")):
+        return "ipintel"
     if len(parts) >= 2 and parts[0] == "sigma" and member.lower().endswith((".yml", ".yaml")):
         return "sigma"
     if member == "attack/techniques.json":
         return "attack"
-    raise UpdatePackError(f"{member!r} is not a playbook, config/config.yaml, a geoip/*.mmdb database, a "
-                          "sigma/**.yml rule or attack/techniques.json")
+    raise UpdatePackError(f"{member!r} is not a playbook, config/config.yaml, a geoip/*.mmdb|*.npz database, a "
+                          "sigma/**.yml rule, attack/techniques.json or an ipintel/*.bin|*.csv provider list")
 
 
 def _validate(member: str, path: Path) -> str:
@@ -101,6 +104,10 @@ def _validate(member: str, path: Path) -> str:
 
             ref = read_reference(path)
             return f"ATT&CK reference v{ref.attack_version}, {len(ref.techniques)} techniques"
+        if kind == "ipintel" or member.lower().endswith(".npz"):
+            from .enrich.geoip import ip_data_description
+
+            return ip_data_description(path)
         with maxminddb.open_database(str(path)) as reader:
             meta = reader.metadata()
         built = datetime.fromtimestamp(meta.build_epoch, timezone.utc).date().isoformat()
@@ -123,7 +130,7 @@ def _sha256(path: Path) -> str:
 
 def build_pack(out: Path, *, name: str, playbooks: Path | None = None, config: Path | None = None,
                geoip_dbs: Sequence[Path] = (), sigma: Path | None = None,
-               attack: Path | None = None) -> dict[str, Any]:
+               attack: Path | None = None, ip_lists: Sequence[Path] = ()) -> dict[str, Any]:
     """Write the pack ``out`` (atomically) from a playbook folder, a config file, GeoIP databases, a folder of
     Sigma rules (kept with its sub-folders) and an ATT&CK reference (``techniques.json``)."""
     if not NAME_RE.match(name):
@@ -149,6 +156,10 @@ def build_pack(out: Path, *, name: str, playbooks: Path | None = None, config: P
                 members["sigma/" + path.relative_to(sigma).as_posix()] = path
     if attack is not None:
         members["attack/techniques.json"] = attack
+    for lst in ip_lists:
+        if f"ipintel/{lst.name}" in members:
+            raise UpdatePackError(f"two provider lists named {lst.name}", lst)
+        members[f"ipintel/{lst.name}"] = lst
     if not members:
         raise UpdatePackError("nothing to pack: give --playbooks, --config, --geoip-db, --sigma or --attack")
     files = {}
@@ -375,6 +386,7 @@ class Overrides:
     sigma_dirs: list[Path] = field(default_factory=list)
     attack_reference: Path | None = None
     name: str | None = None  # the active pack
+    ip_lists: list[Path] = field(default_factory=list)  # provider lists, before the bundled ones
 
 
 def active_overrides(root: Path | None = None) -> Overrides:
@@ -385,10 +397,12 @@ def active_overrides(root: Path | None = None) -> Overrides:
         return Overrides([], [], [])
     config = folder / "config" / "config.yaml"
     attack = folder / "attack" / "techniques.json"
-    return Overrides([config] if config.is_file() else [], sorted((folder / "geoip").glob("*.mmdb")),
+    geoip = [*sorted((folder / "geoip").glob("*.mmdb")), *sorted((folder / "geoip").glob("*.npz"))]
+    return Overrides([config] if config.is_file() else [], geoip,
                      [folder / "playbooks"] if (folder / "playbooks").is_dir() else [],
                      [folder / "sigma"] if (folder / "sigma").is_dir() else [],
-                     attack if attack.is_file() else None, active)
+                     attack if attack.is_file() else None, active,
+                     sorted(p for p in (folder / "ipintel").glob("*") if p.suffix in (".bin", ".csv")))
 
 
 def in_use(ignore: bool = False, root: Path | None = None) -> Overrides:

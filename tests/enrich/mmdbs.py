@@ -101,3 +101,21 @@ def write_asn(path: Path, networks: dict = ASN, **kw) -> Path:
                                                  "autonomous_system_organization": org})
     writer.to_db_file(str(path))
     return path
+
+
+def flat_city_record(country: str, city: str, lat: float, lon: float, _radius: int = 0) -> dict:
+    """The ip-location-db layout (e.g. DB-IP City Lite as published on the npm registry): flat fields."""
+    return {"city": city, "country_code": country, "latitude": lat, "longitude": lon, "postcode": "",
+            "state1": "Somewhere", "state2": "", "timezone": ""}
+
+
+def write_flat_city(path: Path, places: dict = CITY, *, database_type: str = "city ipv6", ip_version: int = 6,
+                    **kw) -> Path:
+    """A City database in ip-location-db's layout (its IPv4 file is ``ip_version=4``, its IPv6 one 6)."""
+    writer = _writer(database_type, ip_version, **kw)
+    for network, place in places.items():
+        if (ip_version == 4) == (":" in network):
+            continue
+        writer.insert_network(IPSet([network]), flat_city_record(*place))
+    writer.to_db_file(str(path))
+    return path

@@ -77,21 +77,6 @@ def test_an_ipv4_only_database(tmp_path):
     assert v4.city == "Milton" and v6.ip_class == "public" and v6.country is None
 
 
-@pytest.mark.skipif(default_geoip_db() is None, reason="the bundled DB-IP database is not installed")
-def test_the_vectorized_walk_agrees_with_maxminddb_on_the_bundled_database():
-    rng = random.Random(5)
-    ips = [f"{rng.randint(1, 223)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}"
-           for _ in range(1500)]
-    ips += [f"2a0{rng.randint(0, 9)}:{rng.randint(0, 0xffff):x}::{rng.randint(1, 0xffff):x}" for _ in range(500)]
-    reader = maxminddb.open_database(str(default_geoip_db()))
-    with GeoIP([default_geoip_db()]) as geo:
-        results = geo.lookup_many(ips)
-    for ip, result in zip(ips, results):
-        if result.ip_class == "public":
-            expected = fields(reader.get(ip))
-            assert {k: getattr(result, k) for k in expected} == expected, ip
-
-
 def test_enrich_adds_the_geo_columns_and_looks_each_distinct_ip_up_once(city_mmdb, asn_mmdb, monkeypatch):
     seen = []
     original = GeoIP.answer_columns

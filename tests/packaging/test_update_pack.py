@@ -213,3 +213,44 @@ def test_analyze_uses_the_imported_pack_and_can_ignore_it(tmp_path, sources, dat
     titles = {f["title"] for f in with_pack["findings"]}
     assert any("Access key created by the pack's rule" in t for t in titles)
     assert not any("Access key created by the pack's rule" in f["title"] for f in without["findings"])
+
+
+def test_pack_carries_a_newer_asn_table_and_provider_list(tmp_path, data_dir, monkeypatch):
+    """geoip/*.npz (an ASN table) and ipintel/*.csv (AS classes) are checked at build, installed, and answer
+    before the bundled data: the analysis's AS numbers, classes and build dates come from the pack."""
+    from datetime import datetime, timezone
+
+    from workbench.enrich.asntable import build_arrays, write_table
+    from workbench.pipeline import analyze
+
+    asn = tmp_path / "ip-location-db-asn.npz"
+    write_table(asn, build_arrays(["203.0.113.0,203.0.113.255,64500,Pack Networks\n"
+                                   "81.2.69.0,81.2.69.255,64501,Pack Mobile\n"],
+                                  datetime(2026, 11, 30, tzinfo=timezone.utc)))
+    classes = tmp_path / "asn-classes-2026-11.csv"
+    classes.write_text("# built: 2026-11-30\nasn,class,provider\n64501,mobile,Pack Mobile\n", encoding="utf-8")
+    pack = tmp_path / "ipintel.zip"
+    build_pack(pack, name="ipintel-1", geoip_dbs=[asn], ip_lists=[classes])
+    with zipfile.ZipFile(pack) as zf:
+        files = json.loads(zf.read("manifest.json"))["files"]
+    assert files["geoip/ip-location-db-asn.npz"]["content"].startswith("ASN table ip-location-db-ASN built 2026-11-30")
+    assert files["ipintel/asn-classes-2026-11.csv"]["content"].startswith("AS classes, built 2026-11-30")
+    bad = tmp_path / "asn-classes-bad.csv"
+    bad.write_text("asn,class,provider\n1,hosting,X\n", encoding="utf-8")
+    with pytest.raises(UpdatePackError, match="built"):
+        build_pack(tmp_path / "bad.zip", name="bad", ip_lists=[bad])
+    data = tmp_path / "data"
+    import_pack(pack, data)
+    over = active_overrides(data)
+    assert [p.name for p in over.geoip_dbs] == [asn.name] and [p.name for p in over.ip_lists] == [classes.name]
+    log = tmp_path / "auth.log"
+    log.write_text("Mar  3 10:00:01 web1 sshd[1]: Accepted password for alice from 81.2.69.160 port 5 ssh2\n",
+                   encoding="utf-8")
+    analysis = analyze([log], year=2026, geoip_dbs=over.geoip_dbs, ip_lists=over.ip_lists)
+    row = analysis.table.to_pylist()[0]
+    assert (row["asn"], row["as_org"], row["provider_class"], row["provider"]) == (64501, "Pack Mobile", "mobile",
+                                                                                    "Pack Mobile")
+    doc = analysis.to_json()
+    assert any(d["built"].startswith("2026-11-30") and d["path"].endswith(".npz") for d in doc["geoip"])
+    (packed,) = [x for x in doc["ip_lists"] if x["path"].endswith(classes.name)]
+    assert packed["built"].startswith("2026-11-30") and packed["stale"] is False and not packed["bundled"]

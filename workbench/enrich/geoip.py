@@ -1,19 +1,22 @@
-"""Offline IP enrichment over MaxMind-format databases (City, Country, ASN; MaxMind or DB-IP).
+"""Offline IP enrichment over MaxMind-format databases (City, Country, ASN; MaxMind's or ip-location-db's
+record layout) and ASN range tables, plus the provider class (:mod:`.provider`).
 
 Each distinct IP is looked up once; private, loopback, link-local, CGNAT, documentation and other
-non-public ranges are labelled (``ip_class``) and never geolocated.
+non-public ranges are labelled (``ip_class``) and never geolocated nor classified.
 
 Which databases answer (:func:`open_geoip`):
 
-* none given (``paths=None``): the bundled default, DB-IP City Lite;
+* none given (``paths=None``): the bundled defaults that set-up installed (:func:`~workbench.paths.
+  default_geoip_dbs`): DB-IP City Lite for IPv4 and IPv6, then the ip-location-db ASN table; none installed is
+  a warning that says how to install them;
 * an empty list (``--no-geoip``): none at all;
 * the analyst's databases: those, in the order given; for each part of an answer (country, city,
-  location, ASN) the first database that answers it wins. The bundled default is added after them
-  only when every one of them opened and none of them can answer a part it can (country, city,
-  location): with only an ASN database given, countries and cities still come from the default;
-  with a City database given, the default is not used. ``use_default=False``
-  (``--no-default-geoip``) never adds it. A database that cannot be opened is an error, never
-  silently replaced by the default.
+  location, ASN) the first database that answers it wins. The bundled city databases are added after them
+  only when every one of them opened and none of them can answer a part they can (country, city,
+  location); the bundled ASN table likewise when none of them answers AS numbers: with only an ASN database
+  given, countries and cities still come from the default; with a City database given, the default city
+  databases are not used but the default ASN table is. ``use_default=False`` (``--no-default-geoip``) never
+  adds them. A database that cannot be opened is an error, never silently replaced by the default.
 """
 
 from __future__ import annotations
@@ -31,7 +34,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..events import GEO_FIELDS
-from ..paths import default_geoip_db
+from ..paths import default_geoip_dbs
+from .asntable import AsnTable, TableError
+from .fetch import manifest_entry
 from ..perf import gc_paused
 from .ipclass import PUBLIC, classify, ip_class, parse
 from .mmdb import PARTS, CorruptDatabase, Database, provides
@@ -40,14 +45,18 @@ from .provider import ProviderLists, open_provider_lists
 __all__ = ["DatabaseInfo", "GeoIP", "GeoResult", "enrich", "ip_class", "open_geoip", "STALE_AFTER"]
 
 STALE_AFTER = timedelta(days=365)
-BUNDLED_TYPE = "DBIP-City-Lite"  # what paths.default_geoip_db() finds: country, city, location
+NOT_INSTALLED = ("no bundled GeoIP database is installed (countries, cities and AS numbers stay unknown): "
+                 "run `workbench fetch-geoip` once on a connected machine, or give --geoip-db")
 _GEO_NAMES = [name for name, _ in GEO_FIELDS]
 _ANSWER_FIELDS = [f for part in PARTS.values() for f in part]
 _PROVIDER_FIELDS = ["provider_class", "provider"]
 
 
-def licence_for(database_type: str) -> str:
-    """The licence and credit line a database of this type needs, where the type tells it."""
+def licence_for(database_type: str, path: Path | None = None) -> str:
+    """The licence and credit line a database needs: as set-up recorded it, else where the type tells it."""
+    entry = manifest_entry(path) if path is not None else None
+    if entry and entry.get("licence"):
+        return f"{entry['licence']}; {entry.get('credit', '')}".rstrip("; ")
     kind = database_type.upper()
     if kind.startswith("DBIP"):
         return "CC BY 4.0; IP Geolocation by DB-IP.com (https://db-ip.com)"
@@ -137,7 +146,7 @@ class GeoIP:
 
     def __init__(self, paths: Iterable[Path], *, now: datetime | None = None,
                  bundled: Path | None = None, providers: ProviderLists | None = None) -> None:
-        self._dbs: list[tuple[Database, DatabaseInfo]] = []
+        self._dbs: list[tuple[Database | AsnTable, DatabaseInfo]] = []
         self.providers = providers  # provider_class / provider, from the asn and the address
         self.errors: list[str] = []  # one line each, naming the file
         self.warnings: list[str] = []  # stale databases
@@ -149,8 +158,8 @@ class GeoIP:
     def add(self, path: Path, *, bundled: bool = False) -> bool:
         """Open one more database after the others; False (and a line in :attr:`errors`) if unusable."""
         try:
-            db = Database(path)
-        except (OSError, ValueError, maxminddb.InvalidDatabaseError, CorruptDatabase) as exc:
+            db: Database | AsnTable = AsnTable(path) if path.suffix.lower() in (".npz", ".csv") else Database(path)
+        except (OSError, ValueError, maxminddb.InvalidDatabaseError, CorruptDatabase, TableError) as exc:
             self.errors.append(f"{path}: cannot use this GeoIP database: {_one_line(exc)}")
             return False
         meta = db.metadata
@@ -160,7 +169,7 @@ class GeoIP:
             db.close()
             self.errors.append(f"{path}: cannot use this GeoIP database: its build date is not a date")
             return False
-        info = DatabaseInfo(str(path), meta.database_type, built, licence_for(meta.database_type), bundled)
+        info = DatabaseInfo(str(path), meta.database_type, built, licence_for(meta.database_type, path), bundled)
         self._dbs.append((db, info))
         if info.stale_at(self.now):
             self.warnings.append(
@@ -177,6 +186,11 @@ class GeoIP:
     def available(self) -> bool:
         """Some database is in use."""
         return bool(self._dbs)
+
+    @property
+    def credits(self) -> list[str]:
+        """The licence and credit line of each database in use, once each."""
+        return list(dict.fromkeys(info.licence for _, info in self._dbs if info.licence))
 
     @property
     def locates(self) -> bool:
@@ -208,6 +222,8 @@ class GeoIP:
                 continue
             working.append((db, info))
             for part, names in PARTS.items():
+                if names[0] not in answers:
+                    continue
                 take = np.equal(sources[part], None) & np.not_equal(answers[names[0]], None)
                 sources[part][take] = info.path
                 for name in names:
@@ -245,21 +261,57 @@ class GeoIP:
 
 
 def open_geoip(paths: Iterable[Path] | None, *, use_default: bool = True, now: datetime | None = None,
-               default: Path | None = None, providers: ProviderLists | None = None) -> GeoIP:
+               default: Path | Sequence[Path] | None = None, providers: ProviderLists | None = None) -> GeoIP:
     """The databases an analysis uses, in the override order described in the module docstring.
 
-    ``default`` overrides where the bundled database is looked for (tests). ``providers``: the provider lists
+    ``default`` overrides where the bundled databases are looked for (tests). ``providers``: the provider lists
     (:mod:`workbench.enrich.provider`); by default the bundled ones, whatever the GeoIP options."""
-    bundled = (default or default_geoip_db()) if use_default else None
+    if default is None:
+        shipped = default_geoip_dbs() if use_default else []
+    else:
+        shipped = [Path(default)] if isinstance(default, (str, Path)) else [Path(p) for p in default]
+        shipped = shipped if use_default else []
     providers = providers if providers is not None else open_provider_lists(now=now)
     if paths is None:
-        return GeoIP([bundled] if bundled else [], now=now, bundled=bundled, providers=providers)
+        geo = GeoIP([], now=now, providers=providers)
+        for path in shipped:
+            geo.add(path, bundled=True)
+        if use_default and not shipped:
+            geo.warnings.append(NOT_INSTALLED)
+        return _with_list_messages(geo)
     given = [Path(p) for p in paths]
     geo = GeoIP(given, now=now, providers=providers)
-    if bundled and given and not geo.errors:
+    if given and not geo.errors:
         covered = set().union(*(info.parts for info in geo.databases))
-        if not provides(BUNDLED_TYPE) <= covered:
-            geo.add(Path(bundled), bundled=True)
+        for path in shipped:  # each bundled database that can answer a part none of the given ones can
+            kind = "asn" if path.suffix.lower() in (".npz", ".csv") else None
+            parts = {kind} if kind else {"country", "city", "location"}
+            if not parts <= covered:
+                geo.add(path, bundled=True)
+    return _with_list_messages(geo)
+
+
+def ip_data_description(path: Path) -> str:
+    """One line naming an ASN table or provider list and its build date; ValueError if it is not one (the update
+    pack checks each member with this)."""
+    try:
+        if path.suffix.lower() == ".npz":
+            table = AsnTable(path)
+            built = datetime.fromtimestamp(table.metadata.build_epoch, timezone.utc)
+            return f"ASN table {table.metadata.database_type} built {built:%Y-%m-%d}, {table.ranges:,} ranges"
+        lists = ProviderLists([path] if path.suffix.lower() == ".bin" else [], [path] if path.suffix == ".csv" else [])
+    except TableError as exc:
+        raise ValueError(str(exc)) from None
+    if lists.errors or not lists.lists:
+        raise ValueError(lists.errors[0] if lists.errors else "not a provider list")
+    return lists.lists[0].description
+
+
+def _with_list_messages(geo: GeoIP) -> GeoIP:
+    """The provider lists' errors and stale warnings among the GeoIP ones (one place the analyst reads)."""
+    if geo.providers is not None:
+        geo.errors += geo.providers.errors
+        geo.warnings += geo.providers.warnings
     return geo
 
 

@@ -39,24 +39,37 @@ def _number(value: Any) -> bool:
 
 
 def fields(record: Any) -> dict[str, Any]:
-    """The fields the workbench keeps, from a raw City, Country or ASN record (GeoIP2, GeoLite2, DB-IP)."""
+    """The fields the workbench keeps, from a raw record of either layout.
+
+    MaxMind's (GeoIP2, GeoLite2, DB-IP's own downloads): ``country.iso_code``, ``city.names``, ``location``,
+    ``autonomous_system_number``. ip-location-db's (sapics/ip-location-db, e.g. DB-IP City Lite as published on
+    the npm registry): flat ``country_code``, ``city``, ``latitude``, ``longitude`` (no accuracy radius) and
+    the same ``autonomous_system_*`` names."""
     if not isinstance(record, dict):
         return {}
     out: dict[str, Any] = {}
     country = record.get("country")
     if isinstance(country, dict) and isinstance(country.get("iso_code"), str):
         out["country"] = country["iso_code"]
+    elif isinstance(record.get("country_code"), str) and record["country_code"]:
+        out["country"] = record["country_code"]
     city = record.get("city")
     names = city.get("names") if isinstance(city, dict) else None
     if isinstance(names, dict) and names:
         name = names.get("en") or next(iter(names.values()))
         if isinstance(name, str):
             out["city"] = name
+    elif isinstance(city, str) and city:
+        out["city"] = city
     loc = record.get("location")
     if isinstance(loc, dict) and _number(loc.get("latitude")) and _number(loc.get("longitude")):
         out["lat"], out["lon"] = float(loc["latitude"]), float(loc["longitude"])
         radius = loc.get("accuracy_radius")
         out["accuracy_km"] = int(radius) if _number(radius) else None
+    elif _number(record.get("latitude")) and _number(record.get("longitude")):
+        # stored as 32-bit floats: 4 decimals (~10 m) is all they hold
+        out["lat"], out["lon"] = round(float(record["latitude"]), 4), round(float(record["longitude"]), 4)
+        out["accuracy_km"] = None
     asn = record.get("autonomous_system_number")
     if _number(asn):
         out["asn"] = int(asn)

@@ -39,6 +39,12 @@ def about_text(geoip: list | None = None) -> str:
                 lines.append(f"    {db.licence}")
     else:
         lines.append("GeoIP: no database (checks that need geography do not run).")
+    from ..enrich.provider import open_provider_lists
+
+    lists = open_provider_lists().lists
+    if lists:
+        lines.append("Provider lists (cloud, hosting, VPN, Tor, mobile, residential):")
+        lines += [f"  {x.name}, built {x.built:%Y-%m-%d}: {x.licence}" for x in lists]
     lines.append("")
     try:
         ref = read_reference()

@@ -26,14 +26,25 @@ KEY_EVENTS = 80  # rows of the key-events table
 RAW_CHARS = 6000  # of one bookmarked original record
 
 
+def _dbip(analysis) -> bool:
+    """Some database in use carries DB-IP's data (its type or its recorded licence says so): credit it."""
+    return any("DBIP" in d.database_type.upper() or "DB-IP" in d.licence for d in analysis.geoip)
+
+
+def list_lines(analysis) -> list[str]:
+    """The provider lists behind ``provider_class``, each with its build date."""
+    return [f"{x.name}, built {x.built:%Y-%m-%d}, {x.entries:,} entries; {x.licence}"
+            for x in getattr(analysis, "ip_lists", [])]
+
+
 def geoip_lines(analysis) -> list[str]:
     if not analysis.geoip:
         return ["No GeoIP database was available: countries and cities are not shown and the checks "
                 "that need locations did not run."]
     lines = [f"{d.database_type}, built {d.built:%Y-%m-%d} ({Path(d.path).name})" for d in analysis.geoip]
-    if any("DBIP" in d.database_type.upper() for d in analysis.geoip):
+    if _dbip(analysis):
         lines.append(DBIP_CREDIT)
-    return lines
+    return lines + list_lines(analysis)
 
 
 def scope(ctx: Context) -> list[Flowable]:
@@ -56,8 +67,12 @@ def scope(ctx: Context) -> list[Flowable]:
         story.append(tables.key_values(rows, FRAME_WIDTH))
     else:
         story.append(para(geoip_lines(analysis)[0]))
-    if any("DBIP" in d.database_type.upper() for d in analysis.geoip):
+    if _dbip(analysis):
         story.append(para(DBIP_CREDIT, "note"))
+    if getattr(analysis, "ip_lists", None):
+        story += [Spacer(1, 2 * mm), *sub("Provider lists (cloud, hosting, VPN, Tor, mobile, residential)", "h2")]
+        story.append(tables.key_values([(x.name, f"built {x.built:%Y-%m-%d}, {x.entries:,} entries\n{x.path}\n"
+                                             f"{x.licence}") for x in analysis.ip_lists], FRAME_WIDTH))
     for warning in analysis.geoip_warnings:
         story.append(para(f"Warning: {warning}", "error"))
     for error in analysis.geoip_errors:
