@@ -41,7 +41,7 @@ class Case:
 # The sample folders the corpus mutates; a new format's folder is added here together with a re-recording of
 # expected.json (the fuzzer, tests/robustness/fuzz.py, takes every sample under tests/data on its own).
 CORPUS_DIRS = ("authlog", "azure", "cloudtrail", "cloudtrail_history", "entra", "gcp", "journald", "m365", "s3",
-               "workspace")
+               "windows", "workspace")
 
 
 def samples(dirs: tuple[str, ...] | None = None) -> list[Path]:

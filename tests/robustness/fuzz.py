@@ -9,8 +9,11 @@ Shared by the hypothesis tests (tests/robustness/test_fuzz.py) and bench/robustn
 from __future__ import annotations
 
 import random
+import resource
+import signal
 import tempfile
 from collections import defaultdict
+from contextlib import contextmanager
 from pathlib import Path
 
 from workbench.ingest import READ_ERRORS, load
@@ -19,6 +22,26 @@ from workbench.ingest.registry import PARSERS, ParseContext, sniff
 from .corpus import samples
 
 Seeds = dict[str, list[bytes]]
+SECONDS_PER_INPUT = 5.0  # a small mutated input taking longer than this is a hang
+RSS_LIMIT_KB = 2 * 1024 * 1024  # peak memory of the fuzzing process: 2 GB
+
+
+class Hung(BaseException):
+    """An input ran past its time bound (a BaseException, so no parser's handler can swallow it)."""
+
+
+@contextmanager
+def deadline(seconds: float):
+    """Raise :class:`Hung` in the main thread after ``seconds`` of wall time."""
+    def expire(signum, frame):
+        raise Hung(f"more than {seconds} s")
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def seeds_by_parser() -> Seeds:
@@ -63,7 +86,19 @@ def mutate(data: bytes, rng: random.Random) -> bytes:
 
 
 def run_parser(parser_id: str, data: bytes, folder: Path) -> str | None:
-    """Feed ``data`` to one parser directly, then to ``load``; a description of what escaped, or None."""
+    """Feed ``data`` to one parser directly, then to ``load``, each within ``SECONDS_PER_INPUT``; a
+    description of what escaped, hung or took more than 2 GB, or None."""
+    try:
+        with deadline(SECONDS_PER_INPUT):
+            problem = _run_parser(parser_id, data, folder)
+    except Hung as exc:
+        return f"{parser_id}: hung ({exc}) on {len(data)} bytes"
+    if resource.getrusage(resource.RUSAGE_SELF).ru_maxrss > RSS_LIMIT_KB:
+        return f"{parser_id}: peak memory over 2 GB after {len(data)} bytes"
+    return problem
+
+
+def _run_parser(parser_id: str, data: bytes, folder: Path) -> str | None:
     path = folder / "input.log"
     path.write_bytes(data)
     ctx = ParseContext(path, str(path), lambda: open(path, "rb"), year=2024)

@@ -168,6 +168,9 @@ def light() -> list[Hostile]:
         Hostile("bz2/bomb", "an auth.log.bz2 inflating to 20 MB of one line",
                 {"auth.log.bz2": bz2.compress(AUTH + b"Mar  4 10:00:00 web sshd[1]: " + b"A" * (20 << 20))},
                 expect="decompression bomb"),
+        Hostile("jsonl/long-line", "CloudTrail JSON Lines, one of them 17 MB long, then a good one",
+                {"events.jsonl": (ONE + b"\n") * 3 + b"x" * (17 << 20) + b"\n" + ONE + b"\n"},
+                expect="line 4: "),
         Hostile("xz/auth", "an xz-compressed auth.log", {"auth.log.xz": lzma.compress(AUTH)}),
         Hostile("sudo/refusals", "sudo's refusals are failures, not privilege.use successes",
                 {"auth.log": b"Mar  4 10:00:00 web sudo:    bob : user NOT in sudoers ; TTY=pts/0 ; PWD=/home/bob ; "
@@ -183,32 +186,70 @@ def light() -> list[Hostile]:
 
 
 def heavy() -> list[Hostile]:
-    many = _zip([(f"AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/04/f{i:05d}.json", OK) for i in range(2000)])
+    """Large cases, each made on disk by its ``setup`` (so the bench's own memory stays small)."""
+    line = json.dumps(_record(eventTime="2024-03-04T10:00:00Z")).encode() + b"\n"
     return [
-        Hostile("zip/2000-members", "a zipped AWSLogs tree of 2,000 members", {"awslogs.zip": many}, heavy=True),
-        Hostile("gzip/bomb-3mb", "a 3 MB .json.gz inflating to 3 GB",
-                {"trail.json.gz": _gzip_zeros(3 << 30)}, expect="decompression bomb", heavy=True),
-        Hostile("gzip/auth-bomb", "an auth.log.gz inflating to 2 GB", {"auth.log.gz": _gzip_zeros(2 << 30, AUTH)},
+        Hostile("zip/2000-members", "a zipped AWSLogs tree of 2,000 members", setup=_writer("awslogs.zip", lambda fh: fh.write(
+            _zip([(f"AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/04/f{i:05d}.json", OK) for i in range(2000)]))),
+            heavy=True),
+        Hostile("gzip/bomb-3mb", "a 3 MB CloudTrail .json.gz inflating to 3 GB",
+                setup=_writer("trail.json.gz", _gzip_zeros(3 << 30, b'{"Records": [' + ONE + b",")),
                 expect="decompression bomb", heavy=True),
-        Hostile("gzip/evtx-bomb", "a Security.evtx.gz inflating to 2 GB",
-                {"Security.evtx.gz": _gzip_zeros(2 << 30, b"ElfFile\0")}, expect="decompression bomb", heavy=True),
+        Hostile("gzip/auth-bomb", "an auth.log.gz inflating to 1 GB", setup=_writer("auth.log.gz", _gzip_zeros(1 << 30, AUTH)),
+                expect="decompression bomb", heavy=True),
+        Hostile("gzip/evtx-bomb", "a Security.evtx.gz inflating to 1 GB",
+                setup=_writer("Security.evtx.gz", _gzip_zeros(1 << 30, b"ElfFile\0")), expect="decompression bomb",
+                heavy=True),
         Hostile("sparse/auth-4g", "a 4 GB sparse auth.log (one good line, then holes)",
                 setup=_sparse(4 << 30, AUTH.splitlines(keepends=True)[0]), heavy=True),
         Hostile("sparse/json-4g", "a 4 GB sparse CloudTrail file", setup=_sparse(4 << 30, b'{"Records": [' + ONE + b","),
                 heavy=True),
-        Hostile("jsonl/no-newline", "200 MB of JSON Lines without a newline",
-                {"events.jsonl": b'{"eventTime":"2024-03-04T10:00:00Z","eventName":"X","eventSource":"s3"}'
-                 + b" " * (200 << 20)}, heavy=True),
+        Hostile("jsonl/no-newline", "CloudTrail JSON Lines, then 200 MB without a newline",
+                setup=_writer("events.jsonl", lambda fh: (fh.write(line * 3), [fh.write(b" " * (1 << 20))
+                                                                             for _ in range(200)])),
+                heavy=True),
         Hostile("syslog/500mb-line", "one 500 MB line between good ones",
-                {"auth.log": AUTH + b"Mar  4 10:00:00 web sshd[1]: " + b"A" * (500 << 20) + b"\n" + AUTH}, heavy=True),
+                setup=_writer("auth.log", lambda fh: (fh.write(AUTH + b"Mar  4 10:00:00 web sshd[1]: "),
+                                                      [fh.write(b"A" * (1 << 20)) for _ in range(500)],
+                                                      fh.write(b"\n" + AUTH))), heavy=True),
     ]
 
 
-def _gzip_zeros(size: int, head: bytes = b"") -> bytes:
-    out = io.BytesIO()
-    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=9, mtime=0) as gz:
-        gz.write(head)
-        block = b"\0" * (16 << 20)
-        for _ in range(size // len(block)):
-            gz.write(block)
-    return out.getvalue()
+def _writer(name: str, fill: Callable) -> Callable[[Path], None]:
+    def make(folder: Path) -> None:
+        with open(folder / name, "wb") as fh:
+            fill(fh)
+    return make
+
+
+def _gzip_zeros(size: int, head: bytes = b"") -> Callable:
+    def fill(fh) -> None:
+        with gzip.GzipFile(fileobj=fh, mode="wb", compresslevel=9, mtime=0) as gz:
+            gz.write(head)
+            block = b"\0" * (16 << 20)
+            for _ in range(size // len(block)):
+                gz.write(block)
+    return fill
+
+
+def child(folder: str) -> None:
+    """Run in a subprocess by bench/robustness.py: load ``folder`` and print what came of it as JSON."""
+    import resource
+    import sys
+
+    from workbench.ingest import load
+
+    limit = 8 << 30  # a runaway case fails alone instead of taking the machine
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    result = load([folder], year=2024)
+    inputs = [{"name": i.path[len(folder) + 1:], "events": i.events, "format": i.format,
+               "said": [*i.errors, *i.notes][:3]} for i in result.inputs]
+    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    sys.stdout.write(json.dumps({"inputs": inputs, "max_rss_mb": rss_kb // 1024}) + "\n")
+
+
+if __name__ == "__main__":
+    import sys
+
+    child(sys.argv[1])

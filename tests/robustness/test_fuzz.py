@@ -53,3 +53,19 @@ def test_the_fuzzer_does_find_an_escaping_exception(tmp_path, monkeypatch):
 
     monkeypatch.setitem(registry.PARSERS, "fragile", registry.Parser("fragile", "test", lambda h: False, fragile))
     assert "KeyError" in run_parser("fragile", b"{}", Path(tmp_path))
+
+
+def test_the_fuzzer_bounds_each_input_in_time(tmp_path, monkeypatch):
+    """A parser that never returns is reported as hung, not waited for."""
+    from workbench.ingest import registry
+
+    from . import fuzz as harness
+
+    def endless(ctx):
+        while True:
+            pass
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(harness, "SECONDS_PER_INPUT", 0.2)
+    monkeypatch.setitem(registry.PARSERS, "endless", registry.Parser("endless", "test", lambda h: False, endless))
+    assert "hung" in run_parser("endless", b"{}", Path(tmp_path))

@@ -72,6 +72,12 @@ def test_a_file_named_like_a_member_does_not_take_the_members_name(tmp_path):
         assert b"on-disk" in fh.read()
 
 
+def test_an_overlong_json_line_costs_only_itself(tmp_path):
+    folder = write(_case("jsonl/long-line"), tmp_path / "e")
+    info = next(i for i in load([folder]).inputs if i.path.endswith("events.jsonl"))
+    assert (info.events, info.bad_records) == (4, 1) and info.errors[0].startswith("line 4: ")
+
+
 def test_sudo_refusals_are_failures(tmp_path):
     result = load([write(_case("sudo/refusals"), tmp_path / "e")], year=2024)
     sudo = result.table.filter(pc.equal(result.table.column("source"), "authlog"))

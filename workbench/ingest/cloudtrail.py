@@ -21,12 +21,12 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import words
+from ..errors import Unreadable, words
 from ..events import TS_TYPE, make_batch
 from .fields import ip_or_none, parse_time, text
 from .mappings import CLOUDTRAIL_ACTIONS
 from .salvage import looks_like_json_lines, salvage
-from .registry import BATCH_SIZE, ParseContext, register
+from .registry import BATCH_SIZE, MAX_LINE, MAX_WHOLE, ParseContext, register
 
 SOURCE = "cloudtrail"
 _SNIFF = re.compile(rb'"eventVersion"\s*:|"eventSource"\s*:\s*"[a-z0-9-]+\.amazonaws\.com"')
@@ -106,6 +106,9 @@ def _split(data: Any, ctx: ParseContext | None = None) -> tuple[list[str], list[
             raws = _DECODE_DELIVERY.decode(body).Records
     except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, RecursionError):
         raws = None  # JSON Lines, one lone record, or broken: go line by line
+    if raws is None and len(data) > MAX_WHOLE:  # a sparse file, a damaged giant: never copied whole
+        raise Unreadable(f"a damaged document of more than {MAX_WHOLE >> 20} MB: too large to search for "
+                         "its readable records")
     if raws is None and stripped[:1] in (b"[", b"{") and not looks_like_json_lines(head):
         found = salvage(bytes(data), ("Records",))  # cut short or damaged: the records before and after
         spans = ([found.lone_object] if found.lone_object else []) + found.spans
@@ -371,16 +374,28 @@ CHUNK = 32 * 1024 * 1024  # JSON Lines are read this much at a time: memory stay
 
 
 def _json_lines(ctx: ParseContext, fh: Any, start: bytes) -> Iterator[pa.RecordBatch]:
-    """Stream JSON Lines chunk by chunk; offsets stay those of the whole (decompressed) file."""
-    pos, lineno, carry = 0, 0, start
+    """Stream JSON Lines chunk by chunk; offsets stay those of the whole (decompressed) file. A line is
+    carried over as parts (no ``carry + block`` copy per chunk) and skipped past ``MAX_LINE`` bytes."""
+    pos, lineno = 0, 0
+    carry, carried = [], 0
+    first = True
     while True:
-        block = fh.read(CHUNK)
-        data = carry + block
-        if block:
-            cut = data.rfind(b"\n") + 1
-            data, carry = (data[:cut], data[cut:]) if cut else (b"", data)
-        else:
-            carry = b""
+        block, first = (start if first else fh.read(CHUNK)), False
+        cut = block.rfind(b"\n") + 1
+        if block and not cut:  # the line goes on
+            carry.append(block)
+            carried += len(block)
+            if carried > MAX_LINE:
+                skipped, rest = _skip_line(fh, carried)
+                lineno += 1
+                pos += skipped
+                ctx.record_error(f"line {lineno}", f"a line of {skipped:,} bytes, longer than the "
+                                                    f"{MAX_LINE >> 20} MB a record may be: skipped")
+                carry, carried = [rest], len(rest)
+            continue
+        data = b"".join(carry) + block[:cut]
+        carry = [block[cut:]]
+        carried = len(carry[0])
         if data:
             wheres, offsets, lengths, bufs = [], [], [], []
             for line in data.split(b"\n"):
@@ -401,6 +416,16 @@ def _json_lines(ctx: ParseContext, fh: Any, start: bytes) -> Iterator[pa.RecordB
             return
 
 
+def _skip_line(fh: Any, size: int) -> tuple[int, bytes]:
+    """Read on to the end of an overlong line: (its length with the newline, what follows it)."""
+    while block := fh.read(CHUNK):
+        newline = block.find(b"\n")
+        if newline >= 0:
+            return size + newline + 1, block[newline + 1:]
+        size += len(block)
+    return size, b""
+
+
 @register(SOURCE, "AWS CloudTrail", _sniff, priority=60)
 def parse(ctx: ParseContext) -> Iterator[pa.RecordBatch]:
     with ctx.open_binary() as fh:
@@ -419,7 +444,7 @@ def parse(ctx: ParseContext) -> Iterator[pa.RecordBatch]:
                     except BufferError:  # views into it held by an exception in flight: freed with them
                         pass
             return
-        data = start + fh.read()
+        data = ctx.read_whole(fh, start)
     yield from _document(ctx, data)
 
 

@@ -57,7 +57,7 @@ def _emit(ctx: ParseContext, batch: EventBatch, where: str, when: Any, record: d
 @register("cloudtrail_lookup", "AWS CloudTrail event history (lookup-events JSON)", _json_sniff, priority=65)
 def parse_json(ctx: ParseContext) -> Iterator[EventBatch]:
     with ctx.open_binary() as fh:
-        data = fh.read()
+        data = ctx.read_whole(fh)
     batch = EventBatch(SOURCE, ctx.display_path)
     for where, item in iter_records(ctx, data, keys=("Events",)):
         if not isinstance(item, dict):

@@ -286,7 +286,7 @@ def parse(ctx: ParseContext) -> Iterator[EventBatch]:
         head = fh.read(HEAD_BYTES)
     if _is_json(head):
         with ctx.open_binary() as fh:
-            data = fh.read()
+            data = ctx.read_whole(fh)
         yield from _emit(ctx, json_records(ctx, data), _json_extract)
         return
     names = csvio.header(head) or []

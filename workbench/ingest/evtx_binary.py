@@ -67,7 +67,7 @@ def _expected(ctx: ParseContext) -> tuple[int, int]:
     progress."""
     with ctx.open_binary() as fh:
         head = fh.read(HEADER_SIZE + 32)
-        size = ctx.path.stat().st_size if ctx.is_plain_file else len(head) + len(fh.read())
+        size = ctx.path.stat().st_size if ctx.is_plain_file else len(head) + sum(map(len, iter(lambda: fh.read(1 << 20), b"")))
     if len(head) < HEADER_SIZE + 32:
         return size, 0
     return size, max(struct.unpack_from("<Q", head, 24)[0] - struct.unpack_from("<Q", head, HEADER_SIZE + 24)[0], 0)
@@ -82,7 +82,7 @@ def _source(ctx: ParseContext) -> tuple[Any, str | None]:
             size = ctx.path.stat().st_size
             data = None
         else:
-            data = head + fh.read()
+            data = ctx.read_whole(fh, head)
             size = len(data)
     if size < HEADER_SIZE:
         raise Unreadable(f"too short for an EVTX file ({size} bytes; its header alone is 4096)")
@@ -93,7 +93,7 @@ def _source(ctx: ParseContext) -> tuple[Any, str | None]:
         return (str(ctx.path) if data is None else io.BytesIO(data)), None
     if data is None:
         with open(ctx.path, "rb") as fh:
-            data = fh.read()
+            data = ctx.read_whole(fh)
     note = (f"cut short: {size} bytes; the header lists {declared} chunks of 64 KiB, the file holds {whole} "
             f"and {part} bytes of the next")
     start = HEADER_SIZE + whole * CHUNK_SIZE

@@ -107,7 +107,7 @@ class Evidence:
         with self._open_decompressed(partial=True) as fh:
             start = fh.read(size)
         if start.startswith(UTF16_BOMS):
-            with self.open() as text:
+            with Utf16AsUtf8(lambda: self._open_decompressed(partial=True)) as text:
                 return text.read(size)
         return start
 

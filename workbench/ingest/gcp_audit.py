@@ -178,5 +178,5 @@ def _sniff(head: bytes) -> bool:
 @register(SOURCE, "Google Cloud audit logs", _sniff, priority=55)
 def parse(ctx: ParseContext) -> Iterator[EventBatch]:
     with ctx.open_binary() as fh:
-        data = fh.read()
+        data = ctx.read_whole(fh)
     yield from _emit(ctx, _expand(ctx, json_records(ctx, data)))

@@ -38,7 +38,7 @@ def _message(value: Any) -> str:
 def parse(ctx: ParseContext) -> Iterator[EventBatch]:
     batch = EventBatch(SOURCE, ctx.display_path)
     with ctx.open_binary() as fh:
-        for lineno, line in enumerate(fh, 1):
+        for lineno, line in ctx.lines(fh):
             if lineno == 1:
                 line = line.removeprefix(b"\xef\xbb\xbf")
             if not line.strip():

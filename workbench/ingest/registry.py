@@ -8,7 +8,12 @@ from typing import Any, Callable, Iterator
 
 import pyarrow as pa
 
+from ..errors import Unreadable
 from ..events import EventBatch
+
+MAX_LINE = 16 << 20  # bytes of one line (one record) read; a longer line is counted bad and skipped
+MAX_WHOLE = 512 << 20  # bytes of one JSON document read whole; a larger one is refused (JSON Lines stream)
+_CHUNK = 1 << 20
 
 
 @dataclass
@@ -34,6 +39,34 @@ class ParseContext:
             return False
         with open(self.path, "rb") as fh:
             return fh.read(2) not in (b"\x1f\x8b", b"\xff\xfe", b"\xfe\xff")  # gzip, UTF-16: not as-is
+
+    def lines(self, fh: Any) -> Iterator[tuple[int, bytes]]:
+        """(line number, line) of a binary stream in bounded memory: a line longer than ``MAX_LINE`` bytes
+        (a sparse file's holes, a line without end) is counted bad and skipped, never held whole."""
+        lineno = 0
+        while line := fh.readline(MAX_LINE + 1):
+            lineno += 1
+            if len(line) > MAX_LINE and not line.endswith(b"\n"):
+                size = len(line)
+                while line and not line.endswith(b"\n"):
+                    line = fh.readline(_CHUNK)
+                    size += len(line)
+                self.record_error(f"line {lineno}", f"a line of {size:,} bytes, longer than the "
+                                                    f"{MAX_LINE >> 20} MB a record may be: skipped")
+                continue
+            yield lineno, line
+
+    def read_whole(self, fh: Any, start: bytes = b"") -> bytes:
+        """The rest of ``fh`` after ``start``, refused past ``MAX_WHOLE`` bytes (one JSON document is parsed
+        whole: a 4 GB sparse file or a bomb must not become a 4 GB string)."""
+        parts, size = [start], len(start)
+        while block := fh.read(_CHUNK):
+            size += len(block)
+            if size > MAX_WHOLE:
+                raise Unreadable(f"one document of more than {MAX_WHOLE >> 20} MB, too large to read whole "
+                                 "(export it as JSON Lines, or split it)")
+            parts.append(block)
+        return b"".join(parts)
 
     def record_error(self, where: str, reason: str, limit: int = 20) -> None:
         """Note a bad record; only the first ``limit`` are spelled out, all are counted."""

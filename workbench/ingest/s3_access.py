@@ -91,7 +91,7 @@ def parse(ctx: ParseContext) -> Iterator[EventBatch]:
     batch = EventBatch(SOURCE, ctx.display_path)
     with ctx.open_binary() as fh:
         done = 0
-        for lineno, rawb in enumerate(fh, 1):
+        for lineno, rawb in ctx.lines(fh):
             done += len(rawb)
             if lineno % 100_000 == 0:
                 ctx.on_bytes(done)

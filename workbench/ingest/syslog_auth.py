@@ -143,7 +143,7 @@ def _read(ctx: ParseContext) -> list[_Line]:
     out: list[_Line] = []
     with ctx.open_binary() as fh:
         done = 0
-        for lineno, rawb in enumerate(fh, 1):
+        for lineno, rawb in ctx.lines(fh):
             done += len(rawb)
             if lineno % 100_000 == 0:
                 ctx.on_bytes(done)

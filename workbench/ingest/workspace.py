@@ -258,7 +258,7 @@ def parse(ctx: ParseContext) -> Iterator[EventBatch]:
         head = fh.read(HEAD_BYTES)
     if _is_json(head):
         with ctx.open_binary() as fh:
-            data = fh.read()
+            data = ctx.read_whole(fh)
         yield from _emit_api(ctx, _activities(ctx, json_records(ctx, data)))
         return
     cols = _columns(csvio.header(head) or [])
