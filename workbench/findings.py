@@ -6,7 +6,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Iterable
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 SEVERITIES = ("low", "medium", "high", "critical")
 
@@ -95,3 +99,12 @@ class Finding:
 def sort_findings(findings: list[Finding]) -> list[Finding]:
     """Most severe first, then earliest."""
     return sorted(findings, key=lambda f: (-f.severity_rank, f.first_seen, f.id))
+
+
+def evidence_mask(table: pa.Table, findings: Iterable[Finding]) -> np.ndarray:
+    """Per row of ``table``: is it the evidence of one of ``findings``? (What every "usual" leaves out.)"""
+    keys = sorted({f"{e.file}\0{e.ref}" for f in findings for e in f.evidence})
+    if not keys or not table.num_rows:
+        return np.zeros(table.num_rows, dtype=bool)
+    joined = pc.binary_join_element_wise(table.column("file"), table.column("ref"), "\0")
+    return pc.fill_null(pc.is_in(joined, value_set=pa.array(keys, pa.string())), False).to_numpy(zero_copy_only=False)

@@ -35,7 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .findings import Finding
+from .findings import Finding, evidence_mask
 from .store import raw_record
 
 HOST_SCOPED = frozenset({"authlog", "journald"})
@@ -169,6 +169,10 @@ class Entity:
     hours: tuple[int, ...] = (0,) * 24  # events per hour of day (UTC)
     usual_hours: tuple[int, ...] = ()  # hours holding at least 5 % of the events
     findings: tuple[str, ...] = ()  # ids of findings involving any of the names
+    # the events that are some finding's evidence: never part of the usual profile above, shown apart
+    flagged_events: int = 0
+    flagged_countries: tuple[tuple[str, int], ...] = ()
+    flagged_ips: tuple[tuple[str, int], ...] = ()
     links: tuple[Link, ...] = ()  # links among the names, and suggestions towards other entities
     conflicts: tuple[tuple[str, str], ...] = ()  # rejected pairs still joined through other links
 
@@ -183,6 +187,8 @@ class Entity:
             "user_agents": pairs(self.user_agents), "hosts": pairs(self.hosts),
             "client_apps": pairs(self.client_apps), "hours_utc": list(self.hours),
             "usual_hours_utc": list(self.usual_hours), "findings": list(self.findings),
+            "flagged": {"events": self.flagged_events, "countries": pairs(self.flagged_countries),
+                        "ips": pairs(self.flagged_ips)},
             "links": [link.to_dict() for link in self.links],
             "conflicts": [list(c) for c in self.conflicts],
         }
@@ -469,7 +475,8 @@ def resolve(table: pa.Table, decisions: Iterable[LinkDecision | dict[str, Any]] 
         eid = "ent-" + hashlib.sha256("\0".join(keys).encode()).hexdigest()[:12]
         members_of[eid] = keys
         entity_of.update((k, eid) for k in keys)
-    profiles = _profiles(table, entity_of, key_column)
+    findings = list(findings)
+    profiles = _profiles(table, entity_of, key_column, evidence_mask(table, findings))
     entities = []
     for eid, keys in members_of.items():
         members = [names[k] for k in keys]
@@ -498,10 +505,14 @@ def resolve(table: pa.Table, decisions: Iterable[LinkDecision | dict[str, Any]] 
     return with_findings(Identities(names, links, entities, entity_of, decisions), findings)
 
 
-def with_findings(ids: Identities, findings: Iterable[Finding]) -> Identities:
-    """``ids`` with each entity's findings (ids of findings naming any of its names) filled in."""
+def with_findings(ids: Identities, findings: Iterable[Finding], table: pa.Table | None = None) -> Identities:
+    """``ids`` with each entity's findings (ids of findings naming any of its names) filled in; with ``table``,
+    its profile again without the findings' evidence (the attacker's activity is counted apart)."""
+    findings = list(findings)
     involved = _findings_by_name(findings, ids.names)
-    entities = [replace(e, findings=tuple(dict.fromkeys(f for k in e.names for f in involved.get(k, ()))))
+    profiles = _profiles(table, ids.entity_of, None, evidence_mask(table, findings)) if table is not None else {}
+    entities = [replace(e, findings=tuple(dict.fromkeys(f for k in e.names for f in involved.get(k, ()))),
+                        **profiles.get(e.id, {}))
                 for e in ids.entities]
     return Identities(ids.names, ids.links, entities, ids.entity_of, ids.decisions)
 
@@ -555,10 +566,22 @@ def _top(frame: pd.DataFrame, column: str, k: int) -> dict[int, tuple[tuple[str,
     return {e: tuple(v) for e, v in out.items()}
 
 
-def _profiles(table: pa.Table, entity_of: dict[str, str], row_key: Any = None) -> dict[str, dict[str, Any]]:
-    """Usual countries, IPs, user agents, hosts, client apps and hours of every entity, in one pass."""
+_EMPTY: dict[str, Any] = {"countries": (), "ips": (), "user_agents": (), "hosts": (), "client_apps": (),
+                          "hours": (0,) * 24, "usual_hours": ()}
+
+
+def _profiles(table: pa.Table, entity_of: dict[str, str], row_key: Any = None,
+              flagged: np.ndarray | None = None) -> dict[str, dict[str, Any]]:
+    """Usual countries, IPs, user agents, hosts, client apps and hours of every entity, in one pass; rows
+    ``flagged`` (findings' evidence) are left out of them and counted apart (countries and IPs)."""
     if not table.num_rows or not entity_of:
         return {}
+    if flagged is not None and flagged.any():
+        usual = _profiles(table.filter(pa.array(~flagged)), entity_of)
+        apart = _profiles(table.filter(pa.array(flagged)), entity_of)
+        return {eid: {**usual.get(eid, _EMPTY), "flagged_events": sum(apart[eid]["hours"]),
+                      "flagged_countries": apart[eid]["countries"], "flagged_ips": apart[eid]["ips"]}
+                if eid in apart else usual.get(eid, _EMPTY) for eid in set(usual) | set(apart)}
     ids = sorted(set(entity_of.values()))
     index = {e: i for i, e in enumerate(ids)}
     keys = list(entity_of)

@@ -234,7 +234,7 @@ def analyze(paths: Iterable[str | os.PathLike], *, year: int | None = None, conf
                         sigma_errors=ruleset.errors if ruleset else [], sigma=sigma,
                         ip_lists=list(geo.providers.lists) if geo.providers else [])
     progress(0, 1, "credential lineage and coverage")
-    analysis.identities = with_findings(identities, analysis.findings)
+    analysis.identities = with_findings(identities, analysis.findings, table)  # "usual" without the evidence
     analysis.credentials = trace_credentials(table, analysis.findings)
     analysis.coverage = assess_coverage(table, analysis.checks, config, geo.locates)
     analysis.checks = agree_with_coverage(analysis.checks, analysis.coverage)

@@ -39,9 +39,10 @@ def test_four_names_of_one_person_are_one_entity_by_exact_rules(analysis, alice_
 
 def test_profile_and_findings_of_the_entity(analysis, alice_keys):
     alice = _entity_with(analysis.identities, alice_keys["entra"])
-    assert alice.countries[0] == ("GB", 21) and ("RU", 4) in alice.countries
-    assert alice.ips[0] == ("81.2.69.20", 21)
-    assert 9 in alice.usual_hours and sum(alice.hours) == alice.events == 25
+    # the RU sign-in and what followed from 45.155.205.99 are findings' evidence: apart, never usual
+    assert alice.countries == (("GB", 21),) and alice.flagged_countries == (("RU", 4),)
+    assert alice.ips[0] == ("81.2.69.20", 21) and alice.flagged_ips == (("45.155.205.99", 4),)
+    assert 9 in alice.usual_hours and sum(alice.hours) + alice.flagged_events == alice.events == 25
     assert alice.first_seen.isoformat() == "2024-03-04T08:55:00+00:00"
     checks = {f.check for f in analysis.findings if f.id in alice.findings}
     assert {"new_country", "new_credentials", "cross_new_country_then_hosts"} <= checks
@@ -135,3 +136,22 @@ def test_windows_names_are_case_insensitive_and_carry_their_sid(city_db):
     assert set(admin.names) == {"windows||Administrator", "windows||administrator"}
     assert admin.identifiers["sid"] == ("S-1-5-21-3623811015-3361044348-30300820-500",)
     assert ids.entity_of["windows||scanner"] != admin.id
+
+
+def test_usual_places_leave_out_every_findings_evidence_and_show_it_apart():
+    """The demo's r.patel: 421 S3 downloads from 5.188.62.140 (RU) are an access surge's evidence, not her usual."""
+    from workbench.paths import demo_dir
+    from workbench.pipeline import analyze
+
+    analysis = analyze([demo_dir()])
+    (patel,) = [e for e in analysis.identities.entities if e.label.startswith("r.patel") and "cloudtrail" in e.sources]
+    assert "RU" not in dict(patel.countries) and "5.188.62.140" not in dict(patel.ips)
+    assert dict(patel.countries) == {"US": 450} and dict(patel.flagged_ips) == {"5.188.62.140": 421}
+    assert patel.flagged_events == 421 and dict(patel.flagged_countries) == {"RU": 421}
+    assert sum(patel.hours) == patel.events - patel.flagged_events  # the hours too
+    doc = next(e for e in analysis.to_json()["entities"] if e["id"] == patel.id)
+    assert doc["flagged"] == {"events": 421, "countries": [{"value": "RU", "events": 421}],
+                              "ips": [{"value": "5.188.62.140", "events": 421}]}
+    assert doc["countries"] == [{"value": "US", "events": 450}]
+    again = analysis.relink([])  # resolved again (the analyst's decisions): still without the evidence
+    assert dict(next(e for e in again.entities if e.id == patel.id).ips).get("5.188.62.140") is None

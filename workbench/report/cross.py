@@ -94,6 +94,12 @@ def people(ctx: Context) -> list[Flowable]:
         if e.ips:
             rows.append([para("Usual IPs", "cell_bold"),
                          para(", ".join(f"{i} ({n})" for i, n in e.ips[:6]), "cell", room[1])])
+        if e.flagged_events:
+            apart = [", ".join(f"{c} ({n})" for c, n in e.flagged_countries[:4]),
+                     ", ".join(f"{i} ({n})" for i, n in e.flagged_ips[:4])]
+            rows.append([para("Flagged activity", "cell_bold"),
+                         para(f"{e.flagged_events:,} events that are findings' evidence, not counted as usual: "
+                              + "; ".join(x for x in apart if x), "cell", room[1])])
         nums = sorted(numbers[f] for f in e.findings if f in numbers)
         rows.append([para("Findings", "cell_bold"),
                      para(", ".join(f"#{n}" for n in nums) if nums else "none", "cell", room[1])])

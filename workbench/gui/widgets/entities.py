@@ -99,6 +99,9 @@ def profile_text(entity: Entity) -> str:
               f"User agents: {_pairs(entity.user_agents)}", f"Hosts and accounts: {_pairs(entity.hosts)}",
               f"Client apps: {_pairs(entity.client_apps)}",
               "Usual hours (UTC): " + (", ".join(f"{h:02d}" for h in entity.usual_hours) or "-")]
+    if entity.flagged_events:
+        lines += ["", f"Flagged activity (findings' evidence, not counted as usual above): {entity.flagged_events:,} "
+                  f"events; countries {_pairs(entity.flagged_countries)}; IP addresses {_pairs(entity.flagged_ips)}"]
     if entity.conflicts:
         lines.append("Rejected links still joined through other links: "
                      + "; ".join(f"{a} / {b}" for a, b in entity.conflicts))
