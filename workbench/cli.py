@@ -46,7 +46,9 @@ def add_analyze_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--indicators", type=Path, action="append", default=[], metavar="FILE",
                    help="indicator list (IPs, CIDRs, user agents, accounts; plain text or CSV; repeatable)")
     p.add_argument("--sigma", action="append", default=[], metavar="DIR",
-                   help="folder of Sigma rules (SigmaHQ layout; repeatable); 'shipped' names the project's own rules")
+                   help="folder of Sigma rules (SigmaHQ layout; repeatable), run beside the project's own rules")
+    p.add_argument("--no-shipped-rules", action="store_true",
+                   help="do not run the project's own Sigma rules (resources/sigma), which run by default")
     p.add_argument("--title", help="report title")
     p.add_argument("--analyst", help="analyst name for the report")
     p.add_argument("--case", type=Path, metavar="DIR",
@@ -169,6 +171,7 @@ def run_analyze(args: argparse.Namespace) -> int:
                                      config_files=args.config, geoip_dbs=[] if args.no_geoip else args.geoip_db,
                                      default_geoip=not args.no_default_geoip, extra_playbook_dirs=args.playbooks,
                                      indicator_files=args.indicators, sigma_dirs=args.sigma,
+                                     shipped_rules=not args.no_shipped_rules,
                                      progress=_progress_printer(show_progress))
     except WorkbenchError as exc:
         print(f"workbench: {exc}", file=sys.stderr)

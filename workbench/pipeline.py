@@ -61,7 +61,7 @@ class Analysis:
     credentials: list[Credential] | None = None  # the lineage of every credential created
     coverage: Coverage | None = None  # what the loaded data could not answer
     sigma_errors: list[RuleError] = field(default_factory=list)  # Sigma rules that could not run
-    sigma: SigmaRun | None = None  # the Sigma rules run (None: no --sigma folder given)
+    sigma: SigmaRun | None = None  # the Sigma rules run (None: none, with shipped_rules=False and no folder)
     update_pack: str | None = None  # the imported update pack whose files this run used
     incidents: list[Incident] | None = None  # findings joined into stories (None: computed on first use)
     ip_lists: list[ListInfo] = field(default_factory=list)  # the provider lists behind provider_class
@@ -185,19 +185,21 @@ def analyze(paths: Iterable[str | os.PathLike], *, year: int | None = None, conf
             extra_playbook_dirs: Iterable[Path] = (),
             indicator_files: Iterable[Path] = (), ip_lists: Iterable[Path] = (),
             identity_links: Iterable[LinkDecision | dict[str, Any]] = (), sigma_dirs: Iterable[str | os.PathLike] = (),
+            shipped_rules: bool = True,
             progress: Progress = no_progress, cancel: CancelToken | None = None) -> Analysis:
     """Load, enrich and check; ``geoip_dbs=None`` means the bundled default database, ``[]`` none; the
     analyst's databases come first and the default fills parts they lack unless ``default_geoip=False``
     (see :mod:`workbench.enrich.geoip`).
 
     Playbooks come from the shipped folder, then each extra folder (later ones override).
-    ``identity_links`` are the analyst's decisions on identity links (saved in the case)."""
+    ``identity_links`` are the analyst's decisions on identity links (saved in the case). The project's own
+    Sigma rules run unless ``shipped_rules=False``; ``sigma_dirs`` add the analyst's."""
     config = load_config(*config_files)
     config["indicator_match"]["files"] = [*config["indicator_match"]["files"], *map(str, indicator_files)]
     if config["indicator_match"]["files"]:
         load_indicators([Path(p) for p in config["indicator_match"]["files"]])  # fail early, before the evidence
     playbooks = PlaybookLibrary.load([playbooks_dir(), *extra_playbook_dirs])
-    sigma_dirs = list(sigma_dirs)
+    sigma_dirs = list(dict.fromkeys([*(["shipped"] if shipped_rules else []), *map(str, sigma_dirs)]))
     if sigma_dirs:
         from .sigma import load_rules, run_sigma  # pySigma is imported only when rules are given
     ruleset = load_rules(sigma_dirs) if sigma_dirs else None  # a missing folder fails early, before the evidence

@@ -32,6 +32,10 @@ SCOPE = (
     "T1550.001",
     "T1586.003",
     "T1621",
+    # the cloud attack catalogue (workbench/checks/catalogue)
+    "T1136.003", "T1484.002", "T1485", "T1486", "T1496", "T1525", "T1526", "T1528", "T1537", "T1546",
+    "T1552", "T1552.005", "T1555.006", "T1556.006", "T1556.009", "T1562.001", "T1562.007", "T1562.008",
+    "T1580", "T1651", "T1666",
 )
 # Parents whose every sub-technique is in scope too (a finding or an analyst's playbook may name any of them).
 # Parents of the techniques in SCOPE are always added, with their sub-technique lists.

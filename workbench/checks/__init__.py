@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import (
     access_surge,
     brute_force,
+    catalogue,
     cloud_cli,
     impossible_travel,
     indicator_match,
@@ -33,6 +34,7 @@ CHECKS: tuple[Check, ...] = (
     privilege_change.CHECK,
     lateral_movement.CHECK,
     sensitive_actions.CHECK,
+    catalogue.CHECK,
     access_surge.CHECK,
     indicator_match.CHECK,
 )

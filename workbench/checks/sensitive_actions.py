@@ -8,6 +8,7 @@ import pandas as pd
 from ..events import format_ts
 from ..findings import Finding
 from .base import Check, CheckInput, bursts, distinct, place, refs
+from .catalogue import unconditional_names
 
 ID = "sensitive_actions"
 
@@ -15,7 +16,9 @@ ID = "sensitive_actions"
 def run(inp: CheckInput) -> list[Finding]:
     cfg = inp.config[ID]
     ev = inp.events  # in time order already
-    done = ev[ev["event_name"].isin(cfg["event_names"]) & (ev["outcome"] == "success") & ev["user"].notna()]
+    catalogued = unconditional_names()  # reported on every use by the catalogue, history or not
+    names = [n for n in cfg["event_names"] if n.casefold() not in catalogued]
+    done = ev[ev["event_name"].isin(names) & (ev["outcome"] == "success") & ev["user"].notna()]
     if done.empty:
         return []
     first_use = done[~done.duplicated(["user", "event_name"])]
@@ -42,5 +45,6 @@ def run(inp: CheckInput) -> list[Finding]:
 CHECK = Check(
     id=ID, title="First sensitive action", techniques=("T1078",), run=run,
     description=("A listed sensitive action (configurable) performed successfully for the first time by an "
-                 "account that has been active in the logs for at least the given number of days."),
+                 "account that has been active in the logs for at least the given number of days. Actions the "
+                 "cloud catalogue reports on every use are left to it."),
 )

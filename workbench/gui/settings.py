@@ -113,6 +113,7 @@ class Settings:
             "config_files": [*map(Path, self.config_files), *self.override_files(folder)],
             "indicator_files": [Path(p) for p in self.indicator_files],
             "sigma_dirs": [*((SHIPPED_SIGMA,) if self.shipped_sigma else ()), *self.sigma_dirs],
+            "shipped_rules": self.shipped_sigma,  # the core runs them by default; off only when unticked
             "use_pack": self.use_update_pack,
         }
 

@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from ..findings import Finding
 from ..progress import CancelToken
+from .correlation import Correlation, correlate
 from .engine import RunStats, match_rules
 from .findings import CHECK, rule_findings
 from .rules import SHIPPED, Rule, RuleError, RuleSet, SigmaLoadError, load_rules, shipped_dir
@@ -27,9 +28,13 @@ class SigmaRun:
     matches: list[tuple[Rule, int]] = field(default_factory=list)
     stats: RunStats = field(default_factory=RunStats)
 
+    correlations: list[tuple[Correlation, int]] = field(default_factory=list)  # and how many findings each gave
+
     def rules_summary(self) -> list[dict[str, Any]]:
         return [{"rule_id": r.rule_id, "title": r.title, "file": r.file, "sources": list(r.sources),
-                 "events": n} for r, n in self.matches]
+                 "events": n} for r, n in self.matches] + [
+                {"rule_id": c.rule_id, "title": c.title, "file": c.file, "correlation": c.type, "findings": n}
+                for c, n in self.correlations]
 
 
 def run_sigma(table: pa.Table, ruleset: RuleSet, cancel: CancelToken | None = None) -> SigmaRun:
@@ -41,7 +46,14 @@ def run_sigma(table: pa.Table, ruleset: RuleSet, cancel: CancelToken | None = No
             ruleset.errors.append(RuleError(rule.file, run.stats.failed[index], rule.title))
             continue
         run.matches.append((rule, len(rows)))
-        run.findings.extend(rule_findings(table, rule, rows))
+        if rule.generate:
+            run.findings.extend(rule_findings(table, rule, rows))
+    for corr in ruleset.correlations:
+        if any(i in run.stats.failed for i in corr.rules):
+            continue
+        found = correlate(table, corr, hits)
+        run.correlations.append((corr, len(found)))
+        run.findings.extend(found)
     return run
 
 

@@ -1,15 +1,17 @@
 """Loading Sigma rules from folders (SigmaHQ layout: ``*.yml`` / ``*.yaml`` anywhere below), parsed by
 pySigma, checked against what the local evaluator supports.
 
-A rule that cannot run (invalid YAML, a pySigma parse error, an unsupported modifier, a correlation
-rule, a log source the workbench does not load) becomes a :class:`RuleError` naming its file and the
-reason; every other rule runs.
+A rule that cannot run (invalid YAML, a pySigma parse error, an unsupported modifier or correlation type,
+a log source the workbench does not load) becomes a :class:`RuleError` naming its file and the reason;
+every other rule runs. Correlation rules (:mod:`.correlation`) refer to base rules of the same file by
+name or id; a base rule referred to only by correlations without ``generate: true`` gives no findings
+of its own.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -32,6 +34,7 @@ from sigma.types import SigmaString
 
 from ..errors import WorkbenchError
 from ..paths import resources_dir
+from .correlation import OPERATORS, TYPES, Correlation
 from .mappings import LOGSOURCE_FIELDS, sources_for
 from .match import Unsupported, matcher
 
@@ -100,6 +103,8 @@ class Rule:
     falsepositives: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     logsource: dict[str, str] = field(default_factory=dict)
+    generate: bool = True  # False: a correlation's base rule, which gives no findings of its own
+    name: str | None = None  # the rule's ``name`` (what correlations refer to)
 
     @property
     def severity(self) -> str:
@@ -116,13 +121,7 @@ class Rule:
 
     @property
     def techniques(self) -> tuple[str, ...]:
-        """ATT&CK technique ids from the ``attack.tNNNN[.NNN]`` tags, in the rule's order."""
-        out = []
-        for tag in self.tags:
-            ns, _, name = tag.partition(".")
-            if ns == "attack" and _TECHNIQUE.match(name) and name.upper() not in out:
-                out.append(name.upper())
-        return tuple(out)
+        return techniques_of(self.tags)
 
     @property
     def key(self) -> str:
@@ -135,11 +134,22 @@ class Rule:
                 "tags": list(self.tags), "logsource": dict(self.logsource)}
 
 
+def techniques_of(tags: Iterable[str]) -> tuple[str, ...]:
+    """ATT&CK technique ids from the ``attack.tNNNN[.NNN]`` tags, in the rule's order."""
+    out: list[str] = []
+    for tag in tags:
+        ns, _, name = tag.partition(".")
+        if ns == "attack" and _TECHNIQUE.match(name) and name.upper() not in out:
+            out.append(name.upper())
+    return tuple(out)
+
+
 @dataclass
 class RuleSet:
     rules: list[Rule] = field(default_factory=list)
     errors: list[RuleError] = field(default_factory=list)
     folders: list[str] = field(default_factory=list)
+    correlations: list[Correlation] = field(default_factory=list)  # their ``rules`` index into ``rules``
 
 
 def shipped_dir() -> Path:
@@ -215,32 +225,68 @@ def _compile(rule: SigmaRule, file: str) -> Rule:
         description=(rule.description or "").strip(), author=rule.author,
         references=tuple(map(str, rule.references or ())), falsepositives=tuple(map(str, rule.falsepositives or ())),
         tags=tuple(f"{t.namespace}.{t.name}".lower() for t in rule.tags or ()), logsource=logsource,
+        name=getattr(rule, "name", None),
     )
 
 
-def load_file(path: Path, shown: str) -> tuple[list[Rule], list[RuleError]]:
-    """The rules of one YAML file (it may hold several documents) and the errors of those that cannot run."""
+def _correlation(parsed: SigmaCorrelationRule, file: str, rules: list[Rule]) -> Correlation:
+    """A correlation over base rules of the same file (indexes into ``rules``)."""
+    kind = str(parsed.type.name).lower()
+    if kind not in TYPES:
+        raise Unsupported(f"correlation type {kind} is not supported (only {', '.join(TYPES)})")
+    if getattr(parsed.aliases, "aliases", None):
+        raise Unsupported("correlation field aliases are not supported")
+    refs = []
+    for ref in parsed.rules or ():
+        name = str(ref.reference)
+        index = next((i for i, r in enumerate(rules) if name in (r.name, r.rule_id)), None)
+        if index is None:
+            raise Unsupported(f"correlation refers to rule {name!r}, which is not a runnable rule of the same file")
+        refs.append(index)
+    cond = parsed.condition
+    op = str(getattr(cond, "op", None).name).lower() if getattr(cond, "op", None) is not None else "gte"
+    if op not in OPERATORS:
+        raise Unsupported(f"correlation condition {op} is not supported")
+    value_field = getattr(cond, "fieldref", None)
+    if kind == "value_count" and not value_field:
+        raise Unsupported("a value_count correlation needs a condition field")
+    return Correlation(
+        title=parsed.title or Path(file).stem, file=file, type=kind, rules=tuple(refs),
+        timespan=int(parsed.timespan.seconds), op=op, count=int(getattr(cond, "count", 1) or 0),
+        group_by=tuple(parsed.group_by or ()), value_field=str(value_field) if value_field else None,
+        rule_id=str(parsed.id) if parsed.id else None, level=str(parsed.level.name).lower() if parsed.level else "medium",
+        description=(parsed.description or "").strip(), author=parsed.author,
+        references=tuple(map(str, parsed.references or ())), falsepositives=tuple(map(str, parsed.falsepositives or ())),
+        tags=tuple(f"{t.namespace}.{t.name}".lower() for t in parsed.tags or ()),
+        extra={"generate": bool(parsed.generate)},
+    )
+
+
+def load_file(path: Path, shown: str) -> tuple[list[Rule], list[RuleError], list[Correlation]]:
+    """The rules of one YAML file (it may hold several documents), the errors of those that cannot run, and
+    its correlation rules (their ``rules`` index into the returned rules)."""
     try:
         docs = list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
         if not all(isinstance(d, dict) or d is None for d in docs):
-            return [], [RuleError(shown, "not a Sigma rule: a YAML document in it is not a mapping")]
+            return [], [RuleError(shown, "not a Sigma rule: a YAML document in it is not a mapping")], []
         collection = SigmaCollection.from_dicts(docs, collect_errors=True, source=SigmaRuleLocation(path),
                                                 policy=_POLICY)
     except (OSError, UnicodeDecodeError) as exc:
-        return [], [RuleError(shown, f"cannot be read: {exc}")]
+        return [], [RuleError(shown, f"cannot be read: {exc}")], []
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
-        return [], [RuleError(shown, f"invalid YAML: {where}{getattr(exc, 'problem', None) or _message(exc)}")]
+        return [], [RuleError(shown, f"invalid YAML: {where}{getattr(exc, 'problem', None) or _message(exc)}")], []
     except (SigmaError, ValueError, TypeError, AttributeError) as exc:
-        return [], [RuleError(shown, f"not a Sigma rule: {_message(exc)}")]
+        return [], [RuleError(shown, f"not a Sigma rule: {_message(exc)}")], []
     rules: list[Rule] = []
     errors = [RuleError(shown, _message(e)) for e in collection.errors if not any(
         e in r.errors for r in collection.rules)]
+    pending: list[SigmaCorrelationRule] = []
     for parsed in collection.rules:
         title = getattr(parsed, "title", None)
         if isinstance(parsed, SigmaCorrelationRule):
-            errors.append(RuleError(shown, "correlation rules are not supported", title))
+            pending.append(parsed)
             continue
         if parsed.errors:
             errors.extend(RuleError(shown, _message(e), title) for e in parsed.errors)
@@ -249,11 +295,20 @@ def load_file(path: Path, shown: str) -> tuple[list[Rule], list[RuleError]]:
             rules.append(_compile(parsed, shown))
         except (Unsupported, SigmaError) as exc:
             errors.append(RuleError(shown, _message(exc), title))
+    correlations: list[Correlation] = []
+    for parsed in pending:
+        try:
+            correlations.append(_correlation(parsed, shown, rules))
+        except (Unsupported, SigmaError, AttributeError, TypeError, ValueError) as exc:
+            errors.append(RuleError(shown, _message(exc), parsed.title))
+    quiet = {i for c in correlations if not c.extra["generate"] for i in c.rules} - {
+        i for c in correlations if c.extra["generate"] for i in c.rules}
+    rules = [replace(r, generate=False) if i in quiet else r for i, r in enumerate(rules)]
     for filt in collection.filters:
         errors.append(RuleError(shown, "filter rules are not supported", getattr(filt, "title", None)))
     if not rules and not errors:
         errors.append(RuleError(shown, "no Sigma rule in this file"))
-    return rules, errors
+    return rules, errors, correlations
 
 
 def load_rules(folders: Iterable[str | Path]) -> RuleSet:
@@ -270,7 +325,9 @@ def load_rules(folders: Iterable[str | Path]) -> RuleSet:
             p for p in folder.rglob("*") if p.suffix.lower() in (".yml", ".yaml") and p.is_file()
             and not any(part.startswith(".") for part in p.relative_to(folder).parts))
         for path in files:
-            rules, errors = load_file(path, str(path))
+            rules, errors, correlations = load_file(path, str(path))
+            offset = len(out.rules)
             out.rules.extend(rules)
             out.errors.extend(errors)
+            out.correlations.extend(replace(c, rules=tuple(i + offset for i in c.rules)) for c in correlations)
     return out
