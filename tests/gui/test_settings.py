@@ -22,9 +22,10 @@ def test_defaults_mean_what_the_cli_does_without_options(user_config):
     s = load_settings()
     assert s == Settings()
     kwargs = s.analyze_kwargs()
-    # as `workbench analyze --sigma shipped`: the shipped rules and the active update pack
+    # as `workbench analyze`: the shipped rules and the active update pack
     assert kwargs == {"geoip_dbs": None, "default_geoip": True, "config_files": [], "indicator_files": [],
-                      "sigma_dirs": ["shipped"], "use_pack": True}
+                      "sigma_dirs": ["shipped"], "shipped_rules": True, "use_pack": True}
+    assert Settings(shipped_sigma=False).analyze_kwargs()["shipped_rules"] is False
     assert not list(user_config.rglob("*.yaml"))  # no office-hours override written for defaults
 
 
