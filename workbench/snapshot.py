@@ -67,10 +67,16 @@ def thaw(doc: dict[str, Any], table: pa.Table, playbook_dirs: Iterable[Path] = (
     known = {f.name for f in fields(CheckStatus)}
     checks = [CheckStatus(**{k: tuple(v) if isinstance(v, list) else v for k, v in c.items() if k in known})
               for c in doc.get("checks", ())]
-    return Analysis(inputs, table, findings, PlaybookLibrary.load([playbooks_dir(), *playbook_dirs]),
-                    doc.get("config", {}), geoip, list(doc.get("geoip_errors", ())), checks,
-                    created=datetime.fromisoformat(doc["created"]), version=doc.get("version", ""),
-                    geoip_warnings=list(doc.get("geoip_warnings", ())))
+    analysis = Analysis(inputs, table, findings, PlaybookLibrary.load([playbooks_dir(), *playbook_dirs]),
+                        doc.get("config", {}), geoip, list(doc.get("geoip_errors", ())), checks,
+                        created=datetime.fromisoformat(doc["created"]), version=doc.get("version", ""),
+                        geoip_warnings=list(doc.get("geoip_warnings", ())))
+    saved = doc["findings_json"]
+    if saved.get("sigma_rules") or saved.get("sigma_errors"):  # the Sigma run's summary, as it was
+        from .sigma import RuleError, SigmaRun
+        analysis.sigma = SigmaRun(frozen=list(saved.get("sigma_rules", ())))
+        analysis.sigma_errors = [RuleError(e["file"], e["reason"], e.get("title")) for e in saved.get("sigma_errors", ())]
+    return analysis
 
 
 def _fsync_dir(folder: Path) -> None:

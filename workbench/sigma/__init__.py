@@ -29,8 +29,11 @@ class SigmaRun:
     stats: RunStats = field(default_factory=RunStats)
 
     correlations: list[tuple[Correlation, int]] = field(default_factory=list)  # and how many findings each gave
+    frozen: list[dict[str, Any]] | None = None  # the summary of a run read back from a saved case
 
     def rules_summary(self) -> list[dict[str, Any]]:
+        if self.frozen is not None:
+            return [dict(r) for r in self.frozen]
         return [{"rule_id": r.rule_id, "title": r.title, "file": r.file, "sources": list(r.sources),
                  "events": n} for r, n in self.matches] + [
                 {"rule_id": c.rule_id, "title": c.title, "file": c.file, "correlation": c.type, "findings": n}
