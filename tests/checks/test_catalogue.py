@@ -130,3 +130,21 @@ def test_readme_table_is_the_codes():
     section = readme[readme.index(START):readme.index(END) + len(END)]
     assert section == markdown(), "run: python packaging/catalogue_readme.py"
     assert "`aws.defense-evasion.cloudtrail-stop` | AWS | T1562.008 | check cloud_catalogue | critical | T1078.004" in section
+
+
+def test_the_executive_summary_says_the_trail_was_stopped_and_deleted(tmp_path):
+    """Issue 20: the one summary a receiving responder reads said nothing about the trail being deleted."""
+    from workbench.report.model import CaseView
+    from workbench.report.summary import summarise
+
+    records = [api_call("mallory", T0 + timedelta(minutes=m), "45.155.205.99", "GetSecretValue",
+                        {"secretId": f"prod/app-{m}"}) for m in range(12)]
+    records += [api_call("mallory", T0 + timedelta(minutes=20), "45.155.205.99", "StopLogging", {"name": "org-trail"}),
+                api_call("mallory", T0 + timedelta(minutes=21), "45.155.205.99", "DeleteTrail", {"name": "org-trail"}),
+                api_call("mallory", T0 + timedelta(minutes=22), "45.155.205.99", "CreateAccessKey", {"userName": "bob"})]
+    summary = summarise(analyze([write_trail(tmp_path / "t.json", records)], geoip_dbs=[]).findings, CaseView())
+    lines = " ".join(summary.findings)
+    assert lines.startswith("CRITICAL (new): CloudTrail ")
+    assert "CloudTrail logging stopped: mallory" in lines and "CloudTrail trail deleted: mallory" in lines
+    assert "avoiding detection (Defense Evasion)" in summary.what
+    assert "Burst of secret retrievals: mallory" in lines
