@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[0] = str(ROOT)  # not bench/ itself: bench/sigma.py would shadow pySigma
+sys.path.insert(0, str(ROOT))
 
 from workbench.checks.catalogue import ENTRIES, PROVIDERS  # noqa: E402
 from workbench.pipeline import analyze  # noqa: E402

@@ -9,7 +9,7 @@ frequent events (``ListBuckets``, ``ListUsers``, ``ConsoleLogin``, ...) so that 
 records must be read back and decoded. One more run shows the worst case: a single rule naming no
 ``eventName`` (every record is decoded).
 
-Usage: python bench/sigma.py [--events 1000000] [--keep DIR]
+Usage: python bench/sigma_rules.py [--events 1000000] [--keep DIR]
 """
 
 from __future__ import annotations
