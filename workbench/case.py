@@ -31,6 +31,8 @@ API (plain dataclasses and methods; every method is thread-safe, one connection 
     case.set_note(fid, text)                    # fid "" is the note of the whole case
     case.add_bookmark(file, ref, source="", finding_id="", note="") -> Bookmark; remove_bookmark(id)
     case.bookmarks(finding_id=None) -> list[Bookmark]
+    case.set_mark(kind, file, ref, tags=None, starred=None, comment=None) -> Mark; case.marks(kind=None)
+                                                # tags, stars and comments on events and findings (workbench.marks)
     case.triage(fid) -> FindingTriage           # all of the above for one finding, for the GUI and the report
     case.all_triage() -> dict[str, FindingTriage]  # every finding with any triage stored
     case.report_view() -> dict                  # the analyst's work in the shape of
@@ -55,12 +57,13 @@ import orjson
 
 from .errors import WorkbenchError
 from .ingest.files import evidence_of, expand
+from .marks import MARKS_SCHEMA, CaseMarks
 from .pipeline import Analysis, analyze_with_pack
 from .progress import CancelToken, Progress, no_progress
 from .snapshot import dumps, freeze, read_table, thaw, write_table
 
 DB_NAME = "case.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: marks (tags, stars, comments on events and findings)
 STATES = ("new", "investigating", "confirmed", "false positive", "escalated")
 ANSWERS = ("yes", "no", "unknown")
 ASSESSMENTS = ("met", "not met", "unknown")
@@ -217,7 +220,7 @@ def check_case_folder(folder: str | os.PathLike, sources: Iterable[str | os.Path
     return None
 
 
-class Case:
+class Case(CaseMarks):
     """One open case folder. Use :meth:`create` or :meth:`open`; close it (or use ``with``)."""
 
     def __init__(self, folder: Path, db: sqlite3.Connection) -> None:
@@ -539,6 +542,7 @@ class Case:
             "triage": triage, "notes": notes,
             "bookmarks": [{"file": b.file, "ref": b.ref, "source": b.source, "note": b.note,
                            "finding_id": b.finding_id or None} for b in self.bookmarks()],
+            "marks": [m.to_dict() for m in self.marks()],
         }
 
 
@@ -666,6 +670,27 @@ def _check(value: str, allowed: tuple[str, ...], what: str) -> None:
         raise ValueError(f"unknown {what} {value!r} (one of {', '.join(allowed)})")
 
 
+_MIGRATIONS = {2: MARKS_SCHEMA}  # schema version -> what it adds to the one before
+
+
+def _migrate(db: sqlite3.Connection, version: int) -> None:
+    """Bring a case made by an older workbench (or a new one, version 0) to :data:`SCHEMA_VERSION`, in one
+    transaction: nothing is lost and a case is never left half-migrated."""
+    if version >= SCHEMA_VERSION:
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for step in range(max(version, 1) + 1, SCHEMA_VERSION + 1):
+            for statement in filter(str.strip, _MIGRATIONS[step].split(";")):
+                db.execute(statement)
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     try:
         db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
@@ -675,10 +700,9 @@ def _connect(path: Path) -> sqlite3.Connection:
         db.execute("PRAGMA synchronous=FULL")
         db.executescript(_SCHEMA)
         version = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-        if version is None:
-            db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-        elif int(version[0]) > SCHEMA_VERSION:
+        if version is not None and int(version[0]) > SCHEMA_VERSION:
             raise CaseError(f"made by a newer workbench (case schema {version[0]})", path)
+        _migrate(db, int(version[0]) if version is not None else 0)
         return db
     except sqlite3.DatabaseError as exc:
         raise CaseError(f"cannot open the case database ({exc})", path) from exc

@@ -21,7 +21,7 @@ import tempfile
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator, Sequence
+from typing import IO, Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import orjson
@@ -36,7 +36,7 @@ from .progress import CancelToken, Progress
 # The columns an export carries, in this order (those absent from the table are skipped).
 EXPORT_COLUMNS = ("ts", "source", "file", "ref", "action", "outcome", "user", "target_user", "src_ip", "ip_class",
                   "country", "city", "asn", "as_org", "host", "event_name", "user_agent", "logon_type",
-                  "client_app", "session_id", "log_country", "bytes")
+                  "client_app", "session_id", "log_country", "bytes", "tags", "starred", "comment")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _ONE_LINE = re.compile(r"[\t\r\n]")
 CHUNK = 50_000  # rows converted to Python values at a time
@@ -137,6 +137,16 @@ def _timesketch_time(ts: datetime | None) -> tuple[str, int] | None:
     return ts.isoformat(), (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
+def _timesketch_marks(row: dict[str, Any]) -> None:
+    """The analyst's marks as Timesketch reads them: ``tag`` a list of tags, ``starred`` a boolean."""
+    if "tags" in row:
+        tags = row.pop("tags")
+        if tags:
+            row["tag"] = [t.strip() for t in tags.split(",") if t.strip()]
+    if "starred" in row:
+        row["starred"] = row["starred"] == "yes"
+
+
 def write_events_jsonl(table: pa.Table, rows: np.ndarray, out: Path, columns: Sequence[str] | None = None, *,
                        progress: Progress | None = None, cancel: CancelToken | None = None) -> Path:
     """The events ``rows`` as Timesketch JSON Lines (events with no time are skipped: Timesketch needs one)."""
@@ -152,6 +162,7 @@ def write_events_jsonl(table: pa.Table, rows: np.ndarray, out: Path, columns: Se
                     continue
                 line = {"message": event_message(row), "datetime": when[0], "timestamp": when[1],
                         "timestamp_desc": TIMESTAMP_DESC}
+                _timesketch_marks(row)
                 line.update((k, v) for k, v in row.items() if v is not None)
                 fh.write(orjson.dumps(line) + b"\n")
     return Path(out)
@@ -159,6 +170,7 @@ def write_events_jsonl(table: pa.Table, rows: np.ndarray, out: Path, columns: Se
 
 FINDING_COLUMNS = ("severity", "title", "check", "techniques", "users", "ips", "hosts", "first_seen", "last_seen",
                    "evidence_events", "playbook", "explanation", "id")
+MARK_FINDING_COLUMNS = ("tags", "starred", "comment")  # added when the analyst's marks are given
 
 
 def _finding_row(f: Finding) -> dict[str, Any]:
@@ -169,19 +181,30 @@ def _finding_row(f: Finding) -> dict[str, Any]:
             "id": f.id}
 
 
-def write_findings_csv(findings: Iterable[Finding], out: Path) -> Path:
-    """One line per finding (columns :data:`FINDING_COLUMNS`), formula-safe."""
+def _mark_cells(mark: Any) -> dict[str, Any]:
+    if mark is None:
+        return {"tags": "", "starred": "no", "comment": ""}
+    return {"tags": ", ".join(mark.tags), "starred": "yes" if mark.starred else "no", "comment": mark.comment}
+
+
+def write_findings_csv(findings: Iterable[Finding], out: Path, marks: Mapping[str, Any] | None = None) -> Path:
+    """One line per finding (columns :data:`FINDING_COLUMNS`), formula-safe; with ``marks`` (finding id →
+    :class:`workbench.marks.Mark`) the analyst's tags, star and comment too."""
+    columns = FINDING_COLUMNS + (MARK_FINDING_COLUMNS if marks is not None else ())
     with _atomic(out, "w") as fh:
         writer = csv.writer(fh)
-        writer.writerow(FINDING_COLUMNS)
+        writer.writerow(columns)
         for f in findings:
             row = _finding_row(f)
-            writer.writerow([csv_safe(row[c]) for c in FINDING_COLUMNS])
+            if marks is not None:
+                row.update(_mark_cells(marks.get(f.id)))
+            writer.writerow([csv_safe(row[c]) for c in columns])
     return Path(out)
 
 
-def write_findings_jsonl(findings: Iterable[Finding], out: Path) -> Path:
-    """Timesketch JSON Lines: each finding at its first event, with its fields as attributes."""
+def write_findings_jsonl(findings: Iterable[Finding], out: Path, marks: Mapping[str, Any] | None = None) -> Path:
+    """Timesketch JSON Lines: each finding at its first event, with its fields as attributes (and with
+    ``marks``, finding id → :class:`workbench.marks.Mark`, its ``tag`` list, ``starred`` and ``comment``)."""
     with _atomic(out, "wb") as fh:
         for f in findings:
             when = _timesketch_time(f.first_seen)
@@ -189,5 +212,8 @@ def write_findings_jsonl(findings: Iterable[Finding], out: Path) -> Path:
             line = {"message": f"[{f.severity}] {f.title}", "datetime": when[0], "timestamp": when[1],
                     "timestamp_desc": "Finding first seen"}
             line.update(f.to_dict())
+            mark = marks.get(f.id) if marks is not None else None
+            if mark is not None:
+                line.update({"tag": list(mark.tags), "starred": mark.starred, "comment": mark.comment})
             fh.write(orjson.dumps(line, option=orjson.OPT_NON_STR_KEYS) + b"\n")
     return Path(out)

@@ -18,6 +18,8 @@ Syntax (terms separated by spaces; case does not matter)::
 * ``after:T`` keeps events at or after ``T``, ``before:T`` events strictly before ``T``, ``on:DAY`` the
   events of that UTC day. ``T`` is ``2024-03-05``, ``2024-03-05T10:00`` or ``2024-03-05T10:00:00Z`` (UTC
   unless a zone is given).
+* The analyst's marks, where the case holds any: ``tag:exfil`` (any one of an event's tags), ``starred:yes``,
+  ``comment:*phish*``.
 * A bare word or a quoted phrase is searched (substring, ignoring case) in every text field listed in
   :data:`TEXT_COLUMNS`.
 """
@@ -48,11 +50,14 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "session_id": ("session_id",), "app": ("client_app",), "client_app": ("client_app",),
     "logon": ("logon_type",), "logon_type": ("logon_type",), "asn": ("asn",), "org": ("as_org",),
     "as_org": ("as_org",), "class": ("ip_class",), "ip_class": ("ip_class",),
+    # the analyst's marks (workbench.marks: columns the GUI adds from the case)
+    "tag": ("tags",), "tags": ("tags",), "starred": ("starred",), "comment": ("comment",),
 }
+LIST_KEYS = ("tag", "tags")  # fields holding a comma-separated list: a term matches any one item
 TIME_KEYS = ("after", "before", "on")
 # Searched by free text (bare words, quoted phrases, the quick search box).
 TEXT_COLUMNS = ("user", "target_user", "src_ip", "host", "action", "outcome", "event_name", "user_agent",
-                "country", "city", "source", "client_app", "logon_type", "as_org", "file")
+                "country", "city", "source", "client_app", "logon_type", "as_org", "file", "tags", "comment")
 # Above this many distinct values a column is sorted by Arrow rather than through its dictionary.
 _DICT_SORT_LIMIT = 200_000
 
@@ -208,6 +213,18 @@ class EventIndex:
         self._row_ranks: dict[str, tuple[np.ndarray, int]] = {}
         self._whole: dict[tuple[str, bool], np.ndarray] = {}  # orders of the whole table, as sorted once
         self._ip_ints: dict[str, tuple[np.ndarray, list[Any]]] = {}
+
+    def replace_columns(self, table: pa.Table, columns: Iterable[str]) -> None:
+        """Use ``table`` (the same rows) whose ``columns`` were replaced or added, e.g. the analyst's marks:
+        only those columns are encoded again; the others keep their caches."""
+        if table.num_rows != self.num_rows:
+            raise ValueError("replace_columns needs the same rows")
+        self.table = table
+        names = set(columns)
+        for cache in (self._codes, self._folded, self._ranks, self._row_ranks, self._ip_ints):
+            for name in names:
+                cache.pop(name, None)
+        self._whole = {k: v for k, v in self._whole.items() if k[0] not in names}
 
     # -- caches -------------------------------------------------------------------------------
 
@@ -523,9 +540,13 @@ def _matcher(key: str, value: str) -> Callable[[Any, str], bool]:
     if "*" in folded or "?" in folded:
         pattern = re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in folded),
                              re.DOTALL)
+        if key in LIST_KEYS:
+            return lambda v, f: any(pattern.fullmatch(item.strip()) for item in f.split(","))
         return lambda v, f: pattern.fullmatch(f) is not None
     if key == "file":  # the path as given, or only its last part
         return lambda v, f: f == folded or f.rsplit("/", 1)[-1] == folded or f.rsplit("\\", 1)[-1] == folded
+    if key in LIST_KEYS:  # "exfil, lateral": tag:exfil matches
+        return lambda v, f: folded in (item.strip() for item in f.split(","))
     return lambda v, f: f == folded
 
 

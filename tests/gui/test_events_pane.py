@@ -183,7 +183,7 @@ def test_copy_rows_and_column_chooser(shown, qtbot):
     text = pane.copy_selection()
     assert QGuiApplication.clipboard().text() == text
     lines = text.splitlines()
-    assert lines[0].split("\t")[:3] == ["Time (UTC)", "Source", "Action"]
+    assert lines[0].split("\t")[:5] == ["Time (UTC)", "★", "Tags", "Source", "Action"]
     assert len(lines) == 3 and all(line.split("\t")[col("user")] == "root" for line in lines[1:])
 
     city = col("city")

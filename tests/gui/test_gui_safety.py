@@ -5,6 +5,7 @@ from __future__ import annotations
 from gui_cases import EVIL, markup_analysis
 
 from workbench.gui.models.events import COLUMNS
+from workbench.gui.models.findings import TITLE_COL
 from workbench.gui.qt import QTextBrowser, Qt, safe_tooltip
 
 
@@ -30,7 +31,7 @@ def test_tooltips_escape_log_fields(window):
     window.set_analysis(markup_analysis())
     tip = window.sources_model.index(1, 0).data(Qt.ItemDataRole.ToolTipRole)
     assert "<img" not in tip and "&lt;img src=a&gt;" in tip
-    tip = window.findings_model.index(0, 1).data(Qt.ItemDataRole.ToolTipRole)
+    tip = window.findings_model.index(0, TITLE_COL).data(Qt.ItemDataRole.ToolTipRole)
     assert "<img" not in tip and "&lt;b&gt;x&lt;/b&gt;" in tip
     ua_col = [name for _, name in COLUMNS].index("user_agent")
     tip = window.events_model.index(0, ua_col).data(Qt.ItemDataRole.ToolTipRole)

@@ -13,6 +13,7 @@ from workbench.gui.settings import (
     OfficeHours, Settings, SettingsDialog, format_ts, load_settings, save_settings, set_display_zone, settings_dir,
     store, time_header,
 )
+from workbench.gui.models.findings import KEYS
 from workbench.pipeline import analyze, analyze_with_pack
 
 T = datetime(2024, 3, 5, 14, 2, 11, tzinfo=timezone.utc)
@@ -135,7 +136,7 @@ def test_window_applies_the_display_zone_and_passes_settings_to_the_loader(windo
     window.apply_settings(Settings(display_tz="Asia/Tokyo"))
     assert window.events_model.index(0, 0).data().endswith("JST +09:00")
     assert window.events_model.headerData(0, Qt.Orientation.Horizontal) == "Time (Asia/Tokyo)"
-    assert window.findings_model.index(0, 3).data().endswith("JST +09:00")
+    assert window.findings_model.index(0, KEYS.index("first_seen")).data().endswith("JST +09:00")
 
     seen = {}
     import workbench.gui.window.loading as mw

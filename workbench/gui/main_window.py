@@ -29,13 +29,14 @@ from .settings import Settings, edit_settings, format_ts, load_settings, set_dis
 from .tasks import Task
 from .theme import apply_theme
 from .widgets import EventDetailPane, PlaybookPane
-from .widgets.common import panel, plural, table_view
+from .widgets.common import fit_columns, panel, plural, table_view
+from .widgets.findings import FindingsView
 from .widgets.events_pane import EventsPane
 from .widgets.triage import TriagePanel
-from .window import CaseActions, Docks, Exports, Layout, Loading
+from .window import CaseActions, Docks, Exports, Layout, Loading, MarksActions
 
 
-class MainWindow(Docks, Loading, CaseActions, Exports, Layout, QMainWindow):
+class MainWindow(Docks, Loading, CaseActions, MarksActions, Exports, Layout, QMainWindow):
     loaded = Signal(object)  # an Analysis is now shown
     exported = Signal(str)  # a report was written at this path
     failed = Signal(str)  # a load or export failed: one line
@@ -83,8 +84,6 @@ class MainWindow(Docks, Loading, CaseActions, Exports, Layout, QMainWindow):
                                       "Keep this analysis and your triage in a case folder you choose")
         self.open_case_action = action("Open case…", self._on_open_case_action_triggered, None,
                                        "Open a case folder: its analysis and your triage as you left them")
-        self.bookmark_action = action("Bookmark event", self._on_bookmark_action_triggered, "Ctrl+B",
-                                      "Bookmark the selected event in the case (for the selected finding)")
         self.playbook_folder_action = action("Add playbook folder…", self._on_playbook_folder_action_triggered,
                                              None, "Your own playbooks: they override the shipped ones, re-read "
                                              "when they change")
@@ -111,7 +110,8 @@ class MainWindow(Docks, Loading, CaseActions, Exports, Layout, QMainWindow):
             menu.addSeparator() if act is None else menu.addAction(act)
         self.view_menu = self.menuBar().addMenu("&View")
         self.view_menu.addAction(self.show_all_action)
-        self.view_menu.addAction(self.bookmark_action)
+        self.marks_menu = self.menuBar().addMenu("&Marks")
+        self._build_marks_actions(self.marks_menu)
         self.about_action = action("About Workbench", self.show_about, None, "Versions, databases and credits")
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         self.help_menu = self.menuBar().addMenu("&Help")
@@ -143,7 +143,7 @@ class MainWindow(Docks, Loading, CaseActions, Exports, Layout, QMainWindow):
         self.sources_model = SourcesModel(self)
         self.sources_view = table_view(self.sources_model)
         self.findings_model = FindingsModel(self)
-        self.findings_view = table_view(self.findings_model)
+        self.findings_view = FindingsView(self.findings_model)
         self.findings_view.selectionModel().currentRowChanged.connect(self._on_findings_current_changed)
 
         # the events grid with its query bar, filters and timeline (widgets/events_pane.py)
@@ -166,6 +166,7 @@ class MainWindow(Docks, Loading, CaseActions, Exports, Layout, QMainWindow):
         detail_panel, self.detail_caption = panel("Original record", self.detail_pane)
         self.triage_pane = TriagePanel()
         self.triage_pane.playbooks_reloaded.connect(self._on_triage_pane_playbooks_reloaded)
+        self.triage_pane.saved.connect(self._on_triage_pane_saved)
         self.right_tabs = QTabWidget()
         self.right_tabs.addTab(self.playbook_pane, "Playbook")
         self.right_tabs.addTab(self.triage_pane, "Triage")
@@ -216,11 +217,11 @@ class MainWindow(Docks, Loading, CaseActions, Exports, Layout, QMainWindow):
         self.sources_model.set_inputs(analysis.inputs)
         self.findings_model.set_findings(analysis.findings, analysis.playbook_for)
         self.events_pane.evidence_paths = self.input_paths
-        self.events_pane.set_table(analysis.table, analysis.findings)
-        for view in (self.sources_view, self.findings_view):
-            for col in range(view.model().columnCount()):
-                view.resizeColumnToContents(col)  # a handful of rows: cheap
-        self.findings_view.setColumnWidth(1, min(self.findings_view.columnWidth(1), 320))
+        self.events_pane.set_table(analysis.table, analysis.findings,
+                                   self.case.marks("event") if self.case is not None else ())
+        self.refresh_marks()
+        fit_columns(self.sources_view)  # a handful of rows: cheap
+        self.findings_view.fit_columns()
         self._clear_detail()
         self.findings_caption.set_caption(f"Findings ({len(analysis.findings)})")
         self._show_overview()
@@ -395,7 +396,6 @@ class MainWindow(Docks, Loading, CaseActions, Exports, Layout, QMainWindow):
         self.export_action.setEnabled(self.analysis is not None and not self.busy)
         self.new_case_action.setEnabled(self.analysis is not None and self.case is None and not self.busy)
         self.open_case_action.setEnabled(not self.busy)
-        self.bookmark_action.setEnabled(self.case is not None)
         for act in (self.open_files_action, self.open_folder_action):
             act.setEnabled(not self.busy)
         self.reload_action.setEnabled(bool(self.input_paths) and not self.busy)

@@ -69,6 +69,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -109,7 +110,7 @@ __all__ = [
     "QPainter", "QPainterPath", "QPaintEvent", "QPen", "QPolygonF", "QTransform", "QWheelEvent", "QShortcut",
     "QCheckBox", "QComboBox", "QDialog", "QDialogButtonBox", "QDockWidget", "QFormLayout", "QGroupBox",
     "QLineEdit", "QListWidget", "QListWidgetItem", "QSpinBox", "QTabWidget", "QTimeEdit", "QToolTip",
-    "QStyleFactory", "QMenu",
+    "QStyleFactory", "QMenu", "QInputDialog",
     "QScrollArea",
     "safe_tooltip",
 ]

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, Mapping
 
 from ..findings import Finding
+from ..marks import Mark
 
 STATES = ("new", "investigating", "confirmed", "escalated", "false_positive")
 STATE_LABELS = {
@@ -172,6 +173,7 @@ class CaseView:
     triage: Mapping[str, Triage] = field(default_factory=dict)  # by Finding.id
     notes: tuple[Note, ...] = ()
     bookmarks: tuple[Bookmark, ...] = ()
+    marks: tuple[Mark, ...] = ()  # the analyst's tags, stars and comments on events and findings
 
     def of(self, finding: Finding) -> Triage:
         return self.triage.get(finding.id) or Triage()
@@ -189,6 +191,7 @@ class CaseView:
             {str(k): Triage.from_dict(v) for k, v in (d.get("triage") or {}).items()},
             tuple(Note.from_dict(n) for n in d.get("notes", ())),
             tuple(Bookmark.from_dict(b) for b in d.get("bookmarks", ())),
+            tuple(Mark.from_dict(m) for m in d.get("marks", ())),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -198,6 +201,7 @@ class CaseView:
             "triage": {k: t.to_dict() for k, t in self.triage.items()},
             "notes": [{**n.__dict__, "at": _iso(n.at)} for n in self.notes],
             "bookmarks": [b.__dict__ for b in self.bookmarks],
+            "marks": [m.to_dict() for m in self.marks],
         }
 
 

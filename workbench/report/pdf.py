@@ -108,6 +108,7 @@ def _story(ctx: Context, meta: dict[str, str]) -> list[Flowable]:
         story.append(PageBreak())
     story += sections.notes(ctx)
     story += [Spacer(1, 6 * mm), *sections.bookmarks(ctx)]
+    story += sections.marks(ctx)
     story += [PageBreak(), *sections.method(ctx)]
     return story
 

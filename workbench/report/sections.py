@@ -222,6 +222,25 @@ def bookmarks(ctx: Context) -> list[Flowable]:
     return story
 
 
+def marks(ctx: Context) -> list[Flowable]:
+    """The analyst's tags, stars and comments: one row per marked finding or event (nothing when none)."""
+    marked = [m for m in ctx.case.marks if not m.empty]
+    if not marked:
+        return []
+    story = heading("marks", "Tags, stars and comments", "h2", 1)
+    widths = (0.34, 0.2, 0.06, 0.4)
+    room = [w * FRAME_WIDTH - 8 for w in widths]
+    rows: list[list] = [[para(h, "head") for h in ("Finding or event", "Tags", "Star", "Comment")]]
+    for m in sorted(marked, key=lambda m: (m.kind != "finding", m.file, m.ref)):
+        finding = ctx.by_id(m.ref) if m.kind == "finding" else None
+        what = (f"Finding {ctx.number(finding)}. {finding.title}" if finding is not None else
+                f"Finding {m.ref}" if m.kind == "finding" else f"Event {Path(m.file).name} #{m.ref}")
+        rows.append([para(what, "cell", room[0]), para(", ".join(m.tags), "cell", room[1]),
+                     para("yes" if m.starred else "", "cell"), para(m.comment, "cell", room[3])])
+    story.append(tables._table(rows, widths, FRAME_WIDTH, split_in_row=True))
+    return story
+
+
 def _mono(text: str) -> str:
     from .styles import esc_fit, fonts
 

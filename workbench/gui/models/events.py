@@ -22,6 +22,8 @@ from ..settings import format_ts, time_header
 # (header, column in the table)
 COLUMNS: list[tuple[str, str]] = [
     ("Time (UTC)", "ts"),
+    ("★", "starred"),  # the analyst's marks (workbench.marks), kept in the case
+    ("Tags", "tags"),
     ("Source", "source"),
     ("Action", "action"),
     ("Outcome", "outcome"),
@@ -43,12 +45,13 @@ COLUMNS: list[tuple[str, str]] = [
     ("Session", "session_id"),
     ("Log country", "log_country"),
     ("Bytes", "bytes"),
+    ("Comment", "comment"),
 ]
 # Shown until the analyst picks otherwise in the column chooser.
 DEFAULT_HIDDEN = frozenset({"target_user", "city", "ip_class", "asn", "as_org", "logon_type", "client_app",
                             "session_id", "log_country", "bytes"})
 # Default widths in characters (the view turns them into pixels with its font); never measured from data.
-WIDTHS = {"ts": 21, "source": 9, "action": 17, "outcome": 8, "user": 15, "src_ip": 14, "country": 6,
+WIDTHS = {"ts": 21, "starred": 2, "tags": 12, "comment": 24, "source": 9, "action": 17, "outcome": 8, "user": 15, "src_ip": 14, "country": 6,
           "host": 14, "event_name": 20, "user_agent": 28, "file": 15, "ref": 14, "target_user": 15, "city": 12,
           "ip_class": 10, "asn": 8, "as_org": 20, "logon_type": 12, "client_app": 16, "session_id": 16,
           "log_country": 6, "bytes": 10}
@@ -118,6 +121,22 @@ class EventTableModel(QAbstractTableModel):
     def row_id(self, row: int) -> int:
         return int(self._rows[row])
 
+    def replace_columns(self, table: pa.Table, names: tuple[str, ...]) -> None:
+        """The same rows with ``names`` replaced (the analyst's marks changed): those cells are read again,
+        the view keeps its rows, order and selection."""
+        if self._table is None or table.num_rows != self._table.num_rows:
+            raise ValueError("replace_columns needs the same rows")
+        self._table = table
+        if self.events_index is not None:
+            self.events_index.replace_columns(table, names)
+        cols = [i for i, (_, name) in enumerate(COLUMNS) if name in names]
+        for col in cols:
+            self._present[col] = COLUMNS[col][1] in table.column_names
+        self._cache = OrderedDict((k, v) for k, v in self._cache.items() if k[0] not in cols)
+        if len(self._rows):
+            for col in cols:
+                self.dataChanged.emit(self.index(0, col), self.index(len(self._rows) - 1, col))
+
     def value(self, row: int, column_name: str) -> Any:
         """One raw value (any column of the table, shown or not) of the view row ``row``."""
         if self._table is None:
@@ -144,7 +163,7 @@ class EventTableModel(QAbstractTableModel):
             return self._cell(index.row(), index.column())
         if role == Qt.ItemDataRole.ToolTipRole:
             name = COLUMNS[index.column()][1]
-            if name in ("file", "user_agent", "event_name", "user", "host"):
+            if name in ("file", "user_agent", "event_name", "user", "host", "tags", "comment"):
                 text = self._cell(index.row(), index.column(), display=False)
                 return safe_tooltip(text) if text else None
             return None
@@ -188,6 +207,8 @@ class EventTableModel(QAbstractTableModel):
         value = values[offset]
         if display and COLUMNS[column][1] == "file" and value:
             return PurePath(value).name
+        if display and COLUMNS[column][1] == "starred":
+            return "★" if value == "yes" else ""
         return value
 
     def _load(self, column: int, block: int) -> list[str]:

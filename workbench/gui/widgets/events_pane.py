@@ -24,9 +24,10 @@ import pyarrow as pa
 
 from ...export import events_as_text, write_events_csv, write_events_jsonl
 from ...findings import Finding
+from ...marks import MARK_COLUMNS, Mark, with_mark_columns
 from ...progress import CancelToken, Progress
 from ...query import FIELDS, QueryError, around_query, format_term, parse, with_term
-from ...timeline import histogram, marks
+from ...timeline import histogram, marks as finding_marks
 from ..models.events import COLUMNS, DEFAULT_HIDDEN, WIDTHS, EventTableModel
 from ..qt import (QAbstractItemView, QAction, QFileDialog, QGuiApplication, QHBoxLayout, QHeaderView, QKeySequence,
                   QLabel, QLineEdit, QMenu, QPushButton, QShortcut, Qt, QTableView, QTimer, QVBoxLayout, QWidget,
@@ -187,19 +188,36 @@ class EventsPane(QWidget):
 
     # -- what the main window (and the tests) call ------------------------------------------
 
-    def set_table(self, table: pa.Table | None, findings: Iterable[Finding] = ()) -> None:
-        """Show a new event table (all of it, no filter) with the findings marked on the timeline."""
+    def set_table(self, table: pa.Table | None, findings: Iterable[Finding] = (), marks: Iterable[Mark] = ()) -> None:
+        """Show a new event table (all of it, no filter) with the findings marked on the timeline and the
+        analyst's ``marks`` (tags, stars, comments) as columns."""
         self._scope, self._window, self._query = None, None, ""
         self._clear_inputs()
-        self.model.set_table(table)
+        self.model.set_table(with_mark_columns(table, marks) if table is not None else None)
         self._reset_sort_indicator()
         hist = histogram(table.column("ts"), max_bins=TIMELINE_BINS) if table is not None and table.num_rows \
             else None
-        self.timeline.set_histogram(hist, marks(hist, findings) if hist is not None else [])
+        self.timeline.set_histogram(hist, finding_marks(hist, findings) if hist is not None else [])
         self._update_labels()
         if table is not None and table.num_rows > 100_000 and self.model.events_index is not None:
             Task(_warm, self.model.events_index, name="index").start()  # the first search is then quick
         self.changed.emit()
+
+    def set_marks(self, marks: Iterable[Mark]) -> None:
+        """The analyst's marks changed: new tags / star / comment columns; a filter that may depend on them is
+        applied again, keeping the current event when it is still in view."""
+        table = self.model.table
+        if table is None:
+            return
+        self.model.replace_columns(with_mark_columns(table, marks), MARK_COLUMNS)
+        if self.filtered():
+            current = self.view.currentIndex()
+            row_id = self.model.row_id(current.row()) if current.isValid() else None
+            self.refresh()
+            if row_id is not None:
+                found = np.flatnonzero(self.model.rows == row_id)
+                if len(found):
+                    self.view.setCurrentIndex(self.model.index(int(found[0]), max(current.column(), 0)))
 
     def set_scope(self, rows: np.ndarray | None, clear_filters: bool = False) -> None:
         """Limit the view to these row ids (None: every event); with ``clear_filters`` start afresh."""

@@ -21,6 +21,7 @@ class CaseActions:
         self.case = case
         self.triage_pane.set_case(case)
         self.entities_pane.set_case(case)
+        self.refresh_marks()
         self._update_actions()
 
     def new_case(self, folder: str | os.PathLike | None = None) -> Task | None:
@@ -72,18 +73,6 @@ class CaseActions:
 
     def _on_open_case_action_triggered(self) -> None:
         self.open_case_folder()
-
-    def _on_bookmark_action_triggered(self) -> None:
-        current = self.events_view.currentIndex()
-        if not current.isValid():
-            self.statusBar().showMessage("Select an event to bookmark it.", 5000)
-            return
-        m, row = self.events_model, current.row()
-        if self.triage_pane.add_bookmark(m.value(row, "file") or "", str(m.value(row, "ref")),
-                                         m.value(row, "source") or ""):
-            self.statusBar().showMessage("Event bookmarked in the case.", 5000)
-        else:
-            self.statusBar().showMessage("Open or create a case (File ▸ New case) to keep bookmarks.", 8000)
 
     def _on_triage_pane_playbooks_reloaded(self) -> None:
         """Playbooks were dropped in or edited: every finding and pane shows them at once."""

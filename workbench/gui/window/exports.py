@@ -78,7 +78,8 @@ class Exports:
             self._show_error("Export findings", problem)
             return None
         try:
-            (write_findings_jsonl if fmt == "jsonl" else write_findings_csv)(self.analysis.findings, out)
+            marks = {m.ref: m for m in self.case.marks("finding")} if self.case is not None else None
+            (write_findings_jsonl if fmt == "jsonl" else write_findings_csv)(self.analysis.findings, out, marks)
         except OSError as exc:
             self._show_error("Could not write the findings", f"{out}: {exc.strerror or exc}")
             return None
