@@ -11,7 +11,7 @@ folder that is an input, lies inside an input folder, or holds an input file dir
 API (plain dataclasses and methods; every method is thread-safe, one connection behind a lock)::
 
     case = Case.create(folder, sources=[...], analyst="A. Analyst")   # or Case.open(folder); both context managers
-    case, analysis, reused = open_case(folder)  # / create_case(folder, analysis, sources): for a worker thread
+    case, analysis, reused = open_case(folder)  # / create_case(folder, analysis, sources) / open_or_create_case
     analysis, reused = case.open_analysis()     # stored analysis if every input hash is unchanged, else re-analyze
     case.save_analysis(analysis)                # after an analysis made elsewhere (the GUI's worker)
     case.problem                                # why the stored analysis was not reused ("" when it was)
@@ -577,6 +577,25 @@ def open_case(folder: str | os.PathLike, *, progress: Progress = no_progress,
         case.close()
         raise
     return case, analysis, reused
+
+
+def open_or_create_case(folder: str | os.PathLike, sources: Sequence[str | os.PathLike], *,
+                        options: dict[str, Any] | None = None, progress: Progress = no_progress,
+                        cancel: CancelToken | None = None) -> tuple[Case, Analysis, bool]:
+    """The case in ``folder`` with its analysis, as :func:`open_case`; made first (``sources`` analyzed with
+    ``options``, :func:`workbench.pipeline.analyze_with_pack`'s keyword arguments) when the folder holds none
+    yet. The demo case of the app is kept this way in the per-user data folder."""
+    if (Path(folder) / DB_NAME).is_file():
+        return open_case(folder, progress=progress, cancel=cancel)
+    case = Case.create(folder, sources)
+    try:
+        if options:
+            case.set_setting("analyze", _jsonable(options))
+        analysis, _ = case.open_analysis(progress=progress, cancel=cancel)
+    except BaseException:
+        case.close()
+        raise
+    return case, analysis, False
 
 
 def create_case(folder: str | os.PathLike, analysis: Analysis, sources: Sequence[str | os.PathLike], *,

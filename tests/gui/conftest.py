@@ -8,11 +8,13 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def user_config(tmp_path_factory):
-    """Settings and window layouts go to a fresh folder, never the tester's own configuration."""
+def user_config(tmp_path_factory, monkeypatch):
+    """Settings, window layouts and the per-user data folder (update packs, the demo case) go to fresh
+    folders, never the tester's own."""
     from workbench.gui.qt import QSettings
     from workbench.gui.settings import set_display_zone
 
+    monkeypatch.setenv("WORKBENCH_DATA_DIR", str(tmp_path_factory.mktemp("data")))
     folder = tmp_path_factory.mktemp("config")
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
     yield folder

@@ -77,3 +77,21 @@ def test_exported_findings_carry_their_marks(qtbot, window, tmp_path):
     assert "c2" in text and "'=HYPERLINK(1)" in text
     out = window.export_findings(tmp_path / "findings.jsonl", fmt="jsonl")
     assert '"tag":["c2"]' in out.read_text(encoding="utf-8")
+
+
+def test_the_demo_opens_in_its_own_case_in_the_data_folder(qtbot, window, monkeypatch, tmp_path):
+    from workbench.paths import demo_dir
+
+    monkeypatch.setenv("WORKBENCH_DATA_DIR", str(tmp_path / "data"))
+    with qtbot.waitSignal(window.loaded, timeout=120_000):
+        window.open_demo()
+    assert window.case is not None and window.case.folder == tmp_path / "data" / "demo-case"
+    assert not any(p.name == "case.sqlite" for p in demo_dir().rglob("*"))  # nothing written beside the evidence
+    assert window.mark_events([0], tags=["demo"])  # triage works at once
+    assert window.triage_pane.case is window.case
+    window.set_case(None)
+
+    with qtbot.waitSignal(window.loaded, timeout=120_000):  # the second time the case is reopened, not rebuilt
+        window.open_demo()
+    assert "analysis restored" in window.statusBar().currentMessage()
+    assert window.events_pane.apply_query("tag:demo") and window.events_model.rowCount() == 1

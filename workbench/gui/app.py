@@ -38,7 +38,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--demo", action="store_true")
     args = parser.parse_args(argv)
     paths = list(args.paths)
-    if args.demo:
+    demo_case = args.demo and not paths  # the demo alone opens in its own case (per-user data folder)
+    if args.demo and paths:
         paths.append(str(demo_dir()))
 
     app = _application()
@@ -49,8 +50,10 @@ def main(argv: list[str]) -> int:
     apply_theme(load_settings().theme)
     window = MainWindow()
     window.show()
-    if paths:
-        QTimer.singleShot(0, lambda: window.open_paths(paths))  # after the window is on screen
+    if demo_case:
+        QTimer.singleShot(0, window.open_demo)  # after the window is on screen
+    elif paths:
+        QTimer.singleShot(0, lambda: window.open_paths(paths))
     return app.exec()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ...case import Case, create_case, open_case
+from ...case import Case, create_case, open_case, open_or_create_case
 from ...pipeline import Analysis
 from ..qt import QFileDialog
 from ..tasks import Task
@@ -52,6 +52,29 @@ class CaseActions:
         task.failed.connect(self._on_load_task_failed)
         self._start(task, "Opening case", [str(folder)])
         return task
+
+    def open_demo(self) -> Task | None:
+        """The demo evidence in its own case, kept in the per-user data folder (never beside the demo files):
+        made on first use, reopened after, so triage, tags and stars work at once."""
+        from ...paths import demo_dir
+        from ...update_pack import data_dir
+
+        if self.busy:
+            return None
+        folder = data_dir() / "demo-case"
+        task = Task(open_or_create_case, folder, [str(demo_dir())], name="demo case", options=self.analyze_options())
+        task.finished.connect(self._on_open_case_task_finished)
+        task.failed.connect(self._on_demo_task_failed)
+        self._start(task, "Opening the demo case", [str(folder)])
+        return task
+
+    def _on_demo_task_failed(self, reason: str) -> None:
+        """No demo case could be kept (a read-only data folder): the demo opens without one."""
+        from ...paths import demo_dir
+
+        self._task_done()
+        self.open_paths([str(demo_dir())])
+        self.statusBar().showMessage(f"Demo opened without a case ({reason}): File ▸ New case keeps triage.", 15000)
 
     def _on_new_case_task_finished(self, case: Case) -> None:
         self._task_done()
