@@ -40,6 +40,8 @@ COLUMNS: list[tuple[str, str]] = [
     ("IP class", "ip_class"),
     ("ASN", "asn"),
     ("AS organisation", "as_org"),
+    ("Provider class", "provider_class"),
+    ("Provider", "provider"),
     ("Logon type", "logon_type"),
     ("Client app", "client_app"),
     ("Session", "session_id"),
@@ -48,12 +50,12 @@ COLUMNS: list[tuple[str, str]] = [
     ("Comment", "comment"),
 ]
 # Shown until the analyst picks otherwise in the column chooser.
-DEFAULT_HIDDEN = frozenset({"target_user", "city", "ip_class", "asn", "as_org", "logon_type", "client_app",
-                            "session_id", "log_country", "bytes"})
+DEFAULT_HIDDEN = frozenset({"target_user", "city", "ip_class", "asn", "as_org", "provider_class", "provider",
+                            "logon_type", "client_app", "session_id", "log_country", "bytes"})
 # Default widths in characters (the view turns them into pixels with its font); never measured from data.
 WIDTHS = {"ts": 21, "starred": 2, "tags": 12, "comment": 24, "source": 9, "action": 17, "outcome": 8, "user": 15, "src_ip": 14, "country": 6,
           "host": 14, "event_name": 20, "user_agent": 28, "file": 15, "ref": 14, "target_user": 15, "city": 12,
-          "ip_class": 10, "asn": 8, "as_org": 20, "logon_type": 12, "client_app": 16, "session_id": 16,
+          "ip_class": 10, "asn": 8, "as_org": 20, "provider_class": 10, "provider": 16, "logon_type": 12, "client_app": 16, "session_id": 16,
           "log_country": 6, "bytes": 10}
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 BLOCK = 256
