@@ -36,12 +36,15 @@ import yaml
 from . import __version__
 from .config import load_config
 from .errors import ConfigError, PlaybookError, WorkbenchError
+from .pack_signing import SIGNATURE, SigningError, Verdict, signature_for, trusted_keys, verify
 from .playbooks import PLAYBOOK_SUFFIXES, parse
 
 FORMAT = "workbench-update-pack"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+RESERVED_NAMES = {"state.json", "trusted-keys"}  # names in the data folder that a pack must not take
+ORIGIN = "origin.json"  # written beside an installed pack's manifest: who signed it
 MAX_TOTAL = 4 << 30  # bytes a pack may unpack to
 CHUNK = 1 << 20
 
@@ -128,13 +131,19 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _check_pack_name(name: Any) -> None:
+    if not NAME_RE.match(str(name)) or str(name).lower() in RESERVED_NAMES:
+        raise UpdatePackError(f"pack name {str(name)[:80]!r}: letters, digits, '.', '_', '-' only, at most 64, "
+                              f"and none of {sorted(RESERVED_NAMES)}")
+
+
 def build_pack(out: Path, *, name: str, playbooks: Path | None = None, config: Path | None = None,
                geoip_dbs: Sequence[Path] = (), sigma: Path | None = None,
-               attack: Path | None = None, ip_lists: Sequence[Path] = ()) -> dict[str, Any]:
+               attack: Path | None = None, ip_lists: Sequence[Path] = (), sign_key: Path | None = None) -> dict[str, Any]:
     """Write the pack ``out`` (atomically) from a playbook folder, a config file, GeoIP databases, a folder of
-    Sigma rules (kept with its sub-folders) and an ATT&CK reference (``techniques.json``)."""
-    if not NAME_RE.match(name):
-        raise UpdatePackError(f"pack name {name!r}: letters, digits, '.', '_', '-' only, at most 64")
+    Sigma rules (kept with its sub-folders) and an ATT&CK reference (``techniques.json``), signed with the
+    organisation's private key ``sign_key`` (see :mod:`.pack_signing`)."""
+    _check_pack_name(name)
     members: dict[str, Path] = {}
     if playbooks is not None:
         if not playbooks.is_dir():
@@ -174,7 +183,10 @@ def build_pack(out: Path, *, name: str, playbooks: Path | None = None, config: P
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
     try:
         with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
-            zf.writestr(MANIFEST, json.dumps(manifest, indent=2))
+            manifest_bytes = json.dumps(manifest, indent=2).encode()
+            zf.writestr(MANIFEST, manifest_bytes)
+            if sign_key is not None:
+                zf.writestr(SIGNATURE, signature_for(manifest_bytes, sign_key))
             for member, path in members.items():
                 zf.write(path, member)
         os.replace(tmp, out)
@@ -209,7 +221,8 @@ def _read_manifest(zf: zipfile.ZipFile) -> dict[str, Any]:
         raise UpdatePackError(f"{MANIFEST}: format version {manifest.get('format_version')!r}, this workbench "
                               f"reads {FORMAT_VERSION}")
     files = manifest.get("files")
-    if not NAME_RE.match(str(manifest.get("name", ""))) or not isinstance(files, dict) or not files:
+    _check_pack_name(manifest.get("name", ""))
+    if not isinstance(files, dict) or not files:
         raise UpdatePackError(f"{MANIFEST}: a valid name and a non-empty files table are required")
     for member, entry in files.items():
         if not (isinstance(entry, dict) and isinstance(entry.get("size"), int) and entry["size"] >= 0
@@ -227,7 +240,7 @@ def _extract_verified(zf: zipfile.ZipFile, manifest: dict[str, Any], staging: Pa
     if len(names) != len(set(names)):
         raise UpdatePackError("a member name appears twice")
     files = manifest["files"]
-    extra, missing = set(names) - set(files) - {MANIFEST}, set(files) - set(names)
+    extra, missing = set(names) - set(files) - {MANIFEST, SIGNATURE}, set(files) - set(names)
     if extra or missing:
         raise UpdatePackError(f"members and manifest differ: not listed {sorted(extra)}, absent {sorted(missing)}")
     if sum(e["size"] for e in files.values()) > MAX_TOTAL:
@@ -264,9 +277,11 @@ class ImportReport:
     path: Path
     previous: str | None
     changes: list[Change] = field(default_factory=list)
+    origin: str = ""  # who signed it (Verdict.words)
 
     def lines(self) -> list[str]:
         head = f"update pack {self.name} is active ({self.path}); previous: {self.previous or 'none'}"
+        head += f"; {self.origin}" if self.origin else ""
         return [head] + [f"  {c.status:<9} {c.member}{'  ' + c.detail if c.detail else ''}" for c in self.changes]
 
 
@@ -286,7 +301,8 @@ def _config_diff(old: Path, new: Path) -> str:
 def _members(folder: Path | None) -> dict[str, Path]:
     if folder is None or not folder.is_dir():
         return {}
-    return {p.relative_to(folder).as_posix(): p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST}
+    return {p.relative_to(folder).as_posix(): p for p in folder.rglob("*")
+            if p.is_file() and p.name not in (MANIFEST, ORIGIN)}
 
 
 def compare(old: Path | None, new: Path) -> list[Change]:
@@ -316,9 +332,25 @@ def read_state(root: Path | None = None) -> dict[str, str | None]:
         state = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {"active": None, "previous": None}
-    except ValueError as exc:
-        raise UpdatePackError(f"unreadable: {exc}", path) from None
-    return {"active": state.get("active"), "previous": state.get("previous")}
+    except (OSError, ValueError):  # a folder in its place (a pack once named state.json), a torn write
+        return _recover_state(path)
+    if not isinstance(state, dict):
+        return _recover_state(path)
+    packs = path.parent
+    names = {role: state.get(role) for role in ("active", "previous")}
+    return {role: name if isinstance(name, str) and NAME_RE.match(name) and name.lower() not in RESERVED_NAMES
+            and (packs / name).is_dir() else None for role, name in names.items()}
+
+
+def _recover_state(path: Path) -> dict[str, str | None]:
+    """A broken ``state.json`` is moved aside (``.broken-state-<time>``) and the data folder starts again with
+    no active pack; the installed packs stay, so one can be imported again. Never fatal."""
+    aside = path.with_name(f".broken-state-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%f}")
+    try:
+        os.replace(path, aside)
+    except OSError:
+        pass  # a read-only data folder: read as no pack, and an import will say why it cannot write
+    return {"active": None, "previous": None}
 
 
 def _write_state(root: Path, active: str | None, previous: str | None) -> None:
@@ -328,12 +360,30 @@ def _write_state(root: Path, active: str | None, previous: str | None) -> None:
     os.replace(tmp, path)
     keep = {".incoming", active, previous}
     for folder in path.parent.iterdir():  # older packs go; the active one and the one before it stay
-        if folder.is_dir() and folder.name not in keep and not folder.name.startswith(".incoming"):
+        if folder.is_dir() and folder.name not in keep and not folder.name.startswith((".incoming", ".broken")):
             shutil.rmtree(folder)
 
 
-def import_pack(pack: Path, root: Path | None = None) -> ImportReport:
-    """Verify ``pack`` and make it the active pack; the one active before stays as the previous one."""
+def _verify_origin(zf: zipfile.ZipFile, root: Path, allow_unsigned: bool) -> Verdict:
+    """Refuse a pack not signed by a key this laptop trusts (unless ``allow_unsigned``), before any member
+    is read (see :mod:`.pack_signing`)."""
+    try:
+        manifest = zf.read(MANIFEST)
+    except KeyError:
+        raise UpdatePackError(f"no {MANIFEST}: not an update pack") from None
+    try:
+        signature = zf.read(SIGNATURE)
+    except KeyError:
+        signature = None
+    try:
+        return verify(manifest, signature, root, allow_unsigned)
+    except SigningError as exc:
+        raise UpdatePackError(exc.message) from None
+
+
+def import_pack(pack: Path, root: Path | None = None, allow_unsigned: bool = False) -> ImportReport:
+    """Verify ``pack`` (its signature by a trusted key, then every member) and make it the active pack; the one
+    active before stays as the previous one. ``allow_unsigned`` takes a pack without a signature (said so)."""
     root = root or data_dir()
     packs = root / "packs"
     packs.mkdir(parents=True, exist_ok=True)
@@ -342,6 +392,7 @@ def import_pack(pack: Path, root: Path | None = None) -> ImportReport:
     try:
         try:
             with zipfile.ZipFile(pack) as zf:
+                origin = _verify_origin(zf, root, allow_unsigned)
                 manifest = _read_manifest(zf)
                 _extract_verified(zf, manifest, staging)
         except (zipfile.BadZipFile, OSError) as exc:
@@ -349,6 +400,7 @@ def import_pack(pack: Path, root: Path | None = None) -> ImportReport:
         except UpdatePackError as exc:
             raise UpdatePackError(f"refused: {exc.message}", pack) from None
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        (staging / ORIGIN).write_text(json.dumps({"signed": origin.signed, "key_id": origin.key_id}), encoding="utf-8")
         name, target = manifest["name"], packs / manifest["name"]
         if target.exists():
             if any(c.status != "unchanged" for c in compare(target, staging)):
@@ -360,7 +412,7 @@ def import_pack(pack: Path, root: Path | None = None) -> ImportReport:
         changes = compare(packs / active if active else None, target)
         previous = active if active != name else state["previous"]
         _write_state(root, name, previous)
-        return ImportReport(name, target, previous, changes)
+        return ImportReport(name, target, previous, changes, origin.words())
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -418,6 +470,9 @@ def status_lines(root: Path | None = None) -> Iterable[str]:
     root = root or data_dir()
     state = read_state(root)
     yield f"data folder: {root}"
+    keys = trusted_keys(root)
+    yield "trusted pack keys: " + (", ".join(f"{k.id}{' (' + k.comment + ')' if k.comment else ''}"
+                                             for k in keys.values()) or "none (update-pack trust KEY.pub)")
     for role in ("active", "previous"):
         name = state[role]
         yield f"{role}: {name or 'none'}"

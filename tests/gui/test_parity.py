@@ -46,7 +46,7 @@ def active_pack(tmp_path, city_db, monkeypatch):
     build_pack(pack, name="pack-parity", playbooks=books, config=config, geoip_dbs=[city_db],
                sigma=tmp_path / "rules", attack=tmp_path / "techniques.json")
     data = tmp_path / "data"
-    import_pack(pack, data)
+    import_pack(pack, data, allow_unsigned=True)
     monkeypatch.setenv("WORKBENCH_DATA_DIR", str(data))
     yield data
     attack.use_reference(None)

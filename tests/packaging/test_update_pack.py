@@ -11,11 +11,21 @@ from pathlib import Path
 import pytest
 
 from workbench.__main__ import main
+from workbench.pack_signing import keygen, sign_pack, trust
 from workbench.update_pack import (UpdatePackError, active_overrides, build_pack, data_dir, import_pack, read_state,
                                    rollback)
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOKS = ROOT / "playbooks"
+
+
+@pytest.fixture(autouse=True)
+def org_key(tmp_path) -> Path:
+    """The organisation's signing key; the laptop (data folder ``tmp_path/data``) trusts it."""
+    key = tmp_path / "org.key"
+    keygen(key, "ACME IR")
+    trust(tmp_path / "org.key.pub", tmp_path / "data")
+    return key
 
 
 @pytest.fixture
@@ -30,7 +40,8 @@ def sources(tmp_path, city_db) -> dict[str, Path]:
 
 def _build(tmp_path: Path, sources: dict[str, Path], name: str = "pack-1") -> Path:
     out = tmp_path / f"{name}.zip"
-    build_pack(out, name=name, playbooks=sources["playbooks"], config=sources["config"], geoip_dbs=[sources["geoip"]])
+    build_pack(out, name=name, playbooks=sources["playbooks"], config=sources["config"], geoip_dbs=[sources["geoip"]],
+               sign_key=tmp_path / "org.key")
     return out
 
 
@@ -141,6 +152,8 @@ def test_import_refuses_a_bad_pack_and_writes_nothing(tmp_path, sources, case, m
         digest = hashlib.sha256(text).hexdigest()
         _rewrite(good, bad, edit={"playbooks/T1021.md": text}, manifest_edit=lambda m: m["files"].update(
             {"playbooks/T1021.md": {"size": len(text), "sha256": digest}}))
+    if case in ("missing", "manifest", "bad playbook"):
+        sign_pack(bad, tmp_path / "org.key")  # the organisation itself signed a bad pack: still refused
     data = tmp_path / "data"
     with pytest.raises(UpdatePackError, match=message):
         import_pack(bad, data)
@@ -160,7 +173,8 @@ def test_data_dir_follows_the_platform_and_the_override(monkeypatch, tmp_path):
 def test_cli_build_import_status_rollback(tmp_path, sources, capsys):
     pack, data = tmp_path / "cli-pack.zip", tmp_path / "data"
     assert main(["update-pack", "build", str(pack), "--playbooks", str(sources["playbooks"]),
-                 "--config", str(sources["config"]), "--geoip-db", str(sources["geoip"])]) == 0
+                 "--config", str(sources["config"]), "--geoip-db", str(sources["geoip"]),
+                 "--sign-key", str(tmp_path / "org.key")]) == 0
     assert main(["update-pack", "import", str(pack), "--data-dir", str(data)]) == 0
     out = capsys.readouterr().out
     assert "pack cli-pack, 3 files" in out and "added     config/config.yaml" in out
@@ -190,7 +204,7 @@ def test_analyze_uses_the_imported_pack_and_can_ignore_it(tmp_path, sources, dat
     (tmp_path / "techniques.json").write_text(json.dumps(reference), encoding="utf-8")
     pack = tmp_path / "pack.zip"
     build_pack(pack, name="pack-sigma", config=sources["config"], sigma=tmp_path / "rules",
-               attack=tmp_path / "techniques.json")
+               attack=tmp_path / "techniques.json", sign_key=tmp_path / "org.key")
     with zipfile.ZipFile(pack) as zf:
         manifest = json.loads(zf.read("manifest.json"))
     assert manifest["files"]["sigma/aws/key.yml"]["content"].startswith('Sigma rule "Access key created')
@@ -200,13 +214,18 @@ def test_analyze_uses_the_imported_pack_and_can_ignore_it(tmp_path, sources, dat
     monkeypatch.setenv("WORKBENCH_DATA_DIR", str(data))
     trail = data_dir / "cloudtrail" / "records.json"
     try:
-        assert main(["analyze", str(trail), "--no-geoip", "-q", "--findings-json", str(tmp_path / "with.json")]) == 0
+        assert main(["analyze", str(trail), "--no-geoip", "-q", "--findings-json", str(tmp_path / "with.json"),
+                     "--report", str(tmp_path / "with.pdf")]) == 0
         assert attack.lookup("T1098.001").technique.name == "Additional Cloud Credentials (from the pack)"
         assert main(["analyze", str(trail), "--no-geoip", "-q", "--no-update-pack",
                      "--findings-json", str(tmp_path / "without.json")]) == 0
         assert attack.lookup("T1098.001").technique.name == "Account Manipulation: Additional Cloud Credentials"
     finally:
         attack.use_reference(None)
+    from pypdf import PdfReader
+
+    text = " ".join(p.extract_text() for p in PdfReader(tmp_path / "with.pdf").pages).replace("\n", " ")
+    assert "by the update pack pack-sigma" in text and "brute_force_success.min_failures: 5 → 7" in text
     with_pack = json.loads((tmp_path / "with.json").read_text(encoding="utf-8"))
     without = json.loads((tmp_path / "without.json").read_text(encoding="utf-8"))
     assert with_pack["update_pack"] == "pack-sigma" and without["update_pack"] is None
@@ -230,7 +249,7 @@ def test_pack_carries_a_newer_asn_table_and_provider_list(tmp_path, data_dir, mo
     classes = tmp_path / "asn-classes-2026-11.csv"
     classes.write_text("# built: 2026-11-30\nasn,class,provider\n64501,mobile,Pack Mobile\n", encoding="utf-8")
     pack = tmp_path / "ipintel.zip"
-    build_pack(pack, name="ipintel-1", geoip_dbs=[asn], ip_lists=[classes])
+    build_pack(pack, name="ipintel-1", geoip_dbs=[asn], ip_lists=[classes], sign_key=tmp_path / "org.key")
     with zipfile.ZipFile(pack) as zf:
         files = json.loads(zf.read("manifest.json"))["files"]
     assert files["geoip/ip-location-db-asn.npz"]["content"].startswith("ASN table ip-location-db-ASN built 2026-11-30")
@@ -254,3 +273,83 @@ def test_pack_carries_a_newer_asn_table_and_provider_list(tmp_path, data_dir, mo
     assert any(d["built"].startswith("2026-11-30") and d["path"].endswith(".npz") for d in doc["geoip"])
     (packed,) = [x for x in doc["ip_lists"] if x["path"].endswith(classes.name)]
     assert packed["built"].startswith("2026-11-30") and packed["stale"] is False and not packed["bundled"]
+
+
+def test_an_unsigned_pack_is_refused_unless_allowed_and_said_so(tmp_path, sources):
+    pack = tmp_path / "plain.zip"
+    build_pack(pack, name="plain", config=sources["config"])
+    data = tmp_path / "data"
+    with pytest.raises(UpdatePackError, match="not signed"):
+        import_pack(pack, data)
+    report = import_pack(pack, data, allow_unsigned=True)
+    assert "unsigned" in report.lines()[0]
+
+
+def test_recomputed_hashes_do_not_make_an_edited_pack_importable(tmp_path, sources):
+    """The attack of issue 27: turn brute force off, recompute size and SHA-256 in the manifest."""
+    text = b"brute_force_success:\n  min_failures: 100000\n"
+    bad = _rewrite(_build(tmp_path, sources), tmp_path / "edited.zip", edit={"config/config.yaml": text},
+                   manifest_edit=lambda m: m["files"].update(
+                       {"config/config.yaml": {"size": len(text), "sha256": hashlib.sha256(text).hexdigest()}}))
+    data = tmp_path / "data"
+    with pytest.raises(UpdatePackError, match="altered after signing"):
+        import_pack(bad, data)
+    assert read_state(data) == {"active": None, "previous": None}
+
+
+def test_a_pack_signed_by_another_key_is_refused(tmp_path, sources):
+    keygen(tmp_path / "other.key")
+    pack = _build(tmp_path, sources)
+    sign_pack(pack, tmp_path / "other.key")
+    with pytest.raises(UpdatePackError, match="does not trust"):
+        import_pack(pack, tmp_path / "data")
+    with pytest.raises(UpdatePackError, match="no pack key is trusted"):
+        import_pack(pack, tmp_path / "laptop-without-keys")
+
+
+def test_cli_keygen_sign_trust_import(tmp_path, sources, capsys):
+    key, data, pack = tmp_path / "keys" / "acme.key", tmp_path / "laptop", tmp_path / "p.zip"
+    assert main(["update-pack", "keygen", str(key), "--comment", "ACME 2026"]) == 0
+    assert (key.stat().st_mode & 0o777) == 0o600 and key.with_name("acme.key.pub").is_file()
+    assert main(["update-pack", "build", str(pack), "--config", str(sources["config"])]) == 0
+    assert main(["update-pack", "sign", str(pack), "--key", str(key)]) == 0
+    assert main(["update-pack", "import", str(pack), "--data-dir", str(data)]) == 2
+    assert "does not trust" in capsys.readouterr().err
+    assert main(["update-pack", "trust", str(key) + ".pub", "--data-dir", str(data)]) == 0
+    assert main(["update-pack", "import", str(pack), "--data-dir", str(data)]) == 0
+    assert "signed by trusted key" in capsys.readouterr().out
+    assert main(["update-pack", "status", "--data-dir", str(data)]) == 0
+    assert "(ACME 2026)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("setting, message", [
+    ("brute_force_success:\n  min_failures: 'five'\n", "must be int"),
+    ("accounts:\n  privileged_patterns: ['(unclosed']\n", "not a valid regular expression"),
+    ("accounts:\n  privileged_patterns: [42]\n", "must be a list of str"),
+    ("unusual_hours:\n  office_hours: {timezone: Mars/Olympus}\n", "time zone"),
+])
+def test_config_of_the_wrong_shape_is_refused_at_build_and_import(tmp_path, sources, setting, message):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(setting, encoding="utf-8")
+    with pytest.raises(UpdatePackError, match=message):
+        build_pack(tmp_path / "x.zip", name="x", config=bad)
+    text = setting.encode()
+    pack = _rewrite(_build(tmp_path, sources), tmp_path / "signed-bad.zip", edit={"config/config.yaml": text},
+                    manifest_edit=lambda m: m["files"].update(
+                        {"config/config.yaml": {"size": len(text), "sha256": hashlib.sha256(text).hexdigest()}}))
+    sign_pack(pack, tmp_path / "org.key")
+    with pytest.raises(UpdatePackError, match=message):
+        import_pack(pack, tmp_path / "data")
+
+
+def test_a_pack_named_like_the_state_file_is_refused_and_a_broken_state_recovers(tmp_path, sources):
+    with pytest.raises(UpdatePackError, match="state.json"):
+        build_pack(tmp_path / "s.zip", name="state.json", config=sources["config"])
+    data = tmp_path / "data"
+    (data / "packs" / "state.json").mkdir(parents=True)  # what an older workbench let such a pack do
+    assert read_state(data) == {"active": None, "previous": None}
+    import_pack(_build(tmp_path, sources), data)
+    assert read_state(data) == {"active": "pack-1", "previous": None}
+    (data / "packs" / "state.json").write_text("{not json", encoding="utf-8")
+    assert read_state(data) == {"active": None, "previous": None}
+    assert any(p.name.startswith(".broken-state-") for p in (data / "packs").iterdir())

@@ -79,9 +79,24 @@ def scope(ctx: Context) -> list[Flowable]:
         story.append(para(f"GeoIP problem: {error}", "error"))
     story += [Spacer(1, 4 * mm), *sub("Check configuration in force", "h2")]
     story.append(para("Thresholds and lists of each check, after any case or run overrides.", "note"))
+    story += changed_settings_lines(analysis)
     if analysis.config:
         story.append(tables.config_table(analysis.config, FRAME_WIDTH))
     return story
+
+
+def changed_settings_lines(analysis) -> list[Flowable]:
+    """What an update pack (or a run's --config) changed from the shipped thresholds, setting by setting: a
+    pack that turns a check down must say so where the reader of the report looks."""
+    from ..config import changed_settings
+
+    changed = changed_settings(analysis.config or {}) if analysis.config else []
+    if not changed:
+        return [para("Every threshold is the shipped one.", "note")]
+    who = f"the update pack {analysis.update_pack}" if getattr(analysis, "update_pack", None) else "an override"
+    shown = "; ".join(f"{name}: {old!r} → {new!r}" for name, old, new in changed[:20])
+    more = f" (and {len(changed) - 20} more)" if len(changed) > 20 else ""
+    return [para(f"Changed from the shipped configuration by {who} or a run's --config: {shown}{more}.", "error")]
 
 
 def timeline_section(ctx: Context) -> list[Flowable]:
