@@ -24,6 +24,7 @@ API::
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -128,13 +129,18 @@ RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), pro
 def probes_for(text: str) -> list[str]:
     """The probes a question or clause speaks to, in rule order; ``[""]`` when it is about things outside the
     logs; ``[]`` when no rule knows its words."""
+    return list(_probes_for(text))
+
+
+@functools.lru_cache(maxsize=4096)  # the same playbook texts, finding after finding
+def _probes_for(text: str) -> tuple[str, ...]:
     found: list[str] = []
     for pattern, probe in RULES:
         if pattern.search(text) and probe not in found:
             found.append(probe)
     if "" in found:
-        return [""]
-    return found
+        return ("",)
+    return tuple(found)
 
 
 _CLAUSE = re.compile(r",\s*(?:and\s+|or\s+)?|;\s*|\s+or\s+(?=if\b|when\b|there\b|the\b|a\b|an\b)|\.\s+(?=[A-Z])",
@@ -144,6 +150,12 @@ _LEAD = re.compile(r"^(escalate( to tier 2)?( if| when)?|additionally,?( escalat
 
 
 def clauses(criterion: str) -> list[str]:
+    """The alternatives of an escalation criterion (see :func:`_clauses`)."""
+    return list(_clauses(criterion))
+
+
+@functools.lru_cache(maxsize=4096)
+def _clauses(criterion: str) -> tuple[str, ...]:
     """The alternatives of an escalation criterion; a piece of fewer than three words ("Privileged, executive
     or service accounts …") is part of an enumeration and stays with what follows it."""
     parts = [_LEAD.sub("", p.strip()).strip(" .") for p in _CLAUSE.split(criterion)]
@@ -158,7 +170,7 @@ def clauses(criterion: str) -> list[str]:
         out.append(part)
     if carry:
         out.append(carry)
-    return [p for p in out if len(p) > 3]
+    return tuple(p for p in out if len(p) > 3)
 
 
 OUTSIDE_TEXT = "the logs cannot answer this: it needs the user, the change records or threat intelligence"

@@ -14,6 +14,7 @@ boolean mask (numpy, no Python loop over events). Hundreds of findings over a mi
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections import Counter
 from datetime import timedelta
@@ -26,8 +27,8 @@ import pyarrow.compute as pc
 
 from .findings import Finding
 
-COLUMNS = ("ts", "source", "file", "ref", "action", "outcome", "user", "target_user", "src_ip", "host", "user_agent",
-           "event_name", "logon_type", "client_app", "session_id", "country", "asn", "as_org", "bytes")
+COLUMNS = ("ts", "source", "action", "outcome", "user", "target_user", "src_ip", "host", "user_agent",
+           "event_name", "logon_type", "client_app", "session_id", "country", "asn", "bytes")
 SUCCESS_ACTIONS = ("auth.success", "session.start")
 FAILURE_ACTIONS = ("auth.failure", "auth.invalid_user")
 RUN_UP = timedelta(days=1)  # the finding's own IPs in this long before it are its run-up, never its baseline
@@ -72,14 +73,15 @@ class Index:
         self.first = pd.Timestamp(int(self.ts.min()), unit="us", tz="UTC") if self.n else None
         self.last = pd.Timestamp(int(self.ts.max()), unit="us", tz="UTC") if self.n else None
         keys: dict[str, int] = {}
-        self.evidence_keys = {f.id: np.array([keys.setdefault(f"{e.file}\0{e.ref}", len(keys)) for e in f.evidence],
-                                             dtype=np.int64) for f in self.findings}
+        self.evidence_keys = {id(f): np.array([keys.setdefault(f"{e.file}\0{e.ref}", len(keys)) for e in f.evidence],
+                                              dtype=np.int64) for f in self.findings}
         if self.n and keys:
-            joined = pc.binary_join_element_wise(self.table.column("file"), self.table.column("ref"), "\0")
+            joined = pc.binary_join_element_wise(table.column("file"), table.column("ref"), "\0")
             pos = pc.index_in(joined, value_set=pa.array(list(keys), pa.string()))
             pos = pc.fill_null(pos, -1).to_numpy(zero_copy_only=False).astype(np.int64)
         else:
             pos = np.full(self.n, -1, np.int64)
+        self._source = table
         self.flagged = pos >= 0  # evidence of some finding
         rows = np.flatnonzero(self.flagged)
         order = np.argsort(pos[rows], kind="stable")
@@ -99,13 +101,24 @@ class Index:
 
     # --- rows -----------------------------------------------------------------------------------------------
     def evidence_rows(self, finding: Finding) -> np.ndarray:
-        ids = self.evidence_keys.get(finding.id)
-        if ids is None or not len(ids):
+        ids = self.evidence_keys.get(id(finding))
+        if ids is None:
+            return self._rows_of_refs(finding)
+        if not len(ids):
             return np.empty(0, np.int64)
         lo = np.searchsorted(self._ev_keys, ids, "left")
         hi = np.searchsorted(self._ev_keys, ids, "right")
         parts = [self._ev_rows[a:b] for a, b in zip(lo, hi) if b > a]
         return np.unique(np.concatenate(parts)) if parts else np.empty(0, np.int64)
+
+    def _rows_of_refs(self, finding: Finding) -> np.ndarray:
+        """Evidence rows of a finding the analysis does not hold (a copy under another playbook): looked up."""
+        keys = sorted({f"{e.file}\0{e.ref}" for e in finding.evidence})
+        if not keys or not self.n:
+            return np.empty(0, np.int64)
+        joined = pc.binary_join_element_wise(self._source.column("file"), self._source.column("ref"), "\0")
+        return np.flatnonzero(pc.fill_null(pc.is_in(joined, value_set=pa.array(keys, pa.string())), False)
+                              .to_numpy(zero_copy_only=False))
 
     def frame(self, rows: np.ndarray) -> pd.DataFrame:
         part = self.table.take(pa.array(rows, pa.int64()))
@@ -209,7 +222,7 @@ _LAST: list[tuple[Any, tuple, Index]] = []
 
 def index_for(analysis: Any) -> Index:
     """The index of ``analysis``, built once and reused while its table and findings stay the same."""
-    key = (id(analysis.table), tuple(f.id for f in analysis.findings))
+    key = (id(analysis.table), id(analysis.findings), tuple(map(id, analysis.findings)))
     if _LAST:
         ref, k, idx = _LAST[0]
         if ref() is analysis and k == key:
@@ -229,8 +242,6 @@ class Context:
         self.ips = sorted(set(finding.ips) or set(self.ev["src_ip"].dropna()))
         self.start, self.end = pd.Timestamp(finding.first_seen), pd.Timestamp(finding.last_seen)
         self.mine = index.rows_of("user", self.users)
-        self.all = pd.concat([self.mine, index.rows_of("ip", self.ips)]).drop_duplicates("row") \
-            .sort_values("row", kind="stable") if self.ips else self.mine
         m = self.mine
         run_up = m["src_ip"].isin(self.ips) & (m["ts"] >= self.start - RUN_UP)
         self.base = m[(m["ts"] < self.start) & ~m["flagged"] & ~run_up]  # the baseline (module docstring)
@@ -243,6 +254,14 @@ class Context:
         self.table_end = index.last if index.last is not None else self.end
         self.lookback = self.start - index.first if index.first is not None else pd.Timedelta(0)
         self._peers: np.ndarray | None = None
+
+    @functools.cached_property
+    def all(self) -> pd.DataFrame:
+        """The accounts' events and every event from the finding's source IPs."""
+        if not self.ips:
+            return self.mine
+        return pd.concat([self.mine, self.index.rows_of("ip", self.ips)]).drop_duplicates("row") \
+            .sort_values("row", kind="stable")
 
     @property
     def peers(self) -> np.ndarray:

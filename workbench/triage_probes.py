@@ -377,7 +377,7 @@ def hosts(c: Context) -> Fact:
 
 
 def record(c: Context) -> Fact:
-    others = [f for f in c.index.findings if f.id != c.finding.id and set(f.users) & set(c.users)
+    others = [f for f in c.index.findings if f is not c.finding and f != c.finding and set(f.users) & set(c.users)
               and f.first_seen <= c.end.to_pydatetime()]
     if others:
         return Fact("record", SUSPICIOUS, f"{_n(len(others), 'other finding')} on the account up to this one: "
@@ -390,7 +390,8 @@ def spread(c: Context) -> Fact:
     """Several accounts affected: the accounts acted upon (a credential's owners) where the events name them,
     else the acting ones; or findings of the same check on other accounts."""
     affected = sorted(_values(c.ev["target_user"])) or c.users
-    same = [f for f in c.index.findings if f.check == c.finding.check and f.id != c.finding.id]
+    same = [f for f in c.index.findings if f.check == c.finding.check and f is not c.finding
+            and f != c.finding]
     users = sorted({u for f in same for u in f.users} - set(c.users))
     if len(affected) > 1 or users:
         return Fact("spread", SUSPICIOUS, f"{_n(len(affected), 'account')} affected in this finding "

@@ -25,7 +25,7 @@ from ..qt import (
 from ..settings import format_ts  # in the display time zone, with the zone
 from .common import plain_label as plain
 
-MARK = {"suspicious": "▲ suspicious", "normal": "● normal", "unknown": "? unknown"}
+MARK = {"suspicious": "▲ suspicious", "normal": "● normal", "unknown": "? unknown", "outside the logs": "○ outside the logs"}
 STATUS_COLOR = {"met": "#b91c1c", "not met": "#15803d", "unknown": "#6b7280"}
 CHECKLIST_TITLES = {"l1": "Additional analysis steps for L1", "t2": "T2 analyst actions",
                     "containment": "Containment and further analysis"}
