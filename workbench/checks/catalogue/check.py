@@ -12,6 +12,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
 import orjson
 import pandas as pd
 
@@ -71,8 +72,13 @@ def _candidates(ev: pd.DataFrame, entry: Entry, names: dict[str, list[str]]) -> 
 
 
 def _record(inp: CheckInput, cache: dict[int, dict[str, Any]], rows: list[int]) -> None:
+    """The decoded original records of ``rows`` into ``cache`` (read once per file, in offset order)."""
     missing = [r for r in rows if r not in cache]
-    for row, text in inp.raw_text(missing).items():
+    if not missing or inp.table is None:
+        return
+    from ...sigma.records import raw_texts  # the evidence read back, one open per file
+
+    for row, text in zip(missing, raw_texts(inp.table, np.asarray(missing, dtype=np.int64))):
         try:
             rec = orjson.loads(text) if text and text.lstrip()[:1] == "{" else {}
         except orjson.JSONDecodeError:
@@ -144,7 +150,9 @@ def run_entries(inp: CheckInput, entries: tuple[Entry, ...]) -> list[Finding]:
                 str(rows.at[r, "user"]) for r in rows.index
                 if dig(cache.get(r, {}), "additionalEventData.MFAUsed") == "Yes"))
         kept, hits = [], []
-        for row_id, row in zip(rows.index, rows[list(_COLUMNS)].to_dict("records")):
+        columns = [rows[c].tolist() for c in _COLUMNS]
+        for row_id, *values in zip(rows.index, *columns):
+            row = dict(zip(_COLUMNS, values))
             hit = _hit(entry, cache.get(row_id, {}), row, ctx)
             if hit is not None:
                 kept.append(row_id)
