@@ -243,7 +243,16 @@ def _lookup_block(result: GeoResult) -> list[str]:
 
 
 def run_lookup(args: argparse.Namespace) -> int:
-    geo = open_geoip([] if args.no_geoip else args.geoip_db, use_default=not args.no_default_geoip)
+    from .enrich.provider import open_provider_lists
+    from .update_pack import active_overrides
+
+    # the active update pack's databases and provider lists, as analyze uses them (newer data carried in)
+    pack = active_overrides() if not args.no_update_pack else None
+    dbs = [] if args.no_geoip else ([*(args.geoip_db or ()), *(pack.geoip_dbs if pack else ())] or None)
+    lists = pack.ip_lists if pack else []
+    geo = open_geoip(dbs, use_default=not args.no_default_geoip,
+                     providers=open_provider_lists([p for p in lists if p.suffix == ".bin"],
+                                                   [p for p in lists if p.suffix == ".csv"]) if lists else None)
     try:
         results = geo.lookup_many(args.ips)
     finally:

@@ -234,7 +234,7 @@ def test_analyze_uses_the_imported_pack_and_can_ignore_it(tmp_path, sources, dat
     assert not any("Access key created by the pack's rule" in f["title"] for f in without["findings"])
 
 
-def test_pack_carries_a_newer_asn_table_and_provider_list(tmp_path, data_dir, monkeypatch):
+def test_pack_carries_a_newer_asn_table_and_provider_list(tmp_path, data_dir, monkeypatch, capsys):
     """geoip/*.npz (an ASN table) and ipintel/*.csv (AS classes) are checked at build, installed, and answer
     before the bundled data: the analysis's AS numbers, classes and build dates come from the pack."""
     from datetime import datetime, timezone
@@ -273,6 +273,14 @@ def test_pack_carries_a_newer_asn_table_and_provider_list(tmp_path, data_dir, mo
     assert any(d["built"].startswith("2026-11-30") and d["path"].endswith(".npz") for d in doc["geoip"])
     (packed,) = [x for x in doc["ip_lists"] if x["path"].endswith(classes.name)]
     assert packed["built"].startswith("2026-11-30") and packed["stale"] is False and not packed["bundled"]
+    monkeypatch.setenv("WORKBENCH_DATA_DIR", str(data))  # lookup answers from the pack too, unless told not to
+    for extra, expected in (([], (64501, "mobile")), (["--no-update-pack"], None)):
+        assert main(["lookup", "81.2.69.160", "--json", *extra]) == 0
+        (result,) = json.loads(capsys.readouterr().out)["results"]
+        if expected:
+            assert (result["asn"], result["provider_class"]) == expected
+        else:
+            assert result["asn"] != 64501
 
 
 def test_an_unsigned_pack_is_refused_unless_allowed_and_said_so(tmp_path, sources):
