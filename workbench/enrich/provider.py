@@ -10,7 +10,7 @@ Two kinds of list answer, the first that knows wins:
   (:data:`NOT_OPENLY_LICENSED`): the licence has to be on the page, not relayed;
 * **AS classes** (:class:`AsnClasses`): ``resources/ipintel/asn-classes.csv``, the class of well-known
   autonomous systems (clouds, hosting, VPN operators, mobile carriers, residential broadband), by the ``asn``
-  the ASN database gave. An AS not in it whose name says mobile/wireless/cellular is ``mobile``.
+  the ASN database gave. An AS not in it whose name says mobile/cellular/móvil (not "wireless": mostly fixed-wireless ISPs) is ``mobile``.
 
 Everything else stays null: unknown is not "residential". Non-public addresses are never classified.
 Lookups are vectorized: sorted integer ranges (IPv6 as 16-byte big-endian keys) and ``numpy.searchsorted``.
@@ -41,7 +41,8 @@ NOT_OPENLY_LICENSED = frozenset({"Cogent", "DataCamp", "Contabo", "Vercel", "CDN
 _CLOUDS = frozenset({"Amazon AWS", "Google", "Google Cloud", "Microsoft Azure", "Oracle Cloud", "IBM Cloud",
                      "Alibaba Cloud", "Tencent Cloud", "Huawei Cloud"})
 _KIND_CLASS = {"hosting": "hosting", "cdn": "hosting", "bot": "hosting", "vpn": "vpn", "tor": "tor"}
-_MOBILE_NAME = re.compile(r"\b(mobile|mobility|wireless|cellular|m[oó]vil|mobil)\b", re.IGNORECASE)
+# not "Mobil" (Exxon), "Mobility" (car firms), "Wireless" (mostly fixed-wireless broadband ISPs)
+_MOBILE_NAME = re.compile(r"\b(mobile|cellular|m[oó]vil)\b", re.IGNORECASE)
 
 RANGES_LICENCE = ("iporigin 1.1.2 dataset (MIT code): providers' own published ranges; CC0-1.0 lists "
                   "rezmoss/cloud-provider-ip-addresses and lord-alfred/ipranges")
