@@ -364,7 +364,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_update_pack_arguments(sub.add_parser("update-pack", help="build or import an offline update pack"))
     from .enrich.fetch import add_fetch_arguments
 
-    add_fetch_arguments(sub.add_parser("fetch-geoip", help="set-up: install the pinned GeoIP and ASN data (network)"))
+    add_fetch_arguments(sub.add_parser("fetch-geoip",
+                                       help="set-up: install the pinned GeoIP and ASN data (network)"))
     from .sparkcli import add_export_arguments
 
     add_export_arguments(sub.add_parser("export-events", help="the normalized, enriched events as Parquet"))

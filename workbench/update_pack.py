@@ -3,7 +3,8 @@ carried to an air-gapped laptop in one zip, verified member by member before any
 
 A pack is a zip holding ``manifest.json`` and the files it lists::
 
-    playbooks/<name>.md|.txt   config/config.yaml   geoip/<name>.mmdb|.npz   sigma/**/<rule>.yml   attack/techniques.json
+    playbooks/<name>.md|.txt   config/config.yaml   geoip/<name>.mmdb|.npz   sigma/**/<rule>.yml
+    attack/techniques.json
     ipintel/<name>.bin|.csv    (provider lists: iporigin ranges, AS classes; workbench/enrich/provider.py)
 
 The manifest names the pack, says when and by which version it was built, and gives each member's size and

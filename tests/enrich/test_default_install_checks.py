@@ -18,7 +18,8 @@ def _log(tmp_path):
     lines = []
     for day in range(1, 9):
         ip = COMCAST[day % len(COMCAST)]
-        lines.append(f"Mar  {day} 09:00:0{day % 10} web1 sshd[{day}]: Accepted password for alice from {ip} port 5 ssh2")
+        lines.append(f"Mar  {day} 09:00:0{day % 10} web1 sshd[{day}]: Accepted password for alice from {ip} "
+                     "port 5 ssh2")
     lines.append(f"Mar 10 09:00:00 web1 sshd[20]: Accepted password for alice from {T_MOBILE} port 5 ssh2")
     for i in range(12):  # 12 accounts, 3 from each of 4 addresses of one network: no single IP is a spray
         lines.append(f"Mar 11 03:{i:02d}:00 web1 sshd[{30 + i}]: Failed password for user{i} from {HETZNER[i % 4]} "

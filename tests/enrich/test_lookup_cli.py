@@ -49,7 +49,8 @@ def test_json(city_mmdb, asn_mmdb):
     london, link_local = doc["results"]
     assert london == {"ip": "81.2.69.160", "ip_class": "public", "country": "GB", "city": "London", "lat": 51.5142,
                       "lon": -0.0931, "accuracy_km": 10, "asn": 20712, "as_org": "Andrews & Arnold Ltd",
-                      "provider_class": None, "provider": None, "sources": {"country": str(city_mmdb), "city": str(city_mmdb), "location": str(city_mmdb),
+                      "provider_class": None, "provider": None,
+                      "sources": {"country": str(city_mmdb), "city": str(city_mmdb), "location": str(city_mmdb),
                                   "asn": str(asn_mmdb)}}
     assert link_local["ip_class"] == "link-local" and link_local["country"] is None and link_local["sources"] == {}
 

@@ -10,7 +10,8 @@ Two kinds of list answer, the first that knows wins:
   (:data:`NOT_OPENLY_LICENSED`): the licence has to be on the page, not relayed;
 * **AS classes** (:class:`AsnClasses`): ``resources/ipintel/asn-classes.csv``, the class of well-known
   autonomous systems (clouds, hosting, VPN operators, mobile carriers, residential broadband), by the ``asn``
-  the ASN database gave. An AS not in it whose name says mobile/cellular/móvil (not "wireless": mostly fixed-wireless ISPs) is ``mobile``.
+  the ASN database gave. An AS not in it whose name says mobile, cellular or móvil is ``mobile`` (not
+  "wireless": mostly fixed-wireless ISPs).
 
 Everything else stays null: unknown is not "residential". Non-public addresses are never classified.
 Lookups are vectorized: sorted integer ranges (IPv6 as 16-byte big-endian keys) and ``numpy.searchsorted``.
