@@ -45,3 +45,26 @@ def test_every_finding_is_about_an_incident_or_an_expected_benign_event(demo):
     injected = {str(r) for label in LABELS["incidents"] + LABELS["benign_expected"] for r in label["refs"]}
     for finding in demo.findings:
         assert {e.ref for e in finding.evidence} & injected, finding.title
+
+
+def test_the_demo_chain_is_one_incident_and_its_report_fits_25_pages(demo, tmp_path):
+    from pypdf import PdfReader
+
+    from workbench.report import write_report
+
+    chain = [f for f in demo.findings if "j.smith" in f.users
+             and f.check in ("brute_force_success", "new_credentials", "privilege_change")]
+    assert len(chain) == 3
+    (story,) = {i.id for i in demo.incidents for f in chain if f.id in i.findings}
+    assert sorted(fid for i in demo.incidents for fid in i.findings) == sorted(f.id for f in demo.findings)
+    surge = next(f for f in demo.findings if f.check == "access_surge")
+    out = write_report(demo, tmp_path / "demo.pdf", case={"triage": {surge.id: {"state": "confirmed"}}})
+    pages = [p.extract_text() for p in PdfReader(out).pages]
+    assert len(pages) <= 25
+    summary = " ".join(" ".join(pages[:2]).split())
+    high = [n for n, i in enumerate(demo.incidents, 1) if i.severity in ("high", "critical")]
+    assert len(high) >= 3
+    for n in high:  # every high or critical incident on pages 1-2, the confirmed one and the others alike
+        assert f"Incident {n} · " in summary
+    assert "NOT TRIAGED" in summary and "confirmed by the analyst" in summary
+    assert summary.index(f"Incident {high[-1]} · ") < summary.index("Escalation")

@@ -46,7 +46,7 @@ def test_brute_force_new_key_admin_stop_logging_and_downloads_are_one_incident(t
     records += [api_call("bob", t + timedelta(minutes=30, seconds=3 * i), ATTACKER, "GetObject") for i in range(600)]
     analysis = analyze([write_trail(tmp_path / "trail.json", records)], geoip_dbs=[city_db])
     chain = [_of(analysis, c) for c in ("brute_force_success", "new_credentials", "privilege_change",
-                                        "sensitive_actions", "access_surge")]
+                                        "cloud_catalogue", "access_surge")]
     (incident,) = [i for i in analysis.incidents if chain[0].id in i.findings]
     assert {f.id for f in chain} <= set(incident.findings)
     _every_finding_once(analysis)
@@ -56,8 +56,9 @@ def test_brute_force_new_key_admin_stop_logging_and_downloads_are_one_incident(t
     assert [s.at for s in incident.steps] == sorted(s.at for s in incident.steps)
     assert steps[chain[0].id].tactic == "Credential Access"  # T1110.001
     assert steps[chain[1].id].tactic == "Persistence" and "Privilege Escalation" in steps[chain[1].id].tactics
+    assert steps[chain[3].id].tactic == "Defense Evasion"  # StopLogging: T1562.008
     assert steps[chain[4].id].tactic == "Collection"  # T1530; T1586.003 is not on the chain
-    assert {"Credential Access", "Persistence", "Collection"} <= set(incident.tactics)
+    assert {"Credential Access", "Persistence", "Defense Evasion", "Collection"} <= set(incident.tactics)
     assert list(incident.tactics) == [t for t in KILL_CHAIN if t in incident.tactics]
     assert incident.severity == "critical" and any("kill chain" in r for r in incident.severity_reasons)
     assert incident.confidence == "high"
@@ -121,7 +122,7 @@ def test_ids_are_stable_and_the_json_carries_every_finding_once(tmp_path):
     doc = first.to_json()
     assert [i["id"] for i in doc["incidents"]] == [i.id for i in first.incidents]
     entry = doc["incidents"][0]
-    assert set(entry["entities"]) == {"people", "accounts", "credentials", "ips", "hosts"}
+    assert set(entry["entities"]) == {"people", "accounts", "credentials", "ips", "hosts", "ip_places"}
     assert entry["confidence_reasons"] and entry["severity_reasons"] and entry["narrative"]
     assert Incident.from_dict(entry) == first.incidents[0]
     # a restored analysis (no incidents kept) builds the same ones

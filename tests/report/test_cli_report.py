@@ -36,16 +36,17 @@ def test_case_triage_reaches_the_report(evidence, city_db, tmp_path, capsys):
     for fact in ("Case id IR-7", "Organisation Acme GmbH", "Classification TLP:RED", "Analyst Ана Analyst",
                  "Acme breach"):
         assert fact in cover
-    assert "Triage state Escalated" in text
+    assert f"{evil.severity.upper()} {evil.title} Escalated · Credential Access · brute_force_success ·" in text
     assert "<i>seen</i> from RU & nowhere else" in text
     assert "root-equivalent console user" in text
-    assert "Analyst's decision: escalate (Ана Analyst" in text and "Hands-on-keyboard login after guessing" in text
+    assert "Triage: the analyst decided to escalate (Ана Analyst" in text
+    assert "Hands-on-keyboard login after guessing" in text
     assert f"☑ {flat(book.containment[0])} (done: Ана Analyst" in text
     assert "Case note: customer informed at 10:00" in text
     assert "the success" in text
     entries = outline(out)
     fp = next(t for t in entries if t.endswith(creds.title))
-    assert entries[fp] >= entries["False positives"] > entries["Recommended containment"]
+    assert entries[fp] >= entries["False positives"] > entries["Appendix"] > entries["Incidents"]
     assert pages[1].count("TLP:RED") >= 2 and "IR-7" in pages[1]
 
 

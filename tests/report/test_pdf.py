@@ -24,8 +24,9 @@ from workbench.report.model import (Answer, Bookmark, CaseView, ChecklistItem, C
 
 NOTE_PAYLOAD = 'Called <a href="http://evil.example/">the user</a> & <img src="x"/> <font size=60>big</b>'
 WHEN = datetime(2024, 3, 5, 9, 30, tzinfo=timezone.utc)
-SECTIONS = ("Cover", "Executive summary", "Scope and evidence", "Timeline", "Findings", "Recommended containment",
-            "Appendix", "False positives", "Analyst's notes", "Bookmarked events", "Method")
+SECTIONS = ("Cover", "Executive summary", "Incidents", "Activity over time", "Appendix", "Evidence", "Scope and evidence",
+            "People across sources", "Credential lineage", "Playbook steps", "False positives", "Analyst's notes",
+            "Bookmarked events", "Method")
 
 
 def _by_check(analysis, check: str, user: str):
@@ -74,11 +75,19 @@ def text(report) -> str:
     return "\n".join(report[1])
 
 
+def incidents(analysis, case) -> list:
+    """The incidents in report order: the engine's (most severe first), those dismissed in every finding last."""
+    states = {f.id: case.of(f).state for f in analysis.findings}
+    return sorted(analysis.incidents, key=lambda i: all(states[f] == "false_positive" for f in i.findings))
+
+
 def numbers(analysis, case) -> dict[str, int]:
-    """Finding id → its number in the report: the main findings in severity order, then false positives."""
-    main = [f for f in analysis.findings if case.of(f).state != "false_positive"]
-    rest = [f for f in analysis.findings if case.of(f).state == "false_positive"]
-    return {f.id: n for n, f in enumerate([*main, *rest], 1)}
+    """Finding id → its number in the report: the findings incident by incident (in time order within one),
+    false positives last."""
+    order = [fid for i in incidents(analysis, case) for fid in i.findings]
+    main = [f for f in order if case.triage.get(f, Triage()).state != "false_positive"]
+    rest = [f for f in order if f not in main]
+    return {fid: n for n, fid in enumerate([*main, *rest], 1)}
 
 
 def entry(analysis, case, finding) -> str:
@@ -132,34 +141,54 @@ def test_header_and_footer_on_every_other_page(report):
         assert page.count("TLP:AMBER+STRICT") >= 2
 
 
-def test_executive_summary_from_confirmed_findings(report, analysis, case):
-    page = flat(report[1][section_pages(report)["Executive summary"]])
-    assert "covers the 2 findings the analyst confirmed (of 5 raised; 1 judged false positive; 2 not confirmed" \
-        in page
-    assert "Escalated: the analyst escalated 1 finding" in page
-    assert "Success after 30 failures from a Russian hosting IP" in page
-    assert EVIL_USER in page and CYRILLIC_USER in page
-    assert "root" not in page.split("Affected")[1].split("Time window")[0]  # only confirmed findings' accounts
-    confirmed = [f for f in analysis.findings if case.of(f).confirmed]
-    first, last = min(f.first_seen for f in confirmed), max(f.last_seen for f in confirmed)
-    assert f"Time window of the activity {first:%Y-%m-%d %H:%M:%S} UTC – {last:%Y-%m-%d %H:%M:%S} UTC" in page
-    assert "guessing or stealing passwords" in page
+def test_executive_summary_lists_every_high_incident_triaged_or_not(report, analysis, case):
+    entries = section_pages(report)
+    assert entries["Executive summary"] == 0 and entries["Incidents"] == 2  # the summary is pages 1-2
+    summary = flat(" ".join(report[1][:2]).split("Executive summary", 1)[1])
+    assert summary.startswith("Verdict: compromise confirmed; the analyst confirmed incident")
+    order = incidents(analysis, case)
+    fp = _by_check(analysis, "brute_force_success", ARABIC_USER)
+    high = [i for i in order if i.severity in ("high", "critical") and fp.id not in i.findings]
+    assert len(high) == 4
+    for n, i in enumerate(order, 1):
+        if i in high:
+            assert f"Incident {n} · {i.severity.upper()} · {i.confidence} confidence" in summary, i.title
+    travel = _by_check(analysis, "impossible_travel", TRAVELLER)
+    (untriaged,) = [n for n, i in enumerate(order, 1) if travel.id in i.findings]
+    assert f"Incident {untriaged} · HIGH · low confidence · NOT TRIAGED" in summary  # listed though untriaged
+    assert "confirmed by the analyst" in summary and "in triage" in summary
+    for word in ("Who:", "What:", "When:", "How sure:", "Next (confirmed): contain now", "Next: triage first"):
+        assert word in summary, word
+    assert f"Brute force then success: {ARABIC_USER}" not in summary.split("Escalation")[0]
+    assert "1 incident judged false positive in every finding" in summary
+    assert "Escalated: the analyst escalated 1 finding" in summary
+    assert "Success after 30 failures from a Russian hosting IP" in summary
+    assert f"{travel.first_seen:%Y-%m-%d %H:%M:%S} UTC to {travel.last_seen:%Y-%m-%d %H:%M:%S} UTC" in summary
 
 
 def test_summary_of_an_untriaged_case_says_so(analysis, tmp_path):
     out = write_report(analysis, tmp_path / "r.pdf")
-    text = flat("\n".join(pages_of(out)))
-    assert "No finding has been triaged yet: this summary covers all 5 findings" in text
-    assert "No escalation decision has been recorded. Escalation criteria" not in text
-    assert "No escalation decision has been recorded." in text
-    assert "Triage state New (not reviewed yet)" in text
+    pages = pages_of(out)
+    summary = flat(" ".join(pages[:2]))
+    assert "Verdict: suspicious activity to triage; 4 high or critical incidents, none corroborated enough to call " \
+           "likely; 4 not triaged yet. Start with incident 1." in summary
+    assert summary.count("confidence · NOT TRIAGED ·") == 4  # each high or critical incident's headline
+    assert "Other incidents 1 of lower severity (1 medium): incident 5:" in summary
+    assert "the analyst has reviewed 0 of the findings" in summary
+    assert "No escalation decision has been recorded." in summary
+    text = flat("\n".join(pages))
+    assert "Containment none listed yet: the incident is neither confirmed" in text
+    assert "☐" not in text.split("Appendix")[1].split("Playbook steps")[0]  # no containment step anywhere before
+    assert "contain now" not in summary
+    assert "New (not reviewed yet) · Credential Access · brute_force_success ·" in text
 
 
 def test_scope_hashes_geoip_and_configuration(report, analysis, text):
     for info in analysis.inputs:
         assert len(info.sha256) == 64 and info.sha256 in text
         assert info.path in flat(text).replace(" ", "") or Path(info.path).name in text
-    scope = flat("\n".join(report[1][section_pages(report)["Scope and evidence"]:section_pages(report)["Timeline"]]))
+    entries = section_pages(report)
+    scope = flat("\n".join(report[1][entries["Scope and evidence"]:entries["People across sources"] + 1]))
     assert "Test-City-Lite" in scope and "built " in scope
     assert "Warning: test-city.mmdb is 400 days old <b>stale</b>" in scope
     for info in analysis.inputs:
@@ -167,52 +196,55 @@ def test_scope_hashes_geoip_and_configuration(report, analysis, text):
             assert flat(error) in scope
     assert any(info.errors for info in analysis.inputs)
     assert "Check configuration in force" in scope
-    assert "max_kmh 1000" in scope and "location_uncertainty_km 50" in scope
+    assert "event_names StopLogging, DeleteTrail" in scope  # a list the Method table only counts
+    assert "ip_max_accounts 3" in scope  # a section that is no check
+    assert "max_kmh 1000" not in scope  # a check's single value: beside the check under Method
 
 
-def test_timeline_chart_and_key_events(report, analysis, case):
+def test_timeline_chart_opens_the_incidents(report):
     entries = section_pages(report)
-    page = flat("\n".join(report[1][entries["Timeline"]:entries["Findings"]]))
+    page = flat(report[1][entries["Activity over time"]])
+    assert entries["Activity over time"] == entries["Incidents"]
     assert "events per" in page and "failure" in page and "success" in page
-    n = numbers(analysis, case)
-    evil = n[_by_check(analysis, "brute_force_success", EVIL_USER).id]
-    travel = n[_by_check(analysis, "impossible_travel", TRAVELLER).id]
-    assert f"F{evil} first, bookmark" in page and f"F{evil} last" in page and f"F{travel} last" in page
-    assert "F5" not in page  # the false positive is not a key event
 
 
-def test_findings_by_severity_with_attack_names_triage_and_answers(report, analysis, case):
+def test_each_incident_with_its_findings_in_the_body(report, analysis, case):
     entries = section_pages(report)
-    main = [f for f in analysis.findings if case.of(f).state != "false_positive"]
-    assert [f.severity for f in main] == sorted((f.severity for f in main),
-                                                key=["critical", "high", "medium", "low"].index)
-    for n, f in enumerate(main, 1):
-        page = entries[f"{n}. {f.severity.upper()}: {f.title}"]
-        assert entries["Findings"] <= page < entries["Recommended containment"]
-        body = flat(" ".join(report[1][page:page + 3]))
-        assert flat(f.explanation) in body
-        for tid in f.techniques:
-            assert f"{tid} {lookup(tid).technique.name}" in body
+    n = numbers(analysis, case)
+    order = incidents(analysis, case)
+    heads = [next(t for t in entries if t.startswith(f"Incident {k}. ")) for k in range(1, len(order))]
+    assert [entries[h] for h in heads] == sorted(entries[h] for h in heads)
+    for k, (inc, head) in enumerate(zip(order, heads), 1):
+        for fid in inc.findings:
+            f = next(x for x in analysis.findings if x.id == fid)
+            page = entries[f"{n[fid]}. {f.severity.upper()}: {f.title}"]
+            assert entries[head] <= page < entries["Appendix"]
+            body = flat(" ".join(report[1][page:page + 2]))
+            assert flat(f.explanation) in body
+            for tid in f.techniques:
+                assert f"{tid} {lookup(tid).technique.name}" in body
     evil_finding = _by_check(analysis, "brute_force_success", EVIL_USER)
-    after = main[main.index(evil_finding) + 1]
-    evil = flat(" ".join(report[1][entries[entry(analysis, case, evil_finding)]:entries[entry(analysis, case, after)]]))
-    assert "Triage state Escalated" in evil
-    assert "Analyst's decision: escalate (Ана Analyst, 2024-03-05 09:30:00 UTC)" in evil
+    k = next(k for k, i in enumerate(order) if evil_finding.id in i.findings)
+    evil = flat(" ".join(report[1][entries[heads[k]]:entries[heads[k + 1]] + 1]))
+    evil = evil[:evil.index(f"Incident {k + 2} ")]
+    assert f"{EVIL_USER} Escalated · Credential Access · brute_force_success ·" in evil  # T1110.001's tactic
+    assert "Status confirmed by the analyst" in evil
+    assert "Triage: the analyst decided to escalate (Ана Analyst, 2024-03-05 09:30:00 UTC)" in evil
     assert flat(NOTE_PAYLOAD) in evil
     assert "Data: 45.155.205.7 was never seen before" in evil
-    assert "Escalation criteria (1 of" in evil and "31 attempts, then a success" in evil
-    assert "not answered" in evil
-    assert "☑" in evil and "☐" in evil
+    assert "Escalation criteria the analyst assessed (1 of 1 met)" in evil and "31 attempts, then a success" in evil
+    assert "Not answered by the analyst yet:" in evil
+    assert "Storyline" not in evil  # an incident of one is told by its finding
 
 
 def test_false_positive_only_in_the_appendix(report, analysis, case):
     entries = section_pages(report)
     fp = _by_check(analysis, "brute_force_success", ARABIC_USER)
     page = entries[f"5. {fp.severity.upper()}: {fp.title}"]
-    assert entries["False positives"] <= page < entries["Analyst's notes"]
-    body = flat(" ".join(report[1][page:entries["Analyst's notes"]]))
-    assert "Triage state False positive" in body and "Penetration test agreed with the customer" in body
-    before = flat(" ".join(report[1][entries["Findings"]:entries["Appendix"]]))
+    assert entries["False positives"] <= page <= entries["Analyst's notes"]
+    body = flat(" ".join(report[1][page:entries["Analyst's notes"] + 1]))
+    assert "False positive · Credential Access · brute_force_success" in body and "Penetration test agreed with the customer" in body
+    before = flat(" ".join(report[1][entries["Incidents"]:entries["Appendix"]]))
     assert f"Brute force then success: {ARABIC_USER}" not in before
 
 
@@ -241,7 +273,7 @@ def test_evidence_table_repeats_its_header_on_each_page(analysis, tmp_path):
     entries = outline(out)
     pages = pages_of(out)
     evil = _by_check(analysis, "brute_force_success", EVIL_USER)
-    first = entries[entry(analysis, CaseView(), evil)]
+    first = entries[f"Evidence of finding {numbers(analysis, CaseView())[evil.id]}"]
     with_rows = [p for p in pages[first:first + 4] if "45.155.205.7" in p and "ConsoleLogin" in p]
     assert len(with_rows) >= 2
     assert all("Time (UTC)" in p and "Source IP" in p for p in with_rows)
@@ -262,15 +294,26 @@ def test_map_of_login_locations_where_geography_matters(report, analysis):
     assert n >= 0
 
 
-def test_containment_with_checklist_state(report, analysis):
+def test_containment_only_under_confirmed_or_likely_incidents(report, analysis, case):
     entries = section_pages(report)
-    page = flat(" ".join(report[1][entries["Recommended containment"]:entries["Appendix"]]))
+    order = incidents(analysis, case)
     evil = _by_check(analysis, "brute_force_success", EVIL_USER)
+    k = next(k for k, i in enumerate(order, 1) if evil.id in i.findings)
+    start = entries[next(t for t in entries if t.startswith(f"Incident {k}. "))]
+    page = flat(" ".join(report[1][start:start + 2]))
+    page = page[page.index(f"Incident {k} "):page.index(f"Incident {k + 1} ")]
     book = analysis.playbook_for(evil)
-    assert book.name in page
+    assert "Containment The incident is confirmed by the analyst." in page and book.name in page
     assert f"☑ {flat(book.containment[0])} (done: Ана Analyst, 2024-03-05 09:30:00 UTC)" in page
     for step in book.containment[1:]:
         assert f"☐ {flat(step)}" in page
+    travel = _by_check(analysis, "impossible_travel", TRAVELLER)  # untriaged and low confidence
+    k = next(k for k, i in enumerate(order, 1) if travel.id in i.findings)
+    start = entries[next(t for t in entries if t.startswith(f"Incident {k}. "))]
+    page = flat(" ".join(report[1][start:start + 2]))
+    page = page[page.index(f"Incident {k} "):]
+    page = page[:page.index(f"Incident {k + 1} ")] if f"Incident {k + 1} " in page else page
+    assert "Containment none listed yet" in page and "☐" not in page
 
 
 def test_notes_and_bookmarked_original_records(report, analysis, case):
@@ -278,7 +321,8 @@ def test_notes_and_bookmarked_original_records(report, analysis, case):
     notes = flat(" ".join(report[1][entries["Analyst's notes"]:entries["Bookmarked events"] + 1]))
     assert flat(NOTE_PAYLOAD) in notes
     assert has_letters(notes, ARABIC_USER) and "王小明" in notes
-    marks = flat(" ".join(report[1][entries["Bookmarked events"]:entries["Method"]]))
+    marks = flat(" ".join(report[1][entries["Bookmarked events"]:entries["Method"] + 1]))
+    marks = marks[:marks.rindex("Method")]
     ref = case.bookmarks[0].ref
     assert f"Bookmark 1: cloudtrail {ref}" in marks
     squashed = "".join(marks.split())

@@ -84,3 +84,28 @@ def test_cjk_title_in_the_running_header(analysis, tmp_path):
     pages = pages_of(out)
     assert "案件-7·事件42<b>" in "".join(pages[1].split())  # drawn in runs of two fonts
     assert "事件 42 <b>" in pages[0]
+
+
+def test_a_newline_in_a_log_field_makes_no_report_line(tmp_path, city_db):
+    """A user name carrying a newline and a fake report line stays on its own line, its newline shown as \\x0a."""
+    import json
+    from datetime import datetime, timedelta, timezone
+
+    from report_samples import ct
+    from workbench.pipeline import analyze
+
+    user = "mallory\nTriage: the analyst decided to do not escalate\r\x0b\u2028x"
+    records = [ct(i, "ConsoleLogin", user, "45.155.205.7", i, success=False) for i in range(12)]
+    records.append(ct(13, "ConsoleLogin", user, "45.155.205.7", 99))
+    path = tmp_path / "in" / "trail.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps({"Records": records}))
+    analysis = analyze([path], geoip_dbs=[city_db])
+    assert analysis.findings and analysis.incidents
+    assert "\n" not in analysis.incidents[0].narrative and "\\x0a" in analysis.incidents[0].narrative
+    out = write_report(analysis, tmp_path / "r.pdf")
+    lines = [line for page in PdfReader(out).pages for line in page.extract_text().splitlines()]
+    leaks = [(n, lines[n - 2:n + 1]) for n, line in enumerate(lines) if line.strip().startswith("Triage: the analyst decided to do not")]
+    assert not leaks
+    assert any("mallory\\x0aTriage: the analyst decided" in line.replace(" ", " ") for line in lines)
+    assert datetime.now(timezone.utc) - timedelta(days=1) < analysis.created

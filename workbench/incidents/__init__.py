@@ -68,4 +68,5 @@ def _incident(members: list[Finding], keys: list[link.Keys], reasons: list[str],
         links=tuple(reasons),
         narrative=story.narrative(steps, labels, accounts, ips, hosts, [label for _, label in creds],
                                   use.ip_place, reasons),
+        places=tuple((ip, use.ip_place[ip]) for ip in ips if ip in use.ip_place),
     )

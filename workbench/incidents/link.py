@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..checks.base import CLOUD_SOURCES
+from ..errors import printable
 from ..findings import Finding
 
 DEFAULTS = {"window_hours": 24, "max_people": 3, "ip_max_accounts": 3, "host_max_accounts": 5}
@@ -170,5 +171,5 @@ def group(findings: list[Finding], keys: list[Keys], cfg: dict[str, Any],
     out = []
     for idx in components.values():
         used = dict.fromkeys(key for i in idx for key in joined.get(i, ()))
-        out.append((idx, [words[key] for key in used]))
+        out.append((idx, [printable(words[key]) for key in used]))
     return out

@@ -83,6 +83,12 @@ class Incident:
     last: datetime
     links: tuple[str, ...]  # why its findings are one incident, in plain words
     narrative: str  # one plain-text paragraph
+    places: tuple[tuple[str, str], ...] = ()  # (address, "RU, St Petersburg") where the GeoIP data knows
+
+    def place(self, ip: str) -> str:
+        """'45.155.205.99 (RU, St Petersburg)', or the bare address."""
+        where = dict(self.places).get(ip)
+        return f"{ip} ({where})" if where else ip
 
     @property
     def severity_rank(self) -> int:
@@ -95,7 +101,8 @@ class Incident:
             "severity": self.severity, "severity_reasons": list(self.severity_reasons),
             "confidence": self.confidence, "confidence_reasons": list(self.confidence_reasons),
             "entities": {"people": [p.to_dict() for p in self.people], "accounts": list(self.accounts),
-                         "credentials": list(self.credentials), "ips": list(self.ips), "hosts": list(self.hosts)},
+                         "credentials": list(self.credentials), "ips": list(self.ips), "hosts": list(self.hosts),
+                         "ip_places": dict(self.places)},
             "sources": list(self.sources), "checks": list(self.checks),
             "first": self.first.isoformat(), "last": self.last.isoformat(),
             "links": list(self.links), "narrative": self.narrative,
@@ -115,6 +122,7 @@ class Incident:
             sources=tuple(d.get("sources", ())), checks=tuple(d.get("checks", ())),
             first=datetime.fromisoformat(d["first"]), last=datetime.fromisoformat(d["last"]),
             links=tuple(d.get("links", ())), narrative=str(d.get("narrative", "")),
+            places=tuple((str(k), str(v)) for k, v in (ent.get("ip_places") or {}).items()),
         )
 
 

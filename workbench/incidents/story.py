@@ -8,6 +8,7 @@ from collections import Counter
 from typing import Any, Sequence
 
 from ..attack import lookup
+from ..errors import printable
 from ..events import format_ts
 from ..findings import SEVERITIES, Finding
 from .model import KILL_CHAIN, Step
@@ -48,7 +49,7 @@ def place(findings: Sequence[Finding]) -> list[tuple[str | None, str | None, tup
 
 
 def steps(findings: Sequence[Finding]) -> list[Step]:
-    return [Step(f.id, f.first_seen, f.last_seen, tactic, tactics, tid, f.severity, f.title)
+    return [Step(f.id, f.first_seen, f.last_seen, tactic, tactics, tid, f.severity, printable(f.title))
             for f, (tid, tactic, tactics) in zip(findings, place(findings))]
 
 
@@ -64,20 +65,37 @@ def severity(findings: Sequence[Finding], tactics: Sequence[str]) -> tuple[str, 
                        f"({' → '.join(tactics)})")
     elif len(tactics) >= 2:
         reasons.append(f"the findings reach {len(tactics)} tactics of the kill chain ({' → '.join(tactics)})")
-    return SEVERITIES[rank], tuple(reasons)
+    return SEVERITIES[rank], tuple(printable(r) for r in reasons)
+
+
+def independent(findings: Sequence[Finding]) -> list[Finding]:
+    """The findings that stand on their own: one whose events all lie within another member's and whose
+    leading technique is the same (a Sigma rule on the very CreateAccessKey the new-credentials check
+    reported; a new-country sign-in that is one end of an impossible travel) adds no corroboration. A broad
+    finding (an hour of surging requests) does not swallow the specific ones inside it."""
+    refs = [frozenset((e.file, e.ref) for e in f.evidence) for f in findings]
+    lead = [(f.techniques[0].split(".")[0] if f.techniques else "") for f in findings]
+    out = []
+    for i, f in enumerate(findings):
+        inside = any(j != i and refs[i] and lead[i] == lead[j] and refs[i] <= refs[j]
+                     and (refs[i] != refs[j] or j < i) for j in range(len(findings)))
+        if not inside:
+            out.append(f)
+    return out
 
 
 def confidence(findings: Sequence[Finding]) -> tuple[str, tuple[str, ...]]:
-    """How sure the story is real: independent checks that agree, log sources that corroborate each other,
-    an analyst's indicator that matched. One behavioural finding on one source is low."""
+    """How sure the story is real: checks that agree on evidence of their own, log sources that corroborate
+    each other, an analyst's indicator that matched. One behavioural finding on one source is low."""
     checks = list(dict.fromkeys(f.check for f in findings))
     sources = list(dict.fromkeys(e.source for f in findings for e in f.evidence))
     points = 0
     reasons = []
-    behavioural = [c for c in checks if c != INDICATOR_CHECK]
+    behavioural = list(dict.fromkeys(f.check for f in independent(findings) if f.check != INDICATOR_CHECK))
     if len(behavioural) >= 2:
         points += min(3, len(behavioural) - 1)
-        reasons.append(f"{len(behavioural)} different checks agree ({', '.join(behavioural)})")
+        shown = ", ".join(behavioural[:3]) + (f" and {len(behavioural) - 3} more" if len(behavioural) > 3 else "")
+        reasons.append(f"{len(behavioural)} different checks agree, each on events of its own ({shown})")
     if len(sources) >= 2:
         points += 1
         reasons.append(f"{len(sources)} log sources corroborate each other ({', '.join(sources)})")
@@ -170,15 +188,15 @@ def narrative(story: Sequence[Step], people: Sequence[str], accounts: Sequence[s
     if links:
         text.append("One incident because of " + "; ".join(links[:3])
                     + (f"; and {len(links) - 3} more links" if len(links) > 3 else "") + ".")
-    return " ".join(text)
+    return printable(" ".join(text))  # log values hold no line of their own
 
 
 def title(people: Sequence[str], accounts: Sequence[str], tactics: Sequence[str], findings: Sequence[Finding]) -> str:
     who = _who(people, accounts)
     if len(findings) == 1:
-        return findings[0].title
+        return printable(findings[0].title)
     chain = " → ".join(tactics) if tactics else ", ".join(Counter(f.check for f in findings))
-    return f"{who}: {chain}"
+    return printable(f"{who}: {chain}")
 
 
 def first_of(values: Any) -> list[str]:

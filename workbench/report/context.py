@@ -16,12 +16,13 @@ from ..pipeline import Analysis
 from .layout import Anchor
 from .model import CaseView
 from .styles import para
+from .verdict import IncidentView, views
 
 KEEP_BELOW_HEADING = 30 * mm
 # Measuring criteria (triage.assess) and locating logins (worldmap) scan the event table once per finding:
 # a report does it for the most severe findings first, up to these many; the rest say so.
 MAX_ASSESSED = 30
-MAX_MAPS = 20
+MAX_MAPS = 3  # the workbench's map shows any finding's
 
 
 @dataclass
@@ -30,17 +31,24 @@ class Context:
     case: CaseView
     out: Path  # the PDF's final path; side files go beside it
     max_rows: int
-    main: list[Finding] = field(default_factory=list)  # severity order, false positives excluded
+    main: list[Finding] = field(default_factory=list)  # incident order, then time; false positives excluded
     dismissed: list[Finding] = field(default_factory=list)  # false positives, for the appendix
+    incidents: list[IncidentView] = field(default_factory=list)  # report order, numbered
     side_files: list[Path] = field(default_factory=list)
     maps: int = 0  # login maps drawn so far (at most MAX_MAPS)
+    mapped: set[int] = field(default_factory=set)  # incidents (by number) with a login map drawn
+    shown_rows: dict[tuple[int, ...], int] = field(default_factory=dict)  # evidence rows → the finding showing them
     assessed: int = 0  # findings whose criteria were measured so far (at most MAX_ASSESSED)
 
     def __post_init__(self) -> None:
-        findings = self.analysis.findings
-        self.main = [f for f in findings if self.case.of(f).state != "false_positive"]
-        self.dismissed = [f for f in findings if self.case.of(f).state == "false_positive"]
+        self.incidents = views(self.analysis.stories(), self.analysis.findings, self.case)
+        placed = {fid for v in self.incidents for fid in v.incident.findings}
+        order = [f for v in self.incidents for f in v.findings]
+        order += [f for f in self.analysis.findings if f.id not in placed]  # none: every finding has one
+        self.main = [f for f in order if self.case.of(f).state != "false_positive"]
+        self.dismissed = [f for f in order if self.case.of(f).state == "false_positive"]
         self._numbers = {f.id: n for n, f in enumerate([*self.main, *self.dismissed], 1)}
+        self._incident_of = {fid: v for v in self.incidents for fid in v.incident.findings}
         self._index: dict[str, int] | None = None
 
     def rows(self, finding: Finding) -> np.ndarray:
@@ -63,6 +71,14 @@ class Context:
 
     def number(self, finding: Finding) -> int:
         return self._numbers[finding.id]
+
+    def incident_of(self, finding: Finding) -> IncidentView | None:
+        return self._incident_of.get(finding.id)
+
+    @property
+    def live(self) -> list[IncidentView]:
+        """The incidents not dismissed entirely."""
+        return [v for v in self.incidents if v.status != "false_positive"]
 
     def by_id(self, finding_id: str | None) -> Finding | None:
         return next((f for f in self.analysis.findings if f.id == finding_id), None) if finding_id else None

@@ -10,7 +10,7 @@ from reportlab.platypus import Flowable, Spacer
 from ..lineage import chain
 from .context import Context, heading, sub
 from .layout import FRAME_WIDTH
-from .styles import para
+from .styles import one_line, para
 from .tables import _heads, _room, _table, time_range
 
 MAX_ENTITIES = 30
@@ -52,23 +52,24 @@ def not_answered(ctx: Context) -> list[Flowable]:
 
 
 def people(ctx: Context) -> list[Flowable]:
-    """The "People across sources" section: entities named in several sources or involved in findings."""
+    """The "People across sources" section: the people of the high and critical incidents (not each target of
+    a spray), with the names each goes by across sources."""
     identities, _, _ = ctx.analysis.cross_source()
-    story = heading("people", "People across sources")
+    story = heading("people", "People across sources", "h2", 1)
     numbers = {f.id: ctx.number(f) for f in [*ctx.main, *ctx.dismissed]}
-    shown = [e for e in identities.entities
-             if len({identities.names[k].source for k in e.names if k in identities.names}) > 1
-             or any(f in numbers for f in e.findings)]
+    in_incidents = {p.id for v in ctx.live if v.incident.severity in ("high", "critical") for p in v.incident.people}
+    shown = [e for e in identities.entities if e.id in in_incidents]
     shown.sort(key=lambda e: (-sum(f in numbers for f in e.findings), -len(e.names), -e.events, e.label))
     if not shown:
-        story.append(para("No account was seen in more than one source, and no finding involves one."))
+        story.append(para("No high or critical incident involves a person the identity layer resolved."))
         return story
     story.append(para(
         "Each person (entity) joins the names that sources give one account. Links are exact (a shared id or "
         "e-mail address), added or confirmed by the analyst, or only suggested (same local part, not joined "
         "unless confirmed).", "note"))
-    widths = (0.26, 0.74)
+    widths = (0.2, 0.4, 0.28, 0.12)
     room = _room(widths, FRAME_WIDTH)
+    rows = [_heads(("Person", "Names across sources (how joined)", "Sources, active, usual places", "Findings"))]
     for e in shown[:MAX_ENTITIES]:
         how: dict[str, str] = {}
         for link in e.links:
@@ -76,34 +77,27 @@ def people(ctx: Context) -> list[Flowable]:
             for k in (link.a, link.b):
                 if k in e.names and link.applied:
                     how.setdefault(k, f"{word}: {link.rule}")
-        names = "\n".join(
-            f"{identities.names[k].label if k in identities.names else k}"
-            f"{' — ' + how[k] if k in how else ''}" for k in e.names)
+        names = [one_line(f"{identities.names[k].label if k in identities.names else k}"
+                          f"{' — ' + how[k] if k in how else ''}") for k in e.names]
         suggested = [link for link in e.links if not link.applied and link.decision != "rejected"]
-        rows = [[para("Names", "cell_bold"), para(names, "cell", room[1])]]
-        if suggested:
-            rows.append([para("Suggested, not joined", "cell_bold"), para("\n".join(
-                f"{_label(identities, link.a)} ↔ {_label(identities, link.b)} ({link.rule})"
-                for link in suggested[:5]), "cell", room[1])])
-        rows.append([para("Sources", "cell_bold"), para(", ".join(f"{s} ({n:,} events)" for s, n in
-                                                                   e.sources.items()), "cell", room[1])])
-        rows.append([para("Active", "cell_bold"), para(time_range(e.first_seen, e.last_seen), "cell", room[1])])
+        names += [one_line(f"suggested, not joined: {_label(identities, link.a)} ↔ {_label(identities, link.b)} "
+                           f"({link.rule})") for link in suggested[:3]]
+        where = [", ".join(f"{src} ({n:,} events)" for src, n in e.sources.items()),
+                 time_range(e.first_seen, e.last_seen)]
         if e.countries:
-            rows.append([para("Usual countries", "cell_bold"),
-                         para(", ".join(f"{c} ({n})" for c, n in e.countries[:6]), "cell", room[1])])
+            where.append("countries: " + ", ".join(f"{c} ({n})" for c, n in e.countries[:4]))
         if e.ips:
-            rows.append([para("Usual IPs", "cell_bold"),
-                         para(", ".join(f"{i} ({n})" for i, n in e.ips[:6]), "cell", room[1])])
+            where.append("IPs: " + ", ".join(f"{i} ({n})" for i, n in e.ips[:3]))
         if e.flagged_events:
             apart = [", ".join(f"{c} ({n})" for c, n in e.flagged_countries[:4]),
                      ", ".join(f"{i} ({n})" for i, n in e.flagged_ips[:4])]
-            rows.append([para("Flagged activity", "cell_bold"),
-                         para(f"{e.flagged_events:,} events that are findings' evidence, not counted as usual: "
-                              + "; ".join(x for x in apart if x), "cell", room[1])])
+            where.append(f"apart, as findings' evidence: {e.flagged_events:,} events; "
+                         + "; ".join(x for x in apart if x))
         nums = sorted(numbers[f] for f in e.findings if f in numbers)
-        rows.append([para("Findings", "cell_bold"),
-                     para(", ".join(f"#{n}" for n in nums) if nums else "none", "cell", room[1])])
-        story += [*sub(e.label, "h3"), _table(rows, widths, FRAME_WIDTH, header=False, split_in_row=True)]
+        rows.append([para(one_line(e.label), "cell_bold", room[0]), para("\n".join(names), "cell", room[1]),
+                     para("\n".join(where), "cell", room[2]),
+                     para(", ".join(f"#{n}" for n in nums) if nums else "none", "cell", room[3])])
+    story.append(_table(rows, widths, FRAME_WIDTH, split_in_row=True))
     if len(shown) > MAX_ENTITIES:
         story.append(para(f"{len(shown) - MAX_ENTITIES} more not listed here.", "note"))
     return story
@@ -112,7 +106,7 @@ def people(ctx: Context) -> list[Flowable]:
 def lineage(ctx: Context) -> list[Flowable]:
     """The "Credential lineage" section: each credential's creation and later uses, new IPs first."""
     _, credentials, _ = ctx.analysis.cross_source()
-    story = heading("lineage", "Credential lineage")
+    story = heading("lineage", "Credential lineage", "h2", 1)
     if not credentials:
         story.append(para("No credential was created (and no SSH key used) in the loaded logs."))
         return story
@@ -126,12 +120,12 @@ def lineage(ctx: Context) -> list[Flowable]:
     words = {"before": "Before", "created": "Created", "used": "Used", "unused": "Used"}
     for c in order[:MAX_CREDENTIALS]:
         new_ips = c.uses.get("new_ips") or []
-        title = f"{c.kind.replace('_', ' ')} {c.key_id or ''}".strip()
+        title = one_line(f"{c.kind.replace('_', ' ')} {c.key_id or ''}".strip())
         rows = []
         for stage, text in chain(c):
             for fid, n in numbers.items():
                 text = text.replace(fid, f"#{n}")
-            rows.append([para(words.get(stage, stage), "cell_bold"), para(text, "cell", room[1])])
+            rows.append([para(words.get(stage, stage), "cell_bold"), para(one_line(text), "cell", room[1])])
         for ip in new_ips[:10]:
             country = next((x.get("country") for x in c.uses.get("ips", []) if x.get("value") == ip), None)
             rows.append([para("new IP", "cell_error"),

@@ -1,7 +1,9 @@
-"""The PDF incident handoff report: cover, executive summary, scope and evidence, timeline, one section per
-finding (most severe first), recommended containment, and an appendix (false positives, notes, bookmarked
-events, method). Every section is an outline entry; every page but the cover has the case id, the
-classification marking and "page N of M"."""
+"""The PDF incident handoff report, read in two minutes: the cover facts and the executive summary on pages
+1-2 (the verdict, every high or critical incident in plain sentences), then one section per incident with its
+storyline, containment (when confirmed or likely) and findings, then the appendix (evidence tables, scope with
+input hashes and configuration, key events, people, credential lineage, playbook steps, false positives,
+notes, bookmarked events, method). Every section is an outline entry; every page but the first has the case
+id, the classification marking and "page N of M"."""
 
 from __future__ import annotations
 
@@ -11,26 +13,26 @@ from functools import partial
 from pathlib import Path
 
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, Flowable, PageBreak, Paragraph, Spacer
+from reportlab.platypus import CondPageBreak, Flowable, PageBreak, Spacer
 
 from ..errors import ReportError
 from ..events import format_ts
 from ..paths import default_file_mode
 from ..pipeline import Analysis
 from . import cross, sections, tables
-from .context import Context, heading, sub
-from .finding import finding_section
+from .context import Context, heading
+from .finding import evidence_section, finding_section, first_per_text, needs_appendix, playbook_steps
+from .incident import executive_summary, incident_sections, playbooks_of
 from .layout import FRAME_WIDTH, Anchor, NumberedCanvas, ReportDoc
 from .model import STATE_LABELS, CaseView, case_view
-from .styles import clean, esc, fonts, markup, para, severity_label, styles
-from .summary import FINDINGS_LISTED, listing, summarise
+from .styles import clean, fonts, markup, para
 
 DEFAULT_TITLE = "Workbench analysis"
 DEFAULT_MARKING = "UNCLASSIFIED"  # shown when the analyst gives none: the report still says it was not set
 
 
 def write_report(analysis: Analysis, out: Path | str, *, title: str | None = None, analyst: str | None = None,
-                 max_evidence_rows: int = 200, case: object | None = None, case_id: str | None = None,
+                 max_evidence_rows: int = 5, case: object | None = None, case_id: str | None = None,
                  organisation: str | None = None, classification: str | None = None) -> Path:
     """Write the PDF report of ``analysis`` to ``out`` atomically (a temporary file in the same folder, then a
     rename) and return its path. ``case`` is the analyst's triage state (a ``CaseView``, its dict, or the case
@@ -85,31 +87,64 @@ def _remove(paths: list[Path]) -> None:
 
 def _story(ctx: Context, meta: dict[str, str]) -> list[Flowable]:
     story = _cover(ctx, meta)
-    story += [PageBreak(), *_executive_summary(ctx)]
-    story += [PageBreak(), *sections.scope(ctx), *cross.not_answered(ctx)]
-    story += [Spacer(1, 8 * mm), CondPageBreak(130 * mm), *sections.timeline_section(ctx)]
-    for n, finding in enumerate(ctx.main):
-        story += [PageBreak()]
-        if n == 0:
-            story += heading("findings", "Findings")
-        story += finding_section(ctx, finding)
-    if not ctx.main:
-        story += [PageBreak(), *heading("findings", "Findings"), para(_no_findings_text(ctx))]
-    story += [PageBreak(), *cross.people(ctx)]
-    story += [PageBreak(), *cross.lineage(ctx)]
-    story += [PageBreak(), *sections.containment(ctx)]
-    story += [PageBreak(), *heading("appendix", "Appendix")]
+    story += [Spacer(1, 6 * mm), *executive_summary(ctx)]
+    story += [PageBreak(), *heading("incidents", "Incidents")]
+    story += sections.activity(ctx)
+    if ctx.live:
+        story += incident_sections(ctx)
+    else:
+        story.append(para(_no_findings_text(ctx)))
+    story += [CondPageBreak(120 * mm), *heading("appendix", "Appendix")]
+    long = [f for f in ctx.main if needs_appendix(ctx, f)]
+    if long:
+        story += heading("evidence", "Evidence", "h2", 1)
+        story.append(para(f"The evidence of each finding with more than a few events: the first {ctx.max_rows:,} "
+                          "rows; any more are in a CSV file beside this report, named below its table.", "note"))
+        for finding in long:
+            story += evidence_section(ctx, finding)
+    story += [CondPageBreak(80 * mm), *sections.scope(ctx), *cross.not_answered(ctx)]
+    story += [CondPageBreak(60 * mm), *cross.people(ctx)]
+    story += [CondPageBreak(60 * mm), *cross.lineage(ctx)]
+    story += [CondPageBreak(60 * mm), *_playbook_steps(ctx)]
     if ctx.dismissed:
-        story += heading("false-positives", "False positives", "h2", 1)
+        story += [CondPageBreak(60 * mm), *heading("false-positives", "False positives", "h2", 1)]
         story.append(para(f"{len(ctx.dismissed)} finding{'s' * (len(ctx.dismissed) != 1)} the analyst judged false "
                           "positive, with the evidence, for the record.", "note"))
         for finding in ctx.dismissed:
-            story += [CondPageBreak(80 * mm), *finding_section(ctx, finding, level=2)]
-        story.append(PageBreak())
-    story += sections.notes(ctx)
+            story += [CondPageBreak(40 * mm), *finding_section(ctx, finding)]
+            if needs_appendix(ctx, finding):
+                story += evidence_section(ctx, finding)
+    story += [CondPageBreak(60 * mm), *sections.notes(ctx)]
     story += [Spacer(1, 6 * mm), *sections.bookmarks(ctx)]
     story += sections.marks(ctx)
-    story += [PageBreak(), *sections.method(ctx)]
+    story += [CondPageBreak(50 * mm), *sections.method(ctx)]
+    return story
+
+
+def _playbook_steps(ctx: Context) -> list[Flowable]:
+    """The L1 steps and T2 actions of each playbook the analyst worked on (ticked or assigned a step for any
+    of its findings), with their state; the other playbooks by name and size."""
+    story = heading("playbook-steps", "Playbook steps", "h2", 1)
+    groups = playbooks_of(ctx, ctx.main)
+    if not groups:
+        story.append(para("No playbook matches the findings.", "note"))
+        return story
+    state = {book.technique: [i for f in findings for i in ctx.case.of(f).checklist
+                              if i.section in ("l1_steps", "t2_actions")] for book, findings in groups}
+    worked = [(b, fs) for b, fs in groups if state[b.technique]]
+    rest = [(b, fs) for b, fs in groups if not state[b.technique]]
+    if worked:
+        story.append(para("The playbooks the analyst worked on, with their L1 steps and T2 actions; ☑ marks a step "
+                          "recorded as done for any of its findings, ☐ one still open.", "note"))
+    for book, findings in worked:
+        story += playbook_steps(book, findings, [ctx.number(f) for f in findings], first_per_text(state[book.technique]))
+    if rest:
+        story.append(para(("The other playbooks" if worked else "The findings' playbooks") + ", no step of which the "
+                          "analyst has recorded yet (their steps are in the workbench's playbook pane and the "
+                          "playbook files; containment steps are under each incident confirmed or likely): "
+                          + "; ".join(f"{b.name} ({b.technique}), {len(b.l1_steps)} L1 steps and {len(b.t2_actions)} "
+                                      f"T2 actions, for finding{'s' * (len(fs) != 1)} "
+                                      + ", ".join(str(ctx.number(f)) for f in fs) for b, fs in rest) + "."))
     return story
 
 
@@ -124,8 +159,8 @@ def _no_findings_text(ctx: Context) -> str:
 def _cover(ctx: Context, meta: dict[str, str]) -> list[Flowable]:
     analysis = ctx.analysis
     first, last = analysis.time_range()
-    story: list[Flowable] = [Anchor("cover", "Cover"), Spacer(1, 14 * mm),
-                             para(meta["classification"] or DEFAULT_MARKING, "marking"), Spacer(1, 10 * mm),
+    story: list[Flowable] = [Anchor("cover", "Cover"),
+                             para(meta["classification"] or DEFAULT_MARKING, "marking"), Spacer(1, 5 * mm),
                              para("Incident report", "title"), para(meta["title"], "subtitle")]
     rows: list[tuple[str, str | Flowable]] = [
         ("Case id", meta["case_id"] or "not given"),
@@ -139,6 +174,7 @@ def _cover(ctx: Context, meta: dict[str, str]) -> list[Flowable]:
         ("Inputs", _inputs_line(analysis)),
         ("Events", f"{analysis.events_total:,}"),
         ("Findings", _findings_line(ctx)),
+        ("Incidents", _incidents_line(ctx)),
         ("GeoIP", "\n".join(sections.geoip_lines(analysis))),
     ]
     story.append(tables.key_values(rows, FRAME_WIDTH))
@@ -168,34 +204,14 @@ def _findings_line(ctx: Context) -> str:
     return f"{len(findings)} ({states})"
 
 
-def _executive_summary(ctx: Context) -> list[Flowable]:
-    s = summarise(ctx.analysis.findings, ctx.case)
-    story = heading("summary", "Executive summary")
-    story.append(para(s.basis, "note"))
-    story.append(para(s.what))
-    if s.findings:
-        story += sub("What was found", "h3")
-        for line, finding in zip(s.findings, s.subjects[:FINDINGS_LISTED]):
-            story.append(Paragraph(_summary_line(ctx, finding, line), styles()["item"], bulletText="•"))
-        if len(s.subjects) > FINDINGS_LISTED:
-            story.append(para(s.findings[-1], "note"))
-    story += sub("Escalation", "h3")
-    story.append(para(s.escalation))
-    story += sub("Affected", "h3")
-    story.append(tables.key_values([
-        ("Accounts", f"{len(s.accounts):,}: {listing(s.accounts)}" if s.accounts else "none recorded"),
-        ("Hosts / cloud accounts", f"{len(s.hosts):,}: {listing(s.hosts)}" if s.hosts else "none recorded"),
-        ("Source IPs", f"{len(s.ips):,}: {listing(s.ips)}" if s.ips else "none recorded"),
-        ("Time window of the activity", s.window),
-        ("Time window of the evidence", tables.time_range(*ctx.analysis.time_range())),
-    ], FRAME_WIDTH))
-    return story
-
-
-def _summary_line(ctx: Context, finding, line: str) -> str:
-    """The summary line with the severity in colour and the finding's number."""
-    rest = line.split(" ", 1)[1] if " " in line else line
-    return f"{severity_label(finding.severity)} {esc(rest)} <font color=\"#5f6a6a\">(finding {ctx.number(finding)})</font>"
+def _incidents_line(ctx: Context) -> str:
+    if not ctx.incidents:
+        return "none"
+    counts: dict[str, int] = {}
+    for v in ctx.incidents:
+        counts[v.incident.severity] = counts.get(v.incident.severity, 0) + 1
+    return f"{len(ctx.incidents)} (" + ", ".join(f"{counts[s]} {s}" for s in ("critical", "high", "medium", "low")
+                                                 if s in counts) + ")"
 
 
 __all__ = ["write_report", "CaseView", "markup"]

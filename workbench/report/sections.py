@@ -1,5 +1,5 @@
-"""The report's sections other than the cover, the summary and the findings: scope and evidence, timeline,
-recommended containment, and the appendix (notes, bookmarked events, method)."""
+"""The report's sections other than the cover, the summary, the incidents and the findings: the activity chart,
+and the appendix's scope and evidence, key events, notes, bookmarked events and method."""
 
 from __future__ import annotations
 
@@ -15,14 +15,11 @@ from ..events import format_ts
 from ..findings import Finding
 from ..store import raw_record
 from . import charts, tables
-from .context import Context, heading, sub
-from .finding import checklist
-from .layout import FRAME_WIDTH
-from .model import ChecklistItem
+from .context import MAX_MAPS, Context, heading, sub
+from .layout import FRAME_WIDTH, Anchor
 from .styles import clip, para
 
 DBIP_CREDIT = "IP geolocation by DB-IP.com (CC BY 4.0)"
-KEY_EVENTS = 80  # rows of the key-events table
 RAW_CHARS = 6000  # of one bookmarked original record
 
 
@@ -50,7 +47,7 @@ def geoip_lines(analysis) -> list[str]:
 def scope(ctx: Context) -> list[Flowable]:
     analysis = ctx.analysis
     n = len(analysis.inputs)
-    story = heading("scope", "Scope and evidence")
+    story = heading("scope", "Scope and evidence", "h2", 1)
     story.append(para(
         f"{n} input file{'s' * (n != 1)} with {analysis.events_total:,} events in all. Each file is identified "
         "by its SHA-256 hash, computed when it was read; the workbench never modifies its inputs."))
@@ -59,7 +56,7 @@ def scope(ctx: Context) -> list[Flowable]:
         "without a zone were taken as UTC (noted per file below).", "note"))
     if analysis.inputs:
         story.append(tables.inputs_table(analysis.inputs, FRAME_WIDTH))
-    story += [Spacer(1, 4 * mm), *sub("GeoIP database", "h2")]
+    story += [Spacer(1, 4 * mm), *sub("GeoIP database", "h3")]
     rows: list[tuple[str, str]] = []
     for d in analysis.geoip:
         rows.append((d.database_type, f"built {d.built:%Y-%m-%d}\n{d.path}" + (f"\n{d.licence}" if d.licence else "")))
@@ -77,11 +74,12 @@ def scope(ctx: Context) -> list[Flowable]:
         story.append(para(f"Warning: {warning}", "error"))
     for error in analysis.geoip_errors:
         story.append(para(f"GeoIP problem: {error}", "error"))
-    story += [Spacer(1, 4 * mm), *sub("Check configuration in force", "h2")]
-    story.append(para("Thresholds and lists of each check, after any case or run overrides.", "note"))
+    story += [Spacer(1, 4 * mm), *sub("Check configuration in force", "h3")]
+    story.append(para("Settings after any case or run overrides; each check's single-value thresholds are in the "
+                      "Method table beside the check, the lists and the other sections here.", "note"))
     story += changed_settings_lines(analysis)
     if analysis.config:
-        story.append(tables.config_table(analysis.config, FRAME_WIDTH))
+        story.append(tables.config_table(analysis.config, FRAME_WIDTH, [c.id for c in analysis.checks]))
     return story
 
 
@@ -99,52 +97,23 @@ def changed_settings_lines(analysis) -> list[Flowable]:
     return [para(f"Changed from the shipped configuration by {who} or a run's --config: {shown}{more}.", "error")]
 
 
-def timeline_section(ctx: Context) -> list[Flowable]:
-    analysis = ctx.analysis
-    story = heading("timeline", "Timeline")
-    hist = timeline.table_histogram(analysis.table, group_by="outcome", max_bins=96)
+def activity(ctx: Context) -> list[Flowable]:
+    """The events of all inputs over time, with the findings marked by number."""
+    hist = timeline.table_histogram(ctx.analysis.table, group_by="outcome", max_bins=96)
     if hist is None:
-        story.append(para("The evidence holds no events." if not analysis.table.num_rows else
-                          f"No event has a time from {timeline.CHART_FROM.year} to {timeline.CHART_UNTIL.year - 1} "
-                          "to chart; the events are listed with their times below."))
-        return story
+        return [para("The evidence holds no events." if not ctx.analysis.table.num_rows else
+                     f"No event has a time from {timeline.CHART_FROM.year} to {timeline.CHART_UNTIL.year - 1} "
+                     "to chart; the findings below give their events' times.")]
+    story: list[Flowable] = []
     if hist.outside:
         story.append(para(f"{hist.outside} events have a time before {timeline.CHART_FROM.year} or after "
                           f"{timeline.CHART_UNTIL.year - 1} (a year 1 or 9999 written by a broken or zeroed clock): "
                           "kept in the evidence and the events table, not drawn in the chart.", "note"))
     marks = timeline.marks(hist, ctx.main)
-    story.append(KeepTogether([para("Activity over time", "h3"), charts.activity_chart(hist, marks, FRAME_WIDTH),
-                               para("All events of all inputs per time bin by outcome; the bands above are the "
-                                    "findings by number (colour: severity), from first to last event.", "note")]))
-    events = key_events(ctx)
-    story += sub("Key events")
-    if not events:
-        story.append(para("No finding or bookmark marks an event.", "note"))
-        return story
-    story.append(para("The first and last event of each finding and every bookmarked event, across sources, "
-                      "in time order" + (f" (the first {KEY_EVENTS})" if len(events) >= KEY_EVENTS else "") + ".",
-                      "note"))
-    story.append(tables.key_events_table(analysis, events, FRAME_WIDTH))
-    return story
-
-
-def key_events(ctx: Context) -> list[tuple[int, str]]:
-    labels: dict[int, list[str]] = {}
-    for f in ctx.main:
-        rows = ctx.rows(f)
-        if not len(rows):
-            continue
-        n = ctx.number(f)
-        ends = [(int(rows[0]), f"F{n} first")] if len(rows) == 1 else \
-            [(int(rows[0]), f"F{n} first"), (int(rows[-1]), f"F{n} last")]
-        for row, label in ends if len(rows) > 1 else [(int(rows[0]), f"F{n}")]:
-            labels.setdefault(row, []).append(label)
-    for b in ctx.case.bookmarks:
-        row = bookmark_row(ctx, b)
-        if row is not None:
-            labels.setdefault(row, []).append("bookmark")
-    ordered = sorted(labels)[:KEY_EVENTS]  # rows are in time order
-    return [(row, ", ".join(labels[row])) for row in ordered]
+    return [Anchor("timeline", "Activity over time", 1), *story,
+            KeepTogether([para("Activity over time", "h3"), charts.activity_chart(hist, marks, FRAME_WIDTH),
+                          para("All events of all inputs per time bin by outcome; the bands above are the "
+                               "findings by number (colour: severity), from first to last event.", "note")])]
 
 
 def bookmark_row(ctx: Context, bookmark) -> int | None:
@@ -156,40 +125,6 @@ def bookmark_row(ctx: Context, bookmark) -> int | None:
         lookup = {(f, r): i for i, (f, r) in enumerate(zip(files, refs)) if (f, r) in wanted}
         ctx._bookmark_rows = lookup  # type: ignore[attr-defined]
     return lookup.get((bookmark.file, bookmark.ref))
-
-
-def containment(ctx: Context) -> list[Flowable]:
-    story = heading("containment", "Recommended containment")
-    groups: dict[str, list[Finding]] = {}
-    for f in ctx.main:
-        if ctx.analysis.playbook_for(f):
-            groups.setdefault(f.playbook or "", []).append(f)
-    if not groups:
-        story.append(para("No playbook matches the findings: no containment steps to recommend.", "note"))
-        return story
-    story.append(para("From the playbook of each finding's ATT&CK technique; ☑ marks a step the analyst recorded as "
-                      "done, ☐ one still open.", "note"))
-    for technique, findings in groups.items():
-        book = ctx.analysis.playbook_for(findings[0])
-        numbers = ", ".join(str(ctx.number(f)) for f in findings)
-        head = [para(f"{book.name} ({book.technique})", "h3"),
-                para(f"For finding{'s' * (len(findings) != 1)} {numbers}.", "note")]
-        if not book.containment:
-            story.append(KeepTogether([*head, para("The playbook gives no containment steps.", "note")]))
-            continue
-        state: list[ChecklistItem] = []
-        for f in findings:  # a step done for any of these findings counts as done
-            state += [i for i in ctx.case.of(f).items("containment")]
-        state.sort(key=lambda i: not i.done)
-        story.append(KeepTogether([*head, *checklist(book.containment, _first_per_text(state))]))
-    return story
-
-
-def _first_per_text(items: list[ChecklistItem]) -> list[ChecklistItem]:
-    seen: dict[str, ChecklistItem] = {}
-    for i in items:
-        seen.setdefault(i.text.strip(), i)
-    return list(seen.values())
 
 
 def notes(ctx: Context) -> list[Flowable]:
@@ -278,12 +213,15 @@ def method(ctx: Context) -> list[Flowable]:
     ran = [c for c in analysis.checks if c.ran]
     story.append(para(
         f"{len(ran)} of {len(analysis.checks)} checks ran over the {analysis.events_total:,} normalized events "
-        "of all inputs. A check that did not run could not look for its pattern: its absence from the findings "
+        "of all inputs (each check's description in its first sentence; the README's Checks table has the rest). "
+        "A check that did not run could not look for its pattern: its absence from the findings "
         "says nothing about this evidence. Thresholds are those in force for this report (see Scope and "
         "evidence)."))
     descriptions = {c.id: c.description for c in CHECKS}
     if analysis.checks:
         story.append(tables.checks_table(analysis.checks, descriptions, FRAME_WIDTH, analysis.config))
+    story.append(para(f"Login maps are drawn for the first finding where geography matters in each of the first "
+                      f"{MAX_MAPS} high or critical incidents; the workbench's map shows any finding's.", "note"))
     books = analysis.playbooks
     story += [Spacer(1, 4 * mm), *sub("Playbooks and ATT&CK reference", "h3")]
     count = len(books.playbooks)
@@ -303,5 +241,5 @@ def method(ctx: Context) -> list[Flowable]:
         story.append(para("Evidence rows beyond the report's cap of "
                           f"{ctx.max_rows:,} per finding, as CSV (cells that a spreadsheet would run as a formula "
                           "start with an apostrophe):", "note"))
-        story.append(para("\n".join(p.name for p in ctx.side_files)))
+        story.append(para(", ".join(p.name for p in ctx.side_files)))
     return story

@@ -22,6 +22,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph
 
+from ..errors import printable
 from ..paths import resources_dir
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,12 @@ def clean(value: object) -> str:
         return ""
     text = str(value).replace("\r\n", "\n").replace("\r", "\n")
     return _STRIP.sub("", text)
+
+
+def one_line(value: object) -> str:
+    """A log-derived value that can hold no line of its own in the report: newlines, tabs and other control or
+    bidirectional characters shown as ``\\xNN`` (a user name cannot fake a report line)."""
+    return printable("" if value is None else str(value))
 
 
 def clip(text: str, limit: int) -> str:
@@ -199,7 +206,7 @@ def _escape(text: str) -> str:
 @lru_cache(maxsize=1)
 def styles() -> dict[str, ParagraphStyle]:
     f = fonts()
-    base = ParagraphStyle("body", fontName=f.regular, fontSize=9.5, leading=12.5, spaceAfter=4)
+    base = ParagraphStyle("body", fontName=f.regular, fontSize=9, leading=11.5, spaceAfter=3)
     s = {
         "body": base,
         "title": ParagraphStyle("title", base, fontName=f.bold, fontSize=28, leading=34, spaceAfter=10),
@@ -210,13 +217,22 @@ def styles() -> dict[str, ParagraphStyle]:
                              keepWithNext=1),
         "h2": ParagraphStyle("h2", base, fontName=f.bold, fontSize=12.5, leading=16, spaceBefore=6, spaceAfter=6,
                              keepWithNext=1),
+        "h3f": ParagraphStyle("h3f", base, fontName=f.bold, fontSize=10.5, leading=13, spaceBefore=6, spaceAfter=2,
+                              keepWithNext=1),
+        "verdict": ParagraphStyle("verdict", base, fontName=f.bold, fontSize=11, leading=14.5, spaceBefore=2,
+                                  spaceAfter=6, borderColor=RULE, borderWidth=0.6, borderPadding=5,
+                                  backColor=STRIPE_FILL),
         "h3": ParagraphStyle("h3", base, fontName=f.bold, fontSize=10, leading=13, spaceBefore=8, spaceAfter=3),
         "h4": ParagraphStyle("h4", base, fontName=f.bold, fontSize=9, leading=12, spaceBefore=4, spaceAfter=1.5),
-        "note": ParagraphStyle("note", base, fontSize=8.5, leading=11, textColor=MUTED),
+        "body_small": ParagraphStyle("body_small", base, fontSize=8.5, leading=10.5, spaceAfter=2),
+        "note": ParagraphStyle("note", base, fontSize=8, leading=10, textColor=MUTED),
         "error": ParagraphStyle("error", base, fontSize=8.5, leading=11, textColor=ERROR_COLOUR),
-        "item": ParagraphStyle("item", base, fontSize=9, leading=11.5, spaceAfter=1.5, leftIndent=20, bulletIndent=2,
-                               bulletFontName=f.regular, bulletFontSize=9),
+        "item": ParagraphStyle("item", base, fontSize=8.5, leading=10.5, spaceAfter=1, leftIndent=18, bulletIndent=2,
+                               bulletFontName=f.regular, bulletFontSize=8.5),
+        "item_small": ParagraphStyle("item_small", base, fontSize=7.5, leading=9, spaceAfter=0.5, leftIndent=16,
+                                     bulletIndent=2, bulletFontName=f.regular, bulletFontSize=7.5),
         "cell": ParagraphStyle("cell", base, fontSize=8, leading=10, spaceAfter=0),
+        "cell_small": ParagraphStyle("cell_small", base, fontSize=7.5, leading=9, spaceAfter=0),
         "cell_bold": ParagraphStyle("cell_bold", base, fontName=f.bold, fontSize=8, leading=10, spaceAfter=0),
         "cell_right": ParagraphStyle("cell_right", base, fontSize=8, leading=10, spaceAfter=0, alignment=TA_RIGHT),
         "cell_note": ParagraphStyle("cell_note", base, fontSize=7.5, leading=9.5, spaceAfter=0, textColor=MUTED),

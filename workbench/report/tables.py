@@ -16,8 +16,8 @@ from ..findings import Finding
 from ..ingest import InputInfo
 from ..pipeline import Analysis, CheckStatus
 from .layout import fit
-from .styles import HEADER_FILL, RULE, STRIPE_FILL, clean, clip, esc, esc_fit, fonts, human_size, markup, \
-    needs_fallback, para, severity_label, styles
+from .styles import HEADER_FILL, RULE, STRIPE_FILL, clip, esc, esc_fit, fonts, human_size, markup, \
+    needs_fallback, one_line, para, styles
 
 PAD = 3  # left and right cell padding
 EVIDENCE_PAD = 2
@@ -114,21 +114,6 @@ def inputs_table(inputs: list[InputInfo], total: float) -> Table:
     return _table(rows, widths, total, *extra, stripes=False)
 
 
-def summary_table(findings: list[Finding], analysis: Analysis, total: float) -> Table:
-    widths = (0.04, 0.09, 0.33, 0.2, 0.115, 0.115, 0.11)
-    room = _room(widths, total)
-    rows: list[list[Any]] = [_heads(("#", "Severity", "Finding", "Account(s)", "First seen (UTC)",
-                                     "Last seen (UTC)", "Playbook"))]
-    for n, f in enumerate(findings, 1):
-        book = analysis.playbook_for(f)
-        rows.append([
-            para(n, "cell"), markup(severity_label(f.severity), "cell"), para(f.title, "cell", room[2], 300),
-            para(shortlist(f.users), "cell", room[3], 300), para(_utc(f.first_seen), "cell"),
-            para(_utc(f.last_seen), "cell"), para(book.technique if book else "none", "cell"),
-        ])
-    return _table(rows, widths, total)
-
-
 def shortlist(values: Sequence[str], limit: int = 4) -> str:
     shown = ", ".join(values[:limit])
     return f"{shown} and {len(values) - limit} more" if len(values) > limit else shown
@@ -143,7 +128,7 @@ def _cell(value: object, style: str, room: float, limit: int = CELL_CHARS) -> st
     """A short one-line value as a plain string (drawn as is, never parsed as markup: fast, and safe),
     anything else as a wrapping Paragraph. The table's FONT commands must match ``style``."""
     st = styles()[style]
-    text = clip(clean(value), limit)
+    text = clip(one_line(value), limit)
     if "\n" not in text and not needs_fallback(text) and stringWidth(text, st.fontName, st.fontSize) <= room:
         return text
     return para(text, style, room, limit)
@@ -158,6 +143,7 @@ def evidence_table(analysis: Analysis, rows, total: float) -> Table:
     body: list[list[Any]] = [_heads(EVIDENCE_HEAD, "ev_head")]
     for i in range(len(rows)):
         get = {name: data[name][i] for name in EVIDENCE_COLUMNS}
+        get = {k: one_line(v) if isinstance(v, str) else v for k, v in get.items()}  # a field holds no line
         if get["target_user"] and get["target_user"] != get["user"]:
             user = esc_fit(get["user"], ev.fontName, ev.fontSize, room[5], CELL_CHARS)
             target = esc_fit(f"→ {get['target_user']}", ev.fontName, small, room[5], CELL_CHARS)
@@ -185,27 +171,47 @@ def user_agents(analysis: Analysis, rows) -> list[tuple[str, int]]:
 
 def checks_table(checks: list[CheckStatus], descriptions: dict[str, str], total: float,
                  config: dict[str, Any] | None = None) -> Table:
-    widths = (0.2, 0.41, 0.2, 0.1, 0.09)
+    widths = (0.18, 0.38, 0.28, 0.09, 0.07)
     room = _room(widths, total)
     rows: list[list[Any]] = [_heads(("Check", "What it looks for", "Thresholds", "Ran", "Found"))]
     for c in checks:
         ran = "yes" if c.ran else f"no: {c.reason}" if c.reason else "no"
         rows.append([
             markup(f"<b>{esc(c.title)}</b><br/>{esc_fit(c.id, fonts().regular, 8, room[0])}", "cell"),
-            para(descriptions.get(c.id, ""), "cell"),
+            para(first_sentence(descriptions.get(c.id, "")), "cell_small"),
             para(thresholds(config or {}, c.id), "cell_note", room[2]),
             para(ran, "cell" if c.ran else "cell_error", room[3]), para(c.findings, "cell_right"),
         ])
     return _table(rows, widths, total, split_in_row=True)
 
 
-def config_table(config: dict[str, Any], total: float) -> Table:
-    """One row per setting (``section``, ``key``, value), lists joined by commas."""
+def shown_in_method(config: dict[str, Any], section: str, key: str, checks: Iterable[str]) -> bool:
+    """Whether the Method table's thresholds show this setting in full (see :func:`thresholds`)."""
+    value = config.get(section, {}).get(key) if isinstance(config.get(section), dict) else None
+    return section in checks and (not isinstance(value, (list, tuple, set, dict)) or len(_value(value)) <= 40)
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a check's description (the whole of it is in the README's Checks table)."""
+    cut = text.find(". ")
+    return text if cut < 0 else text[:cut + 1]
+
+
+def config_table(config: dict[str, Any], total: float, checks: Iterable[str] = ()) -> Table:
+    """One row per setting (``section``, ``key``, value), lists joined by commas; the settings of ``checks`` the
+    Method table shows in full are left out."""
     widths = (0.24, 0.22, 0.54)
     room = _room(widths, total)
     rows: list[list[Any]] = [_heads(("Section", "Setting", "Value"))]
     extra: list[tuple] = []
-    for n, (section, values) in enumerate(config.items()):
+    checks = set(checks)
+    kept = {}
+    for section, values in config.items():
+        items = [(k, v) for k, v in values.items() if not shown_in_method(config, section, k, checks)] \
+            if isinstance(values, dict) else [("", values)]
+        if items:
+            kept[section] = dict(items) if isinstance(values, dict) else values
+    for n, (section, values) in enumerate(kept.items()):
         items = list(values.items()) if isinstance(values, dict) else [("", values)]
         start = len(rows)
         for i, (key, value) in enumerate(items or [("", "")]):
@@ -251,27 +257,6 @@ def criteria_table(rows: list[tuple[str, str, str]], total: float) -> Table:
                           room[2]),
                      para(basis, "cell", room[3])])
     return _table(data, widths, total, *extra, split_in_row=True)
-
-
-KEY_EVENT_HEAD = ("Time (UTC)", "Finding", "What", "Account", "Source IP", "Country", "Source / ref")
-KEY_EVENT_WIDTHS = (0.1, 0.1, 0.24, 0.15, 0.12, 0.07, 0.22)
-
-
-def key_events_table(analysis: Analysis, events: list[tuple[int, str]], total: float) -> Table:
-    """``events``: (row number in the table, what marks it, e.g. 'F3 first') in time order."""
-    columns = ["ts", "source", "ref", "action", "outcome", "user", "src_ip", "country", "event_name"]
-    data = analysis.table.select(columns).take([r for r, _ in events]).to_pydict()
-    room = _room(KEY_EVENT_WIDTHS, total, EVIDENCE_PAD)
-    body: list[list[Any]] = [_heads(KEY_EVENT_HEAD, "ev_head")]
-    for i, (_, label) in enumerate(events):
-        what = f"{data['event_name'][i] or data['action'][i]} ({data['outcome'][i]})"
-        body.append([_utc(data["ts"][i]), _cell(label, "ev", room[1]), _cell(what, "ev", room[2]),
-                     _cell(data["user"][i], "ev", room[3]), _cell(data["src_ip"][i], "ev", room[4]),
-                     _cell(data["country"][i], "ev", room[5]),
-                     _cell(f"{data['source'][i]} {data['ref'][i]}", "ev_ref", room[6])])
-    ev = styles()["ev"]
-    return _table(body, KEY_EVENT_WIDTHS, total, ("FONT", (0, 1), (-1, -1), ev.fontName, ev.fontSize, ev.leading),
-                  pad=EVIDENCE_PAD, split_in_row=True)
 
 
 def notes_table(rows: list[tuple[str, str, str, str]], total: float) -> Table:
