@@ -170,9 +170,8 @@ def test_log_fields_with_markup_show_literally_in_the_new_docks(qtbot, window):
     for dock in window.cross_source_docks:
         for label in dock.widget().findChildren(QLabel):
             assert label.textFormat() == Qt.TextFormat.PlainText, label.text()
-    assert [a.shortcut().toString() for a in (window.people_dock.toggleViewAction(),
-                                              window.credentials_dock.toggleViewAction(),
-                                              window.coverage_dock.toggleViewAction())] == \
+    assert [a.shortcut().toString() for a in (window.people_action, window.credentials_action,
+                                              window.coverage_action)] == \
         ["Ctrl+Shift+P", "Ctrl+Shift+K", "Ctrl+Shift+G"]
 
 

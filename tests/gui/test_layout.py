@@ -12,6 +12,13 @@ from workbench.gui.tasks import Eta
 from workbench.pipeline import analyze
 
 
+def _tall_screen() -> bool:
+    from workbench.gui.qt import QGuiApplication
+    from workbench.gui.window.layout import SHORT_SCREEN
+
+    return QGuiApplication.primaryScreen().availableGeometry().height() >= SHORT_SCREEN
+
+
 def _new_window(qtbot):
     from workbench.gui.main_window import MainWindow
 
@@ -38,7 +45,7 @@ def test_layout_is_remembered_in_the_user_config_and_can_be_reset(qtbot, user_co
     names = {s.objectName() for s in second.findChildren(QSplitter)}
     assert len(names) == len(second.findChildren(QSplitter))  # each splitter has its own key
     second.reset_layout()
-    assert second.map_dock.isVisible()
+    assert second.map_dock.isVisible() == _tall_screen()  # the first start's: hidden on a short screen
     assert second.splitter.sizes() != wanted
     assert abs(sum(second.splitter.sizes()) - sum(default_sizes)) < 50
     second.close()
@@ -49,7 +56,7 @@ def test_a_layout_of_another_version_is_ignored(qtbot, user_config):
     qs.setValue("layout/state", b"not a window state")
     qs.sync()
     win = _new_window(qtbot)
-    assert win.map_dock.isVisible()  # the default arrangement, no crash
+    assert win.map_dock.isVisible() == _tall_screen()  # the default arrangement, no crash
     win.close()
 
 
@@ -162,3 +169,33 @@ def test_dropping_files_on_the_window_loads_them(window, qtbot, case_dir):
         window.dropEvent(drop)
     assert {Path(i.path).name for i in blocker.args[0].inputs} == {"auth.log", "cloudtrail.json"}
     assert window.reload_action.isEnabled()
+
+
+def test_the_grid_shows_twenty_rows_in_a_1366x768_window(qtbot, window, case_dir):
+    """At 1366×768 the window opens at 95 % × 92 % of the screen with the bottom docks hidden and the original
+    record on demand: the grid shows at least 20 events (the record shown takes some of them back)."""
+    with qtbot.waitSignal(window.loaded, timeout=60_000):
+        window.open_paths([case_dir])
+    for dock in (window.map_dock, *window.cross_source_docks):
+        dock.hide()  # as _fit_docks_to_screen does on a screen under 900 pixels
+    window.resize(int(1366 * 0.95), int(768 * 0.92))
+    qtbot.wait(50)
+    view = window.events_view
+
+    def rows() -> int:
+        return view.viewport().height() // view.verticalHeader().defaultSectionSize()
+
+    assert window.detail_panel.isHidden() and rows() >= 20
+    window.record_action.trigger()
+    assert not window.detail_panel.isHidden() and window.record_button.isChecked()
+    window.record_button.click()
+    assert window.detail_panel.isHidden() and not window.record_action.isChecked()
+    view.doubleClicked.emit(window.events_model.index(0, 0))
+    assert not window.detail_panel.isHidden()
+    # the columns fit their content: an IPv4 address and a 12-digit account id are not cut
+    from workbench.gui.models.events import COLUMNS
+
+    metrics = view.fontMetrics()
+    for name, sample in (("src_ip", "203.113.254.199"), ("host", "123456789012")):
+        col = next(i for i, (_, n) in enumerate(COLUMNS) if n == name)
+        assert view.columnWidth(col) >= metrics.horizontalAdvance(sample) + 8, name

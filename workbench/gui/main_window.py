@@ -61,6 +61,7 @@ class MainWindow(Docks, Loading, CaseActions, MarksActions, Exports, Layout, QMa
         self._build_cross_source_docks()
         self._build_status_bar()
         self._fit_to_screen(1400, 860)
+        self._fit_docks_to_screen()
         self._update_actions()
         self._default_layout = self._layout_state()
         self._restore_layout()
@@ -110,6 +111,10 @@ class MainWindow(Docks, Loading, CaseActions, MarksActions, Exports, Layout, QMa
             menu.addSeparator() if act is None else menu.addAction(act)
         self.view_menu = self.menuBar().addMenu("&View")
         self.view_menu.addAction(self.show_all_action)
+        self.record_action = action("Original record", lambda checked=False: self.show_record(checked), "Ctrl+R",
+                                    "Show or hide the selected event's original record under the grid")
+        self.record_action.setCheckable(True)
+        self.view_menu.addAction(self.record_action)
         self.marks_menu = self.menuBar().addMenu("&Marks")
         self._build_marks_actions(self.marks_menu)
         self.about_action = action("About Workbench", self.show_about, None, "Versions, databases and credits")
@@ -126,7 +131,7 @@ class MainWindow(Docks, Loading, CaseActions, MarksActions, Exports, Layout, QMa
         go.addSeparator()
         for keys, title, target in (("Ctrl+1", "Findings", lambda: self.findings_view),
                                     ("Ctrl+2", "Events grid", lambda: self.events_view),
-                                    ("Ctrl+3", "Original record", lambda: self.detail_pane),
+                                    ("Ctrl+3", "Original record", lambda: self.show_record(True) or self.detail_pane),
                                     ("Ctrl+4", "Playbook", lambda: self.playbook_pane),
                                     ("Ctrl+5", "Sources", lambda: self.sources_view)):
             focus = action(title, lambda _=False, target=target: target().setFocus(), keys, f"Focus: {title}")
@@ -160,10 +165,17 @@ class MainWindow(Docks, Loading, CaseActions, MarksActions, Exports, Layout, QMa
         self.playbook_pane = PlaybookPane()
         self.detail_pane = EventDetailPane()
 
+        self.record_button = QPushButton("Original record")
+        self.record_button.setCheckable(True)
+        self.record_button.setToolTip("Show or hide the selected event's original record under the grid (Ctrl+R; "
+                                      "double-click an event to show it)")
+        self.record_button.toggled.connect(self.show_record)
         sources_panel, _ = panel("Sources", self.sources_view)
         findings_panel, self.findings_caption = panel("Findings", self.findings_view)
-        events_panel, self.events_caption = panel("Events", self.events_pane, self.show_all_button)
-        detail_panel, self.detail_caption = panel("Original record", self.detail_pane)
+        events_panel, self.events_caption = panel("Events", self.events_pane, self.record_button,
+                                                  self.show_all_button)
+        self.detail_panel, self.detail_caption = panel("Original record", self.detail_pane)
+        detail_panel = self.detail_panel
         self.triage_pane = TriagePanel()
         self.triage_pane.playbooks_reloaded.connect(self._on_triage_pane_playbooks_reloaded)
         self.triage_pane.saved.connect(self._on_triage_pane_saved)
@@ -180,6 +192,8 @@ class MainWindow(Docks, Loading, CaseActions, MarksActions, Exports, Layout, QMa
         centre.addWidget(events_panel)
         centre.addWidget(detail_panel)
         centre.setSizes([560, 260])
+        detail_panel.hide()  # on demand: the grid keeps the room (Ctrl+R, the button, a double-click)
+        self.events_view.doubleClicked.connect(lambda _index: self.show_record(True))
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         for pane in (left, centre, playbook_panel):
             self.splitter.addWidget(pane)
@@ -236,6 +250,14 @@ class MainWindow(Docks, Loading, CaseActions, MarksActions, Exports, Layout, QMa
         self.statusBar().showMessage(self._load_message(), 15000)
         self._update_actions()
         self.loaded.emit(analysis)
+
+    def show_record(self, shown: bool) -> None:
+        """Show (or hide) the original record of the selected event under the grid."""
+        self.detail_panel.setVisible(bool(shown))
+        for control in (self.record_button, self.record_action):
+            blocked = control.blockSignals(True)
+            control.setChecked(bool(shown))
+            control.blockSignals(blocked)
 
     def step_finding(self, step: int) -> None:
         """Select the next (1) or previous (-1) finding in the list's order."""

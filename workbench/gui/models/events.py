@@ -57,6 +57,11 @@ WIDTHS = {"ts": 21, "starred": 2, "tags": 12, "comment": 24, "source": 9, "actio
           "host": 14, "event_name": 20, "user_agent": 28, "file": 15, "ref": 14, "target_user": 15, "city": 12,
           "ip_class": 10, "asn": 8, "as_org": 20, "provider_class": 10, "provider": 16, "logon_type": 12, "client_app": 16, "session_id": 16,
           "log_country": 6, "bytes": 10}
+# The widest usual value of some columns: the column is at least as wide (an IPv4 address, a 12-digit AWS account
+# id in Host, an event time with its zone), measured in the grid's font.
+SAMPLES = {"ts": "0000-00-00 00:00:00 UTC", "src_ip": "255.255.255.255", "host": "123456789012 ",
+           "user": "firstname.lastname", "event_name": "CreateAccessKey (4625)", "outcome": "failure",
+           "asn": "AS4200000000"}
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 BLOCK = 256
 MAX_BLOCKS = 512  # bounded cache: at most MAX_BLOCKS × BLOCK cells held as Python values

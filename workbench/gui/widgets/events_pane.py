@@ -28,7 +28,7 @@ from ...marks import MARK_COLUMNS, Mark, with_mark_columns
 from ...progress import CancelToken, Progress
 from ...query import FIELDS, QueryError, around_query, format_term, parse, with_term
 from ...timeline import histogram, marks as finding_marks
-from ..models.events import COLUMNS, DEFAULT_HIDDEN, WIDTHS, EventTableModel
+from ..models.events import COLUMNS, DEFAULT_HIDDEN, SAMPLES, WIDTHS, EventTableModel
 from ..qt import (QAbstractItemView, QAction, QFileDialog, QGuiApplication, QHBoxLayout, QHeaderView, QKeySequence,
                   QLabel, QLineEdit, QMenu, QPushButton, QShortcut, Qt, QTableView, QTimer, QVBoxLayout, QWidget,
                   Signal, safe_tooltip)
@@ -156,8 +156,7 @@ class EventsPane(QWidget):
         self.model.modelReset.connect(self._on_model_reset)
         char = view.fontMetrics().averageCharWidth()
         for col, (title, name) in enumerate(COLUMNS):
-            width = view.fontMetrics().horizontalAdvance("0000-00-00 00:00:00 UTC") if name == "ts" \
-                else WIDTHS[name] * char
+            width = max(WIDTHS[name] * char, view.fontMetrics().horizontalAdvance(SAMPLES.get(name, "")))
             self.header.resizeSection(col, max(width, view.fontMetrics().horizontalAdvance(title) + 8) + 14)
             self.header.setSectionHidden(col, name in DEFAULT_HIDDEN)
         self.header.setStretchLastSection(False)

@@ -41,8 +41,8 @@ class TimelineView(QWidget):
         self.overlay: np.ndarray | None = None
         self.window: tuple[int, int] | None = None  # brushed bins, first and last included
         self._press_bin: int | None = None
-        self.setMinimumHeight(70)
-        self.setMaximumHeight(110)
+        self.setMinimumHeight(60)
+        self.setMaximumHeight(90)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setMouseTracking(True)
         self.setToolTip("Drag across the timeline to show only that time window; click to show all times again")

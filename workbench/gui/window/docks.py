@@ -28,15 +28,40 @@ class Docks:
         dock.visibilityChanged.connect(self._on_map_dock_visibility_changed)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
         self.resizeDocks([dock], [260], Qt.Orientation.Vertical)  # a map needs some height to be read
-        self.map_action = dock.toggleViewAction()
-        self.map_action.setShortcut(QKeySequence("Ctrl+M"))
-        self.map_action.setStatusTip("Show or hide the map of the selected finding's login locations")
+        self.map_action = self._dock_action(dock, "Ctrl+M", "Show the map of the selected finding's login "
+                                            "locations (brought forward when behind another tab), or hide it")
         self.view_menu.addAction(self.map_action)
         self.reset_layout_action = QAction("Reset layout", self)
         self.reset_layout_action.setStatusTip("Put the panes back where they were at first start")
         self.reset_layout_action.triggered.connect(self.reset_layout)
         self.view_menu.addAction(self.reset_layout_action)
         self._map_stale = True
+
+    def _dock_action(self, dock: QDockWidget, keys: str, tip: str) -> QAction:
+        """A checkable action for ``dock``: shows it and brings it forward when hidden or behind another tab,
+        hides it only when it is in front (Qt's own toggle hid a dock the analyst could not see)."""
+        act = QAction(dock.windowTitle(), self)
+        act.setCheckable(True)
+        act.setShortcut(QKeySequence(keys))
+        act.setStatusTip(tip)
+        act.triggered.connect(lambda _checked=False: self.toggle_dock(dock))
+        dock.visibilityChanged.connect(lambda _visible: act.setChecked(self.dock_in_front(dock)))
+        act.setChecked(dock.isVisible())
+        return act
+
+    def dock_in_front(self, dock: QDockWidget) -> bool:
+        """Shown and not behind another tab."""
+        if not dock.isVisible():
+            return False
+        tabbed = self.tabifiedDockWidgets(dock)
+        return not tabbed or not dock.visibleRegion().isEmpty()
+
+    def toggle_dock(self, dock: QDockWidget) -> None:
+        if self.dock_in_front(dock):
+            dock.hide()
+        else:
+            dock.show()
+            dock.raise_()
 
     def update_map(self) -> None:
         """Draw the map for the selected finding's accounts (now if the dock is visible, else when shown)."""
@@ -76,6 +101,7 @@ class Docks:
         self.entities_pane.finding_activated.connect(self._on_entities_pane_finding_activated)
         self.cross_source_task: Task | None = None
         self.cross_source_docks: list[QDockWidget] = []
+        self.dock_actions: list[QAction] = []
         for pane, title, name, keys, tip in (
                 (self.entities_pane, "People", "people-dock", "Ctrl+Shift+P",
                  "Show or hide the people: every name of one person across the sources, links to confirm"),
@@ -90,12 +116,12 @@ class Docks:
             dock.setWidget(pane)
             self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
             self.tabifyDockWidget(self.map_dock, dock)
-            act = dock.toggleViewAction()
-            act.setShortcut(QKeySequence(keys))
-            act.setStatusTip(tip)
+            act = self._dock_action(dock, keys, tip)
             self.view_menu.insertAction(self.reset_layout_action, act)
+            self.dock_actions.append(act)
             self.cross_source_docks.append(dock)
         self.people_dock, self.credentials_dock, self.coverage_dock = self.cross_source_docks
+        self.people_action, self.credentials_action, self.coverage_action = self.dock_actions
         self.map_dock.raise_()
 
     def show_cross_source(self, analysis: Analysis) -> Task | None:
