@@ -104,5 +104,6 @@ def test_installed_app_analyzes_offline_from_another_folder(venv, tmp_path, refe
     assert doc["tool"]["version"] == VERSION and summary(doc) == summary(reference)
     playbooks = {f["playbook"] for f in doc["findings"]}
     assert playbooks == {f["playbook"] for f in reference["findings"]} and "T1098.001" in playbooks
-    assert "DBIP" in doc["geoip"][0]["type"].upper()
+    assert [d["type"] for d in doc["geoip"]] == ["city ipv4", "city ipv6", "ip-location-db-ASN"]
+    assert all("DB-IP" in d["licence"] and Path(d["path"]).is_relative_to(venv) for d in doc["geoip"])
     assert (tmp_path / "report.pdf").read_bytes()[:5] == b"%PDF-"
