@@ -190,6 +190,9 @@ def test_scope_hashes_geoip_and_configuration(report, analysis, text):
     entries = section_pages(report)
     scope = flat("\n".join(report[1][entries["Scope and evidence"]:entries["People across sources"] + 1]))
     assert "Test-City-Lite" in scope and "built " in scope
+    for item in [*analysis.geoip, *analysis.ip_lists]:  # every database and provider list with its build date
+        assert f"built {item.built:%Y-%m-%d}" in scope
+    assert not analysis.ip_lists or "Provider lists (cloud, hosting, VPN, Tor, mobile, residential)" in scope
     assert "Warning: test-city.mmdb is 400 days old <b>stale</b>" in scope
     for info in analysis.inputs:
         for error in info.errors:

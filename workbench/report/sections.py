@@ -30,8 +30,7 @@ def _dbip(analysis) -> bool:
 
 def list_lines(analysis) -> list[str]:
     """The provider lists behind ``provider_class``, each with its build date."""
-    return [f"{x.name}, built {x.built:%Y-%m-%d}, {x.entries:,} entries; {x.licence}"
-            for x in getattr(analysis, "ip_lists", [])]
+    return [f"{x.name}, built {x.built:%Y-%m-%d} ({x.entries:,} entries)" for x in getattr(analysis, "ip_lists", [])]
 
 
 def geoip_lines(analysis) -> list[str]:
