@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import shutil
 import sqlite3
 import threading
 from dataclasses import dataclass, field, replace
@@ -55,6 +56,7 @@ from typing import Any, Iterable, Sequence
 
 import orjson
 
+from . import case_storage
 from .errors import WorkbenchError
 from .ingest.files import evidence_of, expand
 from .marks import MARKS_SCHEMA, CaseMarks
@@ -229,6 +231,8 @@ class Case(CaseMarks):
         self._lock = threading.RLock()
         self.problem = ""  # why the stored analysis could not be reused, after open_analysis / stored_analysis
         self.analysis: Analysis | None = None  # the analysis last opened or saved through this case
+        self.read_only = False  # opened from a folder that cannot be written (see case_storage)
+        self._copy: Path | None = None  # the private copy of a read-only case's database
 
     # ---- opening -------------------------------------------------------------------------------
     @classmethod
@@ -259,11 +263,36 @@ class Case(CaseMarks):
         folder = Path(folder)
         if not (folder / DB_NAME).is_file():
             raise CaseError(f"not a case folder (no {DB_NAME})", folder)
-        return cls(folder, _connect(folder / DB_NAME))
+        if case_storage.writable(folder, folder / DB_NAME):
+            case = cls(folder, _connect(folder / DB_NAME))
+            keep = {r[0] for r in case._rows("SELECT table_file FROM analysis")}
+            case_storage.clean_leftovers(folder, keep)
+            return case
+        return cls._open_read_only(folder)
+
+    @classmethod
+    def _open_read_only(cls, folder: Path) -> "Case":
+        """A case on read-only media: its database read from a private copy, every edit refused in one line."""
+        try:
+            copy = case_storage.private_copy(folder / DB_NAME)
+        except OSError as exc:
+            raise CaseError(f"cannot read the case database ({exc.strerror or 'a read error'})", folder) from None
+        try:
+            db = _connect(copy)
+            db.execute("PRAGMA query_only=ON")
+        except BaseException:
+            shutil.rmtree(copy.parent, ignore_errors=True)
+            raise
+        case = cls(folder, db)
+        case.read_only, case._copy = True, copy
+        return case
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+            if self._copy is not None:
+                shutil.rmtree(self._copy.parent, ignore_errors=True)
+                self._copy = None
 
     def __enter__(self) -> "Case":
         return self
@@ -331,8 +360,14 @@ class Case(CaseMarks):
 
     def save_analysis(self, analysis: Analysis) -> None:
         """Store ``analysis`` (events to an Arrow file, the rest in the database) so a reopen can reuse it."""
+        if self.read_only:
+            raise CaseError("the analysis was not stored: the case folder is read-only", self.folder)
         name = f"events-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%f}.arrow"
-        write_table(analysis.table, self.folder / name)
+        try:
+            write_table(analysis.table, self.folder / name)
+        except OSError as exc:  # pyarrow's ArrowIOError too: a full disk, a folder made read-only meanwhile
+            raise CaseError(f"the analysis was not stored: {case_storage.why_not_written(exc)}; everything "
+                            "saved before it is kept", self.folder) from None
         old = self._rows("SELECT table_file FROM analysis")
         sources = [] if self.sources() else sorted({str(evidence_of(i.path).path.resolve()) for i in analysis.inputs})
         with self._tx() as db:
@@ -402,7 +437,12 @@ class Case(CaseMarks):
             if options.get(key) is not None:
                 options[key] = [Path(p) for p in options[key]]
         analysis = analyze_with_pack(self.sources(), progress=progress, cancel=cancel, **options)
-        self.save_analysis(analysis)
+        if self.read_only:  # shown and reported, not stored
+            self.problem = "; ".join(filter(None, [self.problem, "the case folder is read-only: this analysis "
+                                                   "is shown but not stored"]))
+            self.analysis = analysis
+        else:
+            self.save_analysis(analysis)
         return analysis, False
 
     # ---- triage ------------------------------------------------------------------------------------

@@ -38,6 +38,9 @@ EXPORT_COLUMNS = ("ts", "source", "file", "ref", "action", "outcome", "user", "t
                   "country", "city", "asn", "as_org", "host", "event_name", "user_agent", "logon_type",
                   "client_app", "session_id", "log_country", "bytes", "tags", "starred", "comment")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# What a spreadsheet may still read as a formula: a sign after leading white space (" =1+1", "\n=cmd|..."),
+# a full-width sign ("＝", "＋", "－", "＠": some spreadsheets fold them to ASCII), a leading line break.
+_FORMULA = re.compile("^[\\s\u200b\ufeff]*[=+\\-@\uff1d\uff0b\uff0d\uff20]|^[\t\r\n]")
 _ONE_LINE = re.compile(r"[\t\r\n]")
 CHUNK = 50_000  # rows converted to Python values at a time
 TIMESTAMP_DESC = "Event time"
@@ -48,7 +51,7 @@ def csv_safe(value: Any) -> str:
     if value is None:
         return ""
     text = as_utc(value).isoformat() if isinstance(value, datetime) else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    return "'" + text if _FORMULA.match(text) else text
 
 
 def _columns(table: pa.Table, columns: Sequence[str] | None) -> list[str]:

@@ -105,3 +105,26 @@ def test_a_non_utf8_file_name_reaches_the_findings_json(tmp_path):
     doc = json.loads((tmp_path / "f.json").read_text(encoding="utf-8"))
     shown = [i for i in doc["inputs"] if "caf" in i["path"]]
     assert shown[0]["path"].endswith("caf\\xe9.log") and shown[0]["events"] > 0
+
+
+def test_control_characters_in_fields_are_shown_escaped_and_the_raw_record_keeps_them(tmp_path):
+    from .hostile import _record, _trail
+
+    folder = tmp_path / "e"
+    folder.mkdir()
+    fake = "alice\nSUMMARY: no finding\u202e\x1b[2J"
+    (folder / "t.json").write_bytes(_trail(_record(userIdentity={"type": "IAMUser", "userName": fake})))
+    table = load([folder]).table
+    assert table.column("user").to_pylist() == ["alice\\x0aSUMMARY: no finding\\u202e\\x1b[2J"]
+    row = table.to_pylist()[0]
+    original = row["raw"] or (folder / "t.json").read_bytes()[row["raw_offset"]:row["raw_offset"] + row["raw_length"]]
+    assert json.loads(original)["userIdentity"]["userName"] == fake
+
+
+def test_csv_cells_a_spreadsheet_could_evaluate_are_quoted():
+    from workbench.export import csv_safe
+
+    for risky in ("=1+1", " =1+1", "\n=cmd|' /C calc'!A0", "\uff1dHYPERLINK(1)", "\u3000+1", "\t-1", "\r@x"):
+        assert csv_safe(risky) == "'" + risky, risky
+    for plain in ("alice", "a=b", "  text", "1-2"):
+        assert csv_safe(plain) == plain

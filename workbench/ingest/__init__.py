@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import logging
 import os
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -136,12 +137,46 @@ def _in_range(batch: pa.RecordBatch, ctx: ParseContext) -> pa.RecordBatch:
     return batch.filter(pc.fill_null(inside, True))
 
 
+# Control characters, C1 controls and bidirectional overrides in a normalized field (a user name holding a
+# newline could fake a line of the report; an escape sequence could drive a terminal) are shown escaped as
+# \xNN / \uNNNN in every view; the original record (``raw``) keeps them, and ``file`` / ``ref`` stay the
+# keys to it.
+_CONTROLS = r"[\x00-\x1f\x7f-\x{9f}\x{2028}\x{2029}\x{202a}-\x{202e}\x{2066}-\x{2069}]"  # RE2 syntax
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_KEYS = {"raw", "file", "ref"}
+
+
+def _may_hold_controls(col: pa.Array) -> bool:
+    """A fast first look (printable ASCII only: nothing to escape); only other columns are searched."""
+    return pc.all(pc.ascii_is_printable(col)).as_py() is False
+
+
+def _escaped(batch: pa.RecordBatch) -> pa.RecordBatch:
+    columns, changed = [], False
+    for name, col in zip(batch.schema.names, batch.columns):
+        if name in _KEYS or not pa.types.is_string(col.type):
+            columns.append(col)
+            continue
+        if not _may_hold_controls(col):
+            columns.append(col)
+            continue
+        hits = pc.match_substring_regex(col, _CONTROLS)
+        if pc.any(hits).as_py():
+            present = {ch for value in col.filter(hits).to_pylist() for ch in value if _CONTROL.match(ch)}
+            for ch in present:
+                col = pc.replace_substring(col, ch, f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+            changed = True
+        columns.append(col)
+    return pa.RecordBatch.from_arrays(columns, schema=batch.schema) if changed else batch
+
+
 def _parse_one(parser: Parser, ctx: ParseContext) -> list[pa.RecordBatch]:
     batches: list[pa.RecordBatch] = []
     try:
         with gc_paused():
             for batch in parser.parse(ctx):
-                batches.append(_in_range(batch if isinstance(batch, pa.RecordBatch) else batch.to_arrow(), ctx))
+                batches.append(_escaped(_in_range(batch if isinstance(batch, pa.RecordBatch) else batch.to_arrow(),
+                                                  ctx)))
     except CONTAINED as exc:
         _contained(exc, ctx.display_path)
         kept = sum(b.num_rows for b in batches)
