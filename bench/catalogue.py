@@ -1,7 +1,11 @@
 """Catalogue coverage: of the techniques listed (Stratus Red Team's and the project's own), how many the
 workbench finds with default settings on their fixture (tests/checks/catalogue_fixtures), per provider.
 
-    python bench/catalogue.py [--speed-events 200000]
+    python bench/catalogue.py [--speed-events 200000] [--stratus CHECKOUT]
+
+``--stratus CHECKOUT`` also scores the real detonation logs Stratus Red Team publishes in its documentation
+(the "View raw detonation logs" block of each ``docs/attack-techniques/**/<id>.md`` of a checkout of
+github.com/DataDog/stratus-red-team, Apache-2.0; read in place, never copied into this repository).
 
 Each fixture is analysed alone through the same call as ``workbench analyze`` (defaults: every check and
 the shipped Sigma rules; no GeoIP), and the technique counts as found when a finding of the check or rule
@@ -23,8 +27,8 @@ from workbench.pipeline import analyze  # noqa: E402
 FIXTURES = ROOT / "tests" / "checks" / "catalogue_fixtures"
 
 
-def found(entry) -> bool:
-    paths = sorted((FIXTURES / entry.provider).glob(f"{entry.id}.*"))
+def found(entry, paths: list[Path] | None = None) -> bool:
+    paths = paths if paths is not None else sorted((FIXTURES / entry.provider).glob(f"{entry.id}.*"))
     if entry.unsupported or not paths:
         return False
     for f in analyze(paths, geoip_dbs=[], default_geoip=False).findings:
@@ -37,6 +41,40 @@ def found(entry) -> bool:
         if f.facts.get("catalogue") == entry.id:
             return True
     return False
+
+
+def stratus_logs(checkout: Path) -> dict[str, list[dict]]:
+    """Technique id -> the CloudTrail records of its published detonation log."""
+    import json
+    import re
+
+    out = {}
+    for doc in sorted((checkout / "docs" / "attack-techniques").rglob("*.md")):
+        text = doc.read_text(encoding="utf-8")
+        at = text.find("View raw detonation logs")
+        block = re.search(r"```json[^\n]*\n(.*?)\n\s*```", text[at:], re.S) if at >= 0 else None
+        if block:
+            body = "\n".join(line[4:] if line.startswith("    ") else line for line in block.group(1).split("\n"))
+            out[doc.stem] = json.loads(body)
+    return out
+
+
+def score_stratus(checkout: Path) -> None:
+    import json
+    import tempfile
+
+    by_id = {e.id: e for e in ENTRIES}
+    logs = stratus_logs(checkout)
+    missed = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for technique, records in logs.items():
+            path = Path(tmp) / f"{technique}.json"
+            path.write_text(json.dumps({"Records": records}))
+            entry = by_id.get(technique)
+            if entry is None or not found(entry, [path]):
+                missed.append(technique)
+    print(f"\nStratus Red Team's published detonation logs: {len(logs) - len(missed)} / {len(logs)} techniques found "
+          f"by default" + (f"; not found: {', '.join(missed)}" if missed else ""))
 
 
 def speed(n: int) -> tuple[int, int, float, float]:
@@ -79,6 +117,7 @@ def main() -> int:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--speed-events", type=int, default=200_000)
+    ap.add_argument("--stratus", type=Path, help="a checkout of github.com/DataDog/stratus-red-team")
     args = ap.parse_args()
     start, cpu = time.perf_counter(), time.process_time()
     listed, hit, stratus_listed, stratus_hit = Counter(), Counter(), Counter(), Counter()
@@ -106,6 +145,8 @@ def main() -> int:
     for line in missed:
         print(f"not found: {line}")
     print(f"\n{time.perf_counter() - start:.1f} s wall, {time.process_time() - cpu:.1f} s CPU")
+    if args.stratus:
+        score_stratus(args.stratus)
     if args.speed_events:
         rows, candidates, wall, used = speed(args.speed_events)
         print(f"catalogue check on {rows:,} CloudTrail events, {candidates:,} of them candidates read back: "

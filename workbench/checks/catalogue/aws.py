@@ -6,11 +6,11 @@ from __future__ import annotations
 from .model import Entry
 
 def _evade(id: str, title: str, events: tuple[str, ...], verb: str, severity: str = "high", *,
-           stratus: bool = True, when: str | None = None, technique: str = "T1562.008") -> Entry:
+           stratus: bool = True, when: str | None = None, technique: str = "T1562.008", outcome: str = "success") -> Entry:
     return Entry(id, "aws", "defense evasion", title, technique, severity, "T1078.004",
                  f"{{actor}} {verb}{': {details}' if when else ''} ({{n}} call{{s}} between {{first}} and {{last}}, "
                  "from {where}).",
-                 events, when=when, stratus=stratus, window_minutes=60)
+                 events, when=when, stratus=stratus, window_minutes=60, outcome=outcome)
 
 
 ENTRIES: tuple[Entry, ...] = (
@@ -31,8 +31,8 @@ ENTRIES: tuple[Entry, ...] = (
     _evade("aws.defense-evasion.vpc-remove-flow-logs", "VPC flow logs deleted", ("DeleteFlowLogs",),
            "deleted VPC flow logs"),
     _evade("aws.defense-evasion.organizations-leave", "Account left its AWS Organization", ("LeaveOrganization",),
-           "took the account out of its AWS Organization (the organisation's trails and guardrails no longer "
-           "apply)", "critical", technique="T1666"),
+           "tried to take the account out of its AWS Organization (the organisation's trails and guardrails no longer "
+           "apply)", "critical", technique="T1666", outcome="any"),
     _evade("aws.defense-evasion.guardduty-disable", "GuardDuty detector deleted or detached",
            ("DeleteDetector", "DisassociateFromMasterAccount", "DisassociateFromAdministratorAccount",
             "StopMonitoringMembers", "DeleteMembers"), "turned GuardDuty threat detection off", stratus=False,
@@ -146,9 +146,9 @@ ENTRIES: tuple[Entry, ...] = (
           ("GetParameter", "GetParameters"), when="with_decryption", outcome="any", min_distinct=10),
     Entry("aws.credential-access.ec2-steal-instance-credentials", "aws", "credential access",
           "Instance credentials used from several addresses", "T1552.005", "high", "T1078.004",
-          "{actor} (an EC2 instance's role credentials) was used from {k} addresses within {span} ({targets}): "
-          "the instance's credentials were taken off it.", (), when="instance_session", key="src_ip",
-          min_distinct=2, actor_pattern=r"/i-[0-9a-f]{8,17}$", outcome="any"),
+          "{actor} (an EC2 instance's role credentials) was used {details} ({n} call{s}, {first} to {last}): the "
+          "instance's credentials were taken off it.", (), when="instance_session",
+          actor_pattern=r"/i-[0-9a-fA-F]{8,17}$", outcome="any"),
     # --- execution and discovery ---
     Entry("aws.execution.ec2-user-data", "aws", "execution", "Instance user data replaced", "T1059.009", "high",
           "T1078.004", "{actor} replaced instance start-up scripts: {details} ({n} call{s}, {first}, from {where}).",
@@ -160,7 +160,7 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("aws.discovery.ec2-enumerate-from-instance", "aws", "discovery", "Enumeration with instance "
           "credentials", "T1580", "medium", "T1078.004", "{actor} (an EC2 instance's role) called {k} different "
           "Describe/List/Get APIs in {span} ({targets}).", (), when="enumeration", min_distinct=10,
-          actor_pattern=r"/i-[0-9a-f]{8,17}$", outcome="any"),
+          actor_pattern=r"/i-[0-9a-fA-F]{8,17}$", outcome="any"),
     Entry("aws.discovery.ses-enumerate", "aws", "discovery", "SES sending limits enumerated", "T1526", "medium",
           "T1078.004", rule="8a1f3c55-2f0e-4a57-9c52-4f2c8c1d7e10"),
     Entry("aws.discovery.access-denied-across-services", "aws", "discovery", "Calls denied across many services",
@@ -182,10 +182,14 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("aws.initial-access.console-login-without-mfa", "aws", "initial access", "Console sign-in without MFA",
           "T1078.004", "medium", "T1078.004", "{actor}, which signs in with MFA elsewhere in these logs, signed in to the "
           "console without it {n} time{s} ({first} to {last}, from {where}).", ("ConsoleLogin",), when="no_mfa", window_minutes=1440),
-    Entry("aws.impact.bedrock-invoke-model", "aws", "impact", "Burst of Bedrock model invocations", "T1496",
+    Entry("aws.impact.bedrock-invoke-model", "aws", "impact", "Bedrock model access enabled", "T1496",
+          "medium", "T1078.004", "{actor} enabled access to Bedrock foundation models ({names}; {n} call{s}, "
+          "{first}, from {where}): the first step of running models on the account's bill.",
+          ("PutUseCaseForModelAccess", "CreateFoundationModelAgreement", "PutFoundationModelEntitlement")),
+    Entry("aws.impact.bedrock-invocation-burst", "aws", "impact", "Burst of Bedrock model invocations", "T1496",
           "low", "T1078.004", "{actor} invoked Bedrock models {n} times in {span} (from {where}).",
           ("InvokeModel", "InvokeModelWithResponseStream", "Converse", "ConverseStream"), outcome="any",
-          min_events=20),
+          min_events=20, stratus=False),
     Entry("aws.impact.ec2-deregister-ami", "aws", "impact", "Machine images deregistered", "T1485", "medium",
           "T1078.004", "{actor} deregistered {k} machine image{ks} ({targets}; {first}, from {where}).",
           ("DeregisterImage",), key="requestParameters.imageId"),

@@ -19,7 +19,7 @@ import pandas as pd
 from ...events import format_ts
 from ...findings import SEVERITIES, Finding
 from ..base import CheckInput, distinct, minutes, place, refs
-from .conditions import CONDITIONS, Context, Hit, dig, texts
+from .conditions import CONDITIONS, INSTANCE_SESSION, Context, Hit, dig, texts
 from .model import Entry
 
 ID = "cloud_catalogue"
@@ -48,6 +48,15 @@ def context(events: pd.DataFrame, cfg: dict[str, Any]) -> Context:
     domains = {d for d in domains if not d.endswith("gserviceaccount.com")}
     return Context(frozenset(accounts), frozenset(domains | {str(d).lower() for d in cfg.get("own_domains", ())}),
                    frozenset(projects))
+
+
+def _with_sessions(ev: pd.DataFrame, ctx: Context) -> Context:
+    """``ctx`` with the addresses of accounts that are not EC2 instance roles, and each instance session's."""
+    aws = ev.loc[ev["source"].isin(["cloudtrail", "cloudtrail_history"]).to_numpy(), ["user", "src_ip"]].dropna()
+    pairs = aws.drop_duplicates()
+    instance = pairs["user"].astype(str).str.contains(INSTANCE_SESSION, regex=True)
+    sessions = {str(u): frozenset(g["src_ip"]) for u, g in pairs.loc[instance.to_numpy()].groupby("user")}
+    return replace(ctx, people_ips=frozenset(pairs.loc[(~instance).to_numpy(), "src_ip"]), session_ips=sessions)
 
 
 def _candidates(ev: pd.DataFrame, entry: Entry, names: dict[str, list[str]]) -> pd.DataFrame:
@@ -114,6 +123,9 @@ def _finding(entry: Entry, actor: str, group: pd.DataFrame, hits: list[Hit]) -> 
         details="; ".join(dict.fromkeys(h.details for h in hits if h.details)) or entry.title.lower(),
         first=format_ts(first), last=format_ts(last), where=_some(places), span=minutes(last - first),
         names=", ".join(distinct(group["event_name"])))
+    refused = int((group["outcome"] == "failure").sum())
+    if refused:
+        text += f" {refused} of the {n} {'were' if refused != 1 else 'was'} refused."
     targets = [t for t in distinct(group["target_user"]) if t != actor]
     return Finding(
         check=ID, title=f"{entry.title}: {actor}", severity=_severity(entry, hits, k), techniques=entry.techniques,
@@ -145,6 +157,8 @@ def run_entries(inp: CheckInput, entries: tuple[Entry, ...]) -> list[Finding]:
         ctx = ctx or context(ev, cfg)
         if entry.when or (entry.key and entry.key not in _COLUMNS):
             _record(inp, cache, rows.index.tolist())
+        if entry.when == "instance_session" and not ctx.session_ips:
+            ctx = _with_sessions(ev, ctx)
         if entry.when == "no_mfa":
             ctx = replace(ctx, mfa_users=frozenset(
                 str(rows.at[r, "user"]) for r in rows.index

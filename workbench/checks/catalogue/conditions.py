@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 import orjson
@@ -26,6 +26,8 @@ class Context:
     own_domains: frozenset[str] = frozenset()
     own_projects: frozenset[str] = frozenset()
     mfa_users: frozenset[str] = frozenset()  # accounts seen signing in to the AWS console with MFA
+    people_ips: frozenset[str] = frozenset()  # addresses that accounts other than EC2 instance roles act from
+    session_ips: dict[str, frozenset[str]] = field(default_factory=dict)  # instance-role session -> its addresses
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,14 @@ def _json(value: Any) -> Any:
 
 ADMIN_PORTS = {22: "SSH", 3389: "RDP", 23: "Telnet", 445: "SMB", 5985: "WinRM", 5986: "WinRM", 3306: "MySQL",
                5432: "PostgreSQL", 1433: "SQL Server", 6379: "Redis", 9200: "Elasticsearch", 27017: "MongoDB"}
-_OPEN = {"0.0.0.0/0", "::/0"}
+
+
+def _everyone(cidr: str) -> bool:
+    """A CIDR of prefix length 0 (0.0.0.0/0, ::/0, or any address written with /0): every address."""
+    try:
+        return ipaddress.ip_network(str(cidr).strip(), strict=False).prefixlen == 0
+    except ValueError:
+        return False
 
 
 @condition
@@ -104,7 +113,7 @@ def open_to_internet(rec: dict[str, Any], row: dict[str, Any], ctx: Context) -> 
         rules.append((p.get("ipProtocol"), p.get("fromPort"), p.get("toPort"), [p["cidrIp"]]))
     opened = []
     for proto, low, high, cidrs in rules:
-        wide = [c for c in cidrs if c in _OPEN]
+        wide = [c for c in cidrs if _everyone(c)]
         if not wide:
             continue
         if str(proto) == "-1":
@@ -377,14 +386,23 @@ def customer_key_copy(rec: dict[str, Any], row: dict[str, Any], ctx: Context) ->
     return Hit("re-encrypted with a key the caller holds", (f"{p.get('bucketName')}/{p.get('key')}",))
 
 
-_INSTANCE = re.compile(r"/i-[0-9a-f]{8,17}$")
+INSTANCE_SESSION = r"/i-[0-9a-fA-F]{8,17}$"  # an EC2 instance role's session is named after the instance
+_INSTANCE = re.compile(INSTANCE_SESSION)
 
 
 @condition
 def instance_session(rec: dict[str, Any], row: dict[str, Any], ctx: Context) -> Hit | None:
-    """A call made with an EC2 instance role's credentials (session named after the instance)."""
+    """A call made with an EC2 instance role's credentials from an address that people's accounts act from,
+    or by a session seen at more than one address: the credentials were taken off the instance."""
     arn = str(dig(rec, "userIdentity.arn") or "")
-    return Hit("instance credentials", ()) if ":assumed-role/" in arn and _INSTANCE.search(arn) else None
+    ip, user = row.get("src_ip"), str(row.get("user"))
+    if ":assumed-role/" not in arn or not _INSTANCE.search(arn) or not isinstance(ip, str):
+        return None
+    if ip in ctx.people_ips:
+        return Hit(f"from {ip}, an address other accounts act from", (ip,))
+    if len(ctx.session_ips.get(user, ())) > 1:
+        return Hit(f"from {ip}, one of {len(ctx.session_ips[user])} addresses of this session", (ip,))
+    return None
 
 
 @condition
