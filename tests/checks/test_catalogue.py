@@ -135,16 +135,14 @@ def test_readme_table_is_the_codes():
 def test_the_executive_summary_says_the_trail_was_stopped_and_deleted(tmp_path):
     """Issue 20: the one summary a receiving responder reads said nothing about the trail being deleted."""
     from workbench.report.model import CaseView
-    from workbench.report.summary import summarise
+    from workbench.report.verdict import sentences, views
 
     records = [api_call("mallory", T0 + timedelta(minutes=m), "45.155.205.99", "GetSecretValue",
                         {"secretId": f"prod/app-{m}"}) for m in range(12)]
     records += [api_call("mallory", T0 + timedelta(minutes=20), "45.155.205.99", "StopLogging", {"name": "org-trail"}),
                 api_call("mallory", T0 + timedelta(minutes=21), "45.155.205.99", "DeleteTrail", {"name": "org-trail"}),
                 api_call("mallory", T0 + timedelta(minutes=22), "45.155.205.99", "CreateAccessKey", {"userName": "bob"})]
-    summary = summarise(analyze([write_trail(tmp_path / "t.json", records)], geoip_dbs=[]).findings, CaseView())
-    lines = " ".join(summary.findings)
-    assert lines.startswith("CRITICAL (new): CloudTrail ")
-    assert "CloudTrail logging stopped: mallory" in lines and "CloudTrail trail deleted: mallory" in lines
-    assert "avoiding detection (Defense Evasion)" in summary.what
-    assert "Burst of secret retrievals: mallory" in lines
+    analysis = analyze([write_trail(tmp_path / "t.json", records)], geoip_dbs=[])
+    text = " ".join(s for v in views(analysis.stories(), analysis.findings, CaseView()) for s in sentences(v, []))
+    assert "CloudTrail logging stopped" in text and "CloudTrail trail deleted" in text
+    assert "Burst of secret retrievals" in text and "Defense Evasion" in text

@@ -113,9 +113,17 @@ def who(view: IncidentView) -> str:
     return text + "."
 
 
+def _kind(finding: Finding) -> str:
+    """What a finding is in a few words: its check's title, or for a check of many kinds (the cloud catalogue:
+    "CloudTrail trail deleted", "AMI shared outside the organisation") the finding's title without the actor."""
+    if finding.check == "cloud_catalogue":
+        return finding.title.rsplit(": ", 1)[0]
+    return CHECK_TITLES.get(finding.check, finding.title)
+
+
 def what(view: IncidentView) -> str:
     i = view.incident
-    titles = list(dict.fromkeys(CHECK_TITLES.get(f.check, f.title) for f in view.shown or view.findings))
+    titles = list(dict.fromkeys(_kind(f) for f in view.shown or view.findings))
     text = "What: " + " → ".join(titles[:5]) + (f" and {len(titles) - 5} more" if len(titles) > 5 else "")
     if i.tactics:
         text += f" (ATT&CK: {' → '.join(i.tactics)})"
