@@ -105,7 +105,8 @@ def test_a_newline_in_a_log_field_makes_no_report_line(tmp_path, city_db):
     assert "\n" not in analysis.incidents[0].narrative and "\\x0a" in analysis.incidents[0].narrative
     out = write_report(analysis, tmp_path / "r.pdf")
     lines = [line for page in PdfReader(out).pages for line in page.extract_text().splitlines()]
-    leaks = [(n, lines[n - 2:n + 1]) for n, line in enumerate(lines) if line.strip().startswith("Triage: the analyst decided to do not")]
+    leaks = [(n, lines[n - 2:n + 1]) for n, line in enumerate(lines)
+             if line.strip().startswith("Triage: the analyst decided to do not")]
     assert not leaks
     assert any("mallory\\x0aTriage: the analyst decided" in line.replace(" ", " ") for line in lines)
     assert datetime.now(timezone.utc) - timedelta(days=1) < analysis.created

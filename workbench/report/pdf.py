@@ -137,7 +137,8 @@ def _playbook_steps(ctx: Context) -> list[Flowable]:
         story.append(para("The playbooks the analyst worked on, with their L1 steps and T2 actions; ☑ marks a step "
                           "recorded as done for any of its findings, ☐ one still open.", "note"))
     for book, findings in worked:
-        story += playbook_steps(book, findings, [ctx.number(f) for f in findings], first_per_text(state[book.technique]))
+        story += playbook_steps(book, findings, [ctx.number(f) for f in findings],
+                                first_per_text(state[book.technique]))
     if rest:
         story.append(para(("The other playbooks" if worked else "The findings' playbooks") + ", no step of which the "
                           "analyst has recorded yet (their steps are in the workbench's playbook pane and the "
