@@ -171,7 +171,7 @@ def narrative(story: Sequence[Step], people: Sequence[str], accounts: Sequence[s
         for tactic, items in shown[:-1]:
             text.append(f"Then {_tactic(tactic)}: {_clauses(items, 2)}.")
         if len(rest) > 5:
-            text.append(f"Then {len(rest) - 5} more stages.")
+            text.append(f"Then {len(rest) - 5} more stage{'s' * (len(rest) != 6)}.")
         if shown:
             tactic, items = shown[-1]
             text.append(f"It led to {_tactic(tactic)}: {_clauses(items, 2)}.")
