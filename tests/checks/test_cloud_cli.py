@@ -55,14 +55,28 @@ def _first_cli_day(user, ip, day):
     return [api_call(user, t + timedelta(minutes=k), ip, "DescribeInstances") for k in range(3)]
 
 
-def test_first_cli_use_is_reported_once_but_not_when_it_becomes_a_habit(tmp_path):
+def test_first_cli_use_is_reported_once_and_a_habit_taken_up_from_the_usual_ip_is_not_reported_again(tmp_path):
     one_off = _console_user("erin", "73.162.10.20", days=12) + _first_cli_day("erin", "73.162.10.20", 9)
     (f,) = _findings(analyze([write_trail(tmp_path / "a.json", one_off)], geoip_dbs=[]))
     assert f.users == ("erin",) and "its first use of one" in f.explanation and len(f.evidence) == 3
     habit = _console_user("frank", "73.162.10.20", days=14)
     for day in (8, 9, 10, 12, 13):  # a developer who took up the CLI: five days of use from the usual IP
         habit += _first_cli_day("frank", "73.162.10.20", day)
-    assert _findings(analyze([write_trail(tmp_path / "b.json", habit)], geoip_dbs=[])) == []
+    # the first day is a first use (what came after cannot excuse it); from the usual IP it then counts as habit
+    (f,) = _findings(analyze([write_trail(tmp_path / "b.json", habit)], geoip_dbs=[]))
+    assert f.users == ("frank",) and f.first_seen.day == 12 and f.facts["cli_days"] == 0
+
+
+def test_an_attackers_cli_on_three_days_never_becomes_the_habit(tmp_path):
+    """The account's CLI from a new address on days 8, 9 and 10: each day is judged on the days before it,
+    and days already reported do not count as habit, so all three are reported."""
+    records = _console_user("gina", "73.162.10.20", days=12)
+    for day in (8, 9, 10):
+        records += _first_cli_day("gina", "45.155.205.99", day)
+    found = _findings(analyze([write_trail(tmp_path / "c.json", records)], geoip_dbs=[]))
+    assert [f.first_seen.day for f in found] == [12, 13, 14]
+    assert [f.facts["cli_days"] for f in found] == [0, 0, 0] and all(f.ips == ("45.155.205.99",) for f in found)
+    assert "not counting 1 day(s) of use already reported" in found[1].explanation
 
 
 def test_gcloud_from_a_new_ip_by_a_console_user(tmp_path):

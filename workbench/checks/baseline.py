@@ -109,6 +109,15 @@ def prior(frame: pd.DataFrame, entity: str, value: str, *, at: np.ndarray | pd.S
     return Prior(history, days, seen, peer_entities, peer_size, basis, valid)
 
 
+def principal(users: pd.Series) -> pd.Series:
+    """The principal behind each account name: the role of an assumed-role session ("deploy/gha-81234" →
+    "deploy"), whose session names change with every run; other names as they are."""
+    names = users.astype(object)
+    text = names.where(names.notna(), "")
+    role = text.str.split("/", n=1).str[0]
+    return role.where(text.str.contains("/", regex=False) & (role != ""), names)
+
+
 def account_kind(users: pd.Series, privileged_patterns: Iterable[str] = ()) -> pd.Series:
     """A coarse kind per account name: ``computer`` (NAME$), ``service`` (the configured privileged or
     service patterns), ``person`` otherwise."""
@@ -141,3 +150,25 @@ def basis_text(basis: str, history: int, days: float, peer_size: int = 0, peer_e
         return (f"the account's own history is thin ({history} earlier events), so measured against its "
                 f"{peer_size} peers: {peer_entities} of them had {what} before")
     return "no history before it in the loaded period (limited: the export is too short for a baseline)"
+
+
+EGRESS_CLASSES = frozenset({"vpn", "cloud", "hosting"})
+
+
+def shared_egress(logins: pd.DataFrame, min_accounts: int, min_countries: int = 2) -> frozenset[int]:
+    """Autonomous systems the organisation signs in through as shared egress (a corporate VPN, a cloud
+    proxy): successful sign-ins of at least ``min_accounts`` accounts, from at least ``min_countries``
+    countries; or, where the IP-intelligence columns say so (``provider_class`` vpn / cloud / hosting),
+    used by at least ``min_accounts`` accounts. A residential or mobile network stays in one country; an
+    attacker's hosting range serves one or two accounts."""
+    ok = logins.loc[(logins["action"] == "auth.success").to_numpy() & logins["asn"].notna().to_numpy()]
+    if ok.empty:
+        return frozenset()
+    per = ok.groupby("asn").agg(accounts=("user", "nunique"), countries=("country", "nunique"))
+    wide = per[(per["accounts"] >= min_accounts) & (per["countries"] >= min_countries)].index
+    out = {int(a) for a in wide}
+    if "provider_class" in ok.columns:
+        egress = ok[ok["provider_class"].isin(EGRESS_CLASSES).to_numpy(dtype=bool)]
+        users = egress.groupby("asn")["user"].nunique()
+        out |= {int(a) for a in users[users >= min_accounts].index}
+    return frozenset(out)

@@ -8,6 +8,7 @@ import pandas as pd
 from ..events import format_ts
 from ..findings import Finding
 from .base import Check, CheckInput, distinct, escalating, place, refs
+from .baseline import shared_egress
 
 ID = "new_country"
 
@@ -18,7 +19,9 @@ def run(inp: CheckInput) -> list[Finding]:
     cfg = inp.config[ID]
     logins = inp.logins
     ok = logins[(logins["action"] == "auth.success") & logins["country"].notna()]
-    hits = ok[ok["new_country"] & (ok["prior_countries"] >= cfg["min_history"])]
+    egress = shared_egress(logins, inp.config["impossible_travel"]["shared_egress_accounts"])
+    # a shared egress network's location is the provider's node, not the person's
+    hits = ok[ok["new_country"] & (ok["prior_countries"] >= cfg["min_history"]) & ~ok["asn"].isin(egress)]
     findings = []
     for (user, country), first in hits.groupby(["user", "country"], sort=True):
         first_row = first.iloc[0]
@@ -40,21 +43,21 @@ def run(inp: CheckInput) -> list[Finding]:
             facts={"kind": "country", "country": country, "history_logins": len(history),
                    "usual_countries": {str(c): int(n) for c, n in usual.items()}},
         ))
-    return findings + _networks(inp, cfg)
+    return findings + _networks(inp, cfg, egress)
 
 
 def _as(asn: object, org: object) -> str:
     return f"AS{int(asn)}" + (f" {org}" if isinstance(org, str) and org else "")
 
 
-def _networks(inp: CheckInput, cfg: dict) -> list[Finding]:
+def _networks(inp: CheckInput, cfg: dict, egress: frozenset[int]) -> list[Finding]:
     """A network (autonomous system) never seen for the account, in a country it knows."""
     logins = inp.logins
     ok = logins[(logins["action"] == "auth.success") & logins["asn"].notna()]
     if ok.empty:
         return []  # no ASN database answered
     since = ok.groupby("user")["ts"].transform("min")
-    hits = ok[ok["new_asn"] & ~ok["new_country"] & (ok["prior_asns"] >= cfg["network_min_history"])
+    hits = ok[ok["new_asn"] & ~ok["new_country"] & (ok["prior_asns"] >= cfg["network_min_history"]) & ~ok["asn"].isin(egress)
               & (ok["ts"] - since >= pd.Timedelta(days=cfg["network_min_history_days"]))]
     findings = []
     for (user, asn), first in hits.groupby(["user", "asn"], sort=True):

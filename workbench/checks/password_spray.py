@@ -28,23 +28,38 @@ def _sprays(failures: pd.DataFrame, key: str, cfg: dict) -> list[tuple[object, p
     return out
 
 
+def _attempts(inp: CheckInput) -> pd.DataFrame:
+    """Every failed authentication of a named account, unknown names included (sshd ``Invalid user``, Entra
+    50034, Windows 0xC0000064), and every use of explicit credentials (Windows 4648: ``runas``, ``net use``,
+    PsExec ``-u``) with the account tried as ``user``; ``key`` is the source IP, else the host that logged it."""
+    ev = inp.events
+    failed = ev["action"].isin(["auth.failure", "auth.invalid_user"]).to_numpy() & ev["user"].notna().to_numpy()
+    explicit = (ev["event_name"] == "4648").to_numpy() & ev["target_user"].notna().to_numpy()
+    rows = ev.loc[failed | explicit]
+    rows = rows.assign(user=rows["user"].where(rows["event_name"] != "4648", rows["target_user"]),
+                       actor=rows["user"].where(rows["event_name"] == "4648"))
+    key = rows["src_ip"].where(rows["src_ip"].notna(), "host:" + rows["host"].fillna("?") + "|" +
+                               rows["actor"].fillna(""))
+    return rows.assign(key=key).sort_values("ts", kind="stable")
+
+
 def run(inp: CheckInput) -> list[Finding]:
     cfg = inp.config[ID]
     logins = inp.logins
-    failures = logins[(logins["action"] == "auth.failure") & logins["src_ip"].notna()]
+    attempts = _attempts(inp)
     successes = logins[logins["action"] == "auth.success"]
-    unknown = inp.events[(inp.events["action"] == "auth.invalid_user") & inp.events["src_ip"].notna()]
     gap = pd.Timedelta(minutes=cfg["gap_minutes"])
-    found = [("ip", ip, burst, tries) for ip, burst, tries in _sprays(failures, "src_ip", cfg)]
+    found = [("ip" if not str(value).startswith("host:") else "host", value, burst, tries)
+             for value, burst, tries in _sprays(attempts, "key", cfg)]
     # a spray spread over many addresses of one network (a botnet, a cloud provider's range)
-    single = failures.index.isin([i for _, _, b, _ in found for i in b.index])
+    single = attempts.index.isin([i for _, _, b, _ in found for i in b.index])
     # only addresses that had no successful login before (staff typing a password wrong from home
     # share their provider's network, but their addresses have signed in before)
     first_ok = successes.groupby("src_ip")["ts"].min()
     first_us = dict(zip(first_ok.index, first_ok.to_numpy(dtype="datetime64[us]").astype(np.int64)))
-    prior = failures["src_ip"].map(first_us).to_numpy(dtype=float, na_value=np.nan)
-    fresh = np.isnan(prior) | (failures["ts"].to_numpy(dtype="datetime64[us]").astype(np.int64) < prior)
-    spread = failures[~single & fresh & failures["asn"].notna().to_numpy()]
+    prior = attempts["src_ip"].map(first_us).to_numpy(dtype=float, na_value=np.nan)
+    fresh = np.isnan(prior) | (attempts["ts"].to_numpy(dtype="datetime64[us]").astype(np.int64) < prior)
+    spread = attempts[~single & fresh & attempts["asn"].notna().to_numpy()]
     found += [("asn", asn, burst, tries) for asn, burst, tries in _sprays(spread, "asn", cfg)
               if burst["src_ip"].nunique() >= cfg["min_ips_per_network"]]
     findings = []
@@ -53,19 +68,27 @@ def run(inp: CheckInput) -> list[Finding]:
         first, last = burst["ts"].min(), burst["ts"].max()
         from_here = successes["src_ip"].isin(ips)
         won = successes[from_here & (successes["ts"] >= first) & (successes["ts"] <= last + gap)]
-        near = (unknown["ts"] >= first - gap) & (unknown["ts"] <= last)
-        probes = unknown[unknown["src_ip"].isin(ips) & near]
-        evidence = pd.concat([probes, burst, won])
+        evidence = pd.concat([burst, won])
+        invalid = int((burst["action"] == "auth.invalid_user").sum())
         where = next((f" ({c})" for c in burst["country"].dropna()[:1]), "")
-        if kind == "ip":
+        if kind == "host":
+            logged = distinct(burst["host"])[0]
+            actor = next(iter(distinct(burst["actor"])), None)
+            source = (f"{actor}'s explicit credentials on {logged}" if actor else
+                      f"sources {logged} does not name (validated there)")
+            title = f"Password spray seen at {logged}"
+        elif kind == "ip":
             source, title = f"{value}{where}", f"Password spray from {value}"
         else:
             org = next((f" {o}" for o in burst["as_org"].dropna()[:1]), "")
             source = f"{len(ips)} addresses of AS{int(value)}{org}{where}"
             title = f"Password spray from AS{int(value)}"
+        kinds = ", ".join(f"{n} ×{c}" for n, c in burst["event_name"].value_counts().head(4).items())
         text = (f"{len(burst)} failed logins from {source} against {len(tries)} accounts "
                 f"({tries.mean():.1f} tries each on average, at most {tries.max()}) in {minutes(last - first)}, "
-                f"from {format_ts(first)}")
+                f"from {format_ts(first)} ({kinds})")
+        if invalid:
+            text += f"; {invalid} of them for names that do not exist"
         if len(won):
             text += (f"; then {len(won)} successful login{'s' * (len(won) != 1)} from the same "
                      f"{'IP' if kind == 'ip' else 'addresses'} for {', '.join(distinct(won['user']))}")
@@ -80,7 +103,7 @@ def run(inp: CheckInput) -> list[Finding]:
             first_seen=evidence["ts"].min().to_pydatetime(), last_seen=evidence["ts"].max().to_pydatetime(),
             users=distinct(evidence["user"]), ips=ips, hosts=distinct(evidence["host"]),
             evidence=refs(evidence),
-            facts={"failures": len(burst), "accounts": len(tries), "max_tries": int(tries.max()),
+            facts={"failures": len(burst), "accounts": len(tries), "max_tries": int(tries.max()), "unknown_names": invalid,
                    "successes": len(won), "compromised": list(distinct(won["user"])), "grouped_by": kind,
                    **({"asn": int(value), "addresses": len(ips)} if kind == "asn" else {})},
         ))
@@ -89,8 +112,10 @@ def run(inp: CheckInput) -> list[Finding]:
 
 CHECK = Check(
     id=ID, title="Password spray", techniques=("T1110.003",), run=run,
-    description=("Failed logins from one source IP, split into bursts at quiet gaps; a burst against at "
-                 "least the threshold of distinct accounts with few tries each is a spray. With an ASN "
+    description=("Failed logins from one source IP (or, where the log names no IP, validated at one host — Windows "
+                 "4771 / 4776 on a domain controller — or one account's explicit credentials, 4648), unknown "
+                 "names included (sshd 'Invalid user', Entra 50034, 0xC0000064), split into bursts at quiet gaps; "
+                 "a burst against at least the threshold of distinct accounts with few tries each is a spray. With an ASN "
                  "database, failures not in such a burst, from addresses with no earlier successful login, "
                  "are grouped by network too, so a spray spread over several addresses of one autonomous "
                  "system counts. High when a login from the "

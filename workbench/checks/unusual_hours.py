@@ -1,5 +1,13 @@
-"""Logins at hours unusual for the account (T1078): measured against the account's own hour-of-day
-baseline over the whole loaded period, smoothed towards office hours when its history is thin."""
+"""Logins at hours unusual for the account (T1078), measured on *all* of its activity before the login's
+day (API calls, token refreshes, logons: not only logins), on days of the same kind (working day or
+weekend), in the account's own day (inferred from when it is active, whatever its time zone).
+
+For each interactive login: on how many of the account's earlier active days of the same kind was it
+active within ± spread hours of that hour? Below ``max_share`` of them, once it has ``min_days`` such
+days, the login is unusual. Token refreshes and service logons are baseline, never candidates. With
+fewer days the check says so (limited) instead of guessing from office hours, unless the fallback to
+configured office hours is enabled.
+"""
 
 from __future__ import annotations
 
@@ -11,112 +19,114 @@ import pandas as pd
 from ..events import format_ts
 from ..findings import Finding
 from .base import Check, CheckInput, distinct, escalating, place, refs
+from .baseline import _count_before
 
 ID = "unusual_hours"
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+NOT_CANDIDATES = ("non_interactive", "service_principal", "managed_identity", "service", "batch")
 
 
-def _near(counts: np.ndarray, spread: int) -> np.ndarray:
-    """``counts`` (accounts × 24 hours) summed over each hour ± ``spread`` (circular)."""
-    return sum(np.roll(counts, k, axis=-1) for k in range(-spread, spread + 1))
-
-
-def office_share(ts: pd.Series, office: dict, spread: int, shift_hours: np.ndarray | float = 0.0) -> np.ndarray:
-    """For each instant, the share of an office-hours worker's logins that fall within ``spread``
-    hours of its local hour on that weekday: the prior of an account with little history.
-    ``shift_hours`` moves the working day (per instant) to where the account's own day lies."""
-    local = ts.dt.tz_convert(ZoneInfo(office["timezone"])).dt.tz_localize(None)
-    local = local - pd.to_timedelta(np.round(np.asarray(shift_hours, dtype=float) * 60), unit="min")
-    inside = np.zeros(24)
-    inside[office["start"]:office["end"]] = 1.0
-    near = _near(inside, spread) / max(inside.sum(), 1.0)
-    workday = local.dt.day_of_week.isin(office["weekdays"]).to_numpy()
-    return np.where(workday, near[local.dt.hour.to_numpy()], 0.0)
-
-
-def _day_shift(ts: pd.Series, codes: np.ndarray, n_users: int, office: dict) -> np.ndarray:
-    """Per account, how many hours its logins are centred away from the middle of office hours
-    (circular mean of its local login times): where its working day lies, whatever its time zone."""
-    local = ts.dt.tz_convert(ZoneInfo(office["timezone"]))
-    hours = (local.dt.hour + local.dt.minute / 60).to_numpy()
+def _centre(codes: np.ndarray, hours: np.ndarray, n: int) -> np.ndarray:
+    """Per account, the circular mean hour (UTC) of its activity: the middle of its own day."""
     angle = hours * (2 * np.pi / 24)
-    sin = np.bincount(codes, np.sin(angle), minlength=n_users)
-    cos = np.bincount(codes, np.cos(angle), minlength=n_users)
-    centre = np.arctan2(sin, cos) * (24 / (2 * np.pi))
-    return (centre - (office["start"] + office["end"]) / 2 + 12) % 24 - 12
+    sin = np.bincount(codes, np.sin(angle), minlength=n)
+    cos = np.bincount(codes, np.cos(angle), minlength=n)
+    return (np.arctan2(sin, cos) * (24 / (2 * np.pi))) % 24
 
 
-def scores(ok: pd.DataFrame, cfg: dict) -> pd.DataFrame:
-    """Per successful login: ``others`` (the account's other logins), ``near`` (how many of them
-    fall within ± spread hours of its UTC hour) and ``share``: near plus ``prior_logins`` logins
-    spread over office hours, over others plus ``prior_logins``. A thin history leans on office
-    hours; a long one speaks for itself. For an account with a history of its own, the office
-    hours are moved to where its own day lies (its time zone need not be the configured one)."""
-    spread, weight = cfg["spread_hours"], float(cfg["prior_logins"])
-    codes, users = pd.factorize(ok["user"])
-    hours = ok["ts"].dt.hour.to_numpy()
-    counts = np.zeros((len(users), 24))
-    np.add.at(counts, (codes, hours), 1.0)
-    near = _near(counts, spread)[codes, hours] - 1  # the login itself is not its own baseline
-    others = counts.sum(axis=1)[codes] - 1
-    shift = np.where(others >= cfg["min_history"], _day_shift(ok["ts"], codes, len(users), cfg["office_hours"])[codes], 0.0)
-    prior = office_share(ok["ts"], cfg["office_hours"], spread, shift)
-    share = (near + weight * prior) / np.maximum(others + weight, 1.0)
-    return pd.DataFrame({"others": others.astype(int), "near": near.astype(int), "share": share,
-                         "shift": shift}, index=ok.index)
+def office_share(ts: pd.Series, office: dict, spread: int) -> np.ndarray:
+    """Whether each instant lies within ``spread`` hours of the configured office hours on a working day."""
+    local = ts.dt.tz_convert(ZoneInfo(office["timezone"]))
+    hour = local.dt.hour.to_numpy()
+    inside = (hour >= office["start"] - spread) & (hour < office["end"] + spread)
+    return (inside & local.dt.day_of_week.isin(office["weekdays"]).to_numpy()).astype(float)
 
 
 def run(inp: CheckInput) -> list[Finding]:
     cfg = inp.config[ID]
-    office = cfg["office_hours"]
-    ok = inp.logins[inp.logins["action"] == "auth.success"]
-    if ok.empty:
+    ev = inp.events
+    has_user = ev["user"].notna().to_numpy()
+    if not has_user.any():
         return []
-    scored = scores(ok, cfg)
-    thin = scored["others"] < cfg["min_history"]
-    odd = (scored["share"] < cfg["max_share"]) & (~thin | cfg["fallback_to_office_hours"])
-    hits = ok[odd.to_numpy()]
+    codes, users = pd.factorize(ev["user"])
+    ts = ev["ts"].to_numpy(dtype="datetime64[us]")
+    hour_f = (ts - ts.astype("datetime64[D]")).astype(np.int64) / 3.6e9
+    centre = _centre(codes[has_user], hour_f[has_user], len(users))
+    # the account's own day starts 12 h before the middle of its activity
+    shift = np.where(has_user, centre[np.maximum(codes, 0)] - 12.0, 0.0)
+    own = ts - (shift * 3.6e9).astype("timedelta64[us]")
+    own_day = own.astype("datetime64[D]").astype(np.int64)
+    weekend = ((own_day + 3) % 7 >= 5)  # 1970-01-01 was a Thursday
+    hour = ((ts - ts.astype("datetime64[D]")).astype(np.int64) // 3_600_000_000).astype(np.int64)
+    spread = int(cfg["spread_hours"])
+    # activity presence: (account, own day, kind of day, UTC hour) once each, spread over the near hours
+    act = pd.DataFrame({"u": codes[has_user], "d": own_day[has_user], "w": weekend[has_user],
+                        "h": hour[has_user]}).drop_duplicates()
+    near = pd.concat([act.assign(h=(act["h"] + k) % 24) for k in range(-spread, spread + 1)]).drop_duplicates()
+    days = act[["u", "d", "w"]].drop_duplicates()
+    # candidates: successful interactive logins
+    cand_mask = has_user & (ev["action"] == "auth.success").to_numpy() & ~ev["logon_type"].isin(NOT_CANDIDATES).to_numpy()
+    rows = np.flatnonzero(cand_mask)
+    if not len(rows):
+        return []
+    cu, cd, cw, ch = codes[rows], own_day[rows], weekend[rows], hour[rows]
+    kind_key = lambda u, w: u.astype(np.int64) * 2 + w.astype(np.int64)  # noqa: E731
+    same_kind_days = _count_before(kind_key(days["u"].to_numpy(), days["w"].to_numpy()), days["d"].to_numpy(),
+                                   kind_key(cu, cw), cd)
+    all_days = _count_before(days["u"].to_numpy().astype(np.int64), days["d"].to_numpy(), cu.astype(np.int64), cd)
+    hk = lambda u, w, h: (u.astype(np.int64) * 2 + w.astype(np.int64)) * 24 + h  # noqa: E731
+    near_same = _count_before(hk(near["u"].to_numpy(), near["w"].to_numpy(), near["h"].to_numpy()),
+                              near["d"].to_numpy(), hk(cu, cw, ch), cd)
+    near_any = _count_before(near["u"].to_numpy().astype(np.int64) * 24 + near["h"].to_numpy(), near["d"].to_numpy(),
+                             cu.astype(np.int64) * 24 + ch, cd)
+    # days of the same kind when there are enough of them, else all days
+    by_kind = same_kind_days >= cfg["min_days"]
+    base_days = np.where(by_kind, same_kind_days, all_days)
+    base_near = np.where(by_kind, near_same, near_any)
+    share = base_near / np.maximum(base_days, 1)
+    settled = base_days >= cfg["min_days"]
+    odd = settled & (share < cfg["max_share"])
+    if cfg["fallback_to_office_hours"]:
+        office = office_share(ev["ts"].iloc[rows], cfg["office_hours"], spread)
+        odd |= ~settled & (office == 0)
+    hits = pd.DataFrame({"row": rows[odd], "user": users[cu[odd]], "day": cd[odd], "share": share[odd],
+                         "days": base_days[odd], "by_kind": by_kind[odd], "weekend": cw[odd],
+                         "settled": settled[odd], "active": all_days[odd]})
     findings = []
-    for user, mine in hits.groupby("user", sort=True):
-        every = ok[(ok["user"] == user) & ~ok.index.isin(mine.index)]  # the usual logins
-        usual = np.bincount(every["ts"].dt.hour.to_numpy(), minlength=24)
-        busiest = ", ".join(f"{h:02d}h" for h in np.argsort(-usual, kind="stable")[:3] if usual[h])
-        n_others = int(scored.at[mine.index[0], "others"])
-        office_text = (f"office hours {office['start']:02d}:00–{office['end']:02d}:00 {office['timezone']} "
-                       f"({', '.join(DAYS[d] for d in office['weekdays'])})")
-        if n_others < cfg["min_history"]:
-            basis = (f"{office_text} (only {n_others + 1} login{'' if n_others == 0 else 's'}: too few for a baseline "
-                     "of its own)")
+    for (user, _), day in hits.groupby(["user", "day"], sort=True):
+        events = ev.iloc[day["row"].to_numpy()]
+        first = events.iloc[0]
+        top = day.iloc[0]
+        kind = ("weekend" if top["weekend"] else "working") if top["by_kind"] else "active"
+        if top["settled"]:
+            basis = (f"on {int(round(top['share'] * top['days']))} of its {int(top['days'])} earlier {kind} days was the "
+                     f"account active within {cfg['spread_hours']} h of that hour (any activity, not only logins; "
+                     f"limit {cfg['max_share']:.0%})")
         else:
-            shift = float(scored.at[mine.index[0], "shift"])
-            moved = f", moved {shift:+.1f} h to where its own day lies" if abs(shift) >= 0.5 else ""
-            basis = f"its other {n_others} logins and {office_text}{moved}"
-        # one finding per account and day
-        for _, day in mine.groupby(mine["ts"].dt.floor("D")):
-            first = day.iloc[0]
-            share = float(scored.loc[day.index, "share"].max())
-            text = (f"{user} logged in at {format_ts(first['ts'])} ({DAYS[first['ts'].day_of_week]}) from {place(first)}"
-                    + (f" and {len(day) - 1} more time{'s' * (len(day) != 2)} that day" if len(day) > 1 else "")
-                    + f", hours unusual against {basis}: {share:.1%} of its logins fall within "
-                      f"{cfg['spread_hours']} h of that hour (limit {cfg['max_share']:.0%}); its busiest hours are "
-                      f"{busiest} UTC.")
-            findings.append(Finding(
-                check=ID, title=f"Login at an unusual hour: {user}", severity="low", techniques=("T1078",),
-                explanation=text, first_seen=day["ts"].min().to_pydatetime(),
-                last_seen=day["ts"].max().to_pydatetime(), users=(str(user),), ips=distinct(day["src_ip"]),
-                hosts=distinct(day["host"]), evidence=refs(day),
-                facts={"hours_utc": sorted({int(h) for h in day["ts"].dt.hour}), "baseline_logins": n_others,
-                       "share_near": round(share, 4)},
-            ))
+            o = cfg["office_hours"]
+            basis = (f"only {int(top['active'])} earlier active days (limited): measured against office hours "
+                     f"{o['start']:02d}:00–{o['end']:02d}:00 {o['timezone']}")
+        weekday = DAYS[pd.Timestamp(first["ts"]).day_of_week]
+        text = (f"{user} logged in at {format_ts(first['ts'])} ({weekday}) from {place(first)}"
+                + (f" and {len(events) - 1} more time{'s' * (len(events) != 2)} that day" if len(events) > 1 else "")
+                + f"; {basis}.")
+        findings.append(Finding(
+            check=ID, title=f"Login at an unusual hour: {user}", severity="low", techniques=("T1078",),
+            explanation=text, first_seen=events["ts"].min().to_pydatetime(), last_seen=events["ts"].max().to_pydatetime(),
+            users=(str(user),), ips=distinct(events["src_ip"]), hosts=distinct(events["host"]), evidence=refs(events),
+            facts={"hours_utc": sorted({int(h) for h in events["ts"].dt.hour}), "baseline_days": int(top["days"]),
+                   "share_days_near": round(float(top["share"]), 4), "weekend": bool(top["weekend"]),
+                   "baseline": "account" if top["settled"] else "office_hours"},
+        ))
     return findings
 
 
 CHECK = Check(
     id=ID, title="Unusual hours", techniques=("T1078",), run=escalating(run),
-    description=("A successful login at an hour of the day (UTC, ± a spread) that holds less than the given "
-                 "share of the account's other logins over the loaded period, where the configured office "
-                 "hours, time zone and working days count as a few logins of prior history (moved to where "
-                 "the account's own day lies): a thin history leans on office hours, a long one on the "
-                 "account's own pattern. Accounts below the "
-                 "minimum history are measured against office hours alone, when enabled."),
+    description=("An interactive login at an hour (UTC, ± a spread) near which the account was active on less "
+                 "than the given share of its earlier days of the same kind (working day or weekend, in the "
+                 "account's own day inferred from its activity), counting all of its activity (API calls, token "
+                 "refreshes, logons), once it has enough such days; the day of the login itself is never its "
+                 "own baseline. Accounts with too few days are not judged (limited) unless the fallback to "
+                 "configured office hours is enabled."),
 )
