@@ -178,7 +178,8 @@ def facts(table: pa.Table, config: dict[str, Any], geo_available: bool) -> Facts
 
 # --- requirements per check -----------------------------------------------------------------------------
 
-Requirement = tuple[str, Callable[[Facts], bool], str]  # (not_run | limited, holds?, reason when it does not)
+# (not_run | limited, holds?, reason when it does not: text, or a function of the facts giving it)
+Requirement = tuple[str, Callable[[Facts], bool], "str | Callable[[Facts], str]"]
 
 
 def _logins(f: Facts) -> bool:
@@ -192,10 +193,20 @@ LOCATED = ("not_run", lambda f: f.max_located_successes > 0, "no successful logi
 CONTROL = ("not_run", lambda f: bool(f.sources & CONTROL_PLANE),
            "no cloud control-plane audit log loaded (CloudTrail, Entra audit, Azure Activity, GCP audit, Workspace)")
 
+def _history(check: str, key: str, default: float, what: str) -> Requirement:
+    """Limited when the loaded period is shorter than the days of history a behavioural check judges by."""
+    def days(f: Facts) -> float:
+        return float(f.config.get(check, {}).get(key, default))
+    return ("limited", lambda f: f.span_days >= days(f),
+            lambda f: f"the loaded period is {f.span_days:.1f} days; {what} needs {days(f):g} days of history "
+                      "before the candidate")
+
+
+FAILURES = ("not_run", lambda f: f.has("auth.failure") or f.has("auth.invalid_user"), "no failed logins in the data")
+
 REQUIREMENTS: dict[str, list[Requirement]] = {
-    "brute_force_success": [LOGINS, ("not_run", lambda f: f.has("auth.failure"), "no failed logins in the data")],
-    "password_spray": [LOGINS, ("not_run", lambda f: f.has("auth.failure"), "no failed logins in the data"),
-                       ("not_run", lambda f: f.present.get("src_ip", 0) > 0, "no source IP in any event")],
+    "brute_force_success": [LOGINS, FAILURES],
+    "password_spray": [LOGINS, FAILURES],
     "mfa_fatigue": [("not_run", lambda f: bool(f.sources & {"entra_signin", "m365_audit"}),
                      "no Entra ID sign-in logs or unified audit log loaded (MFA denials are logged only there)")],
     "new_country": [GEO, LOGINS, LOCATED,
@@ -204,19 +215,22 @@ REQUIREMENTS: dict[str, list[Requirement]] = {
     "impossible_travel": [GEO, LOGINS, LOCATED,
                           ("limited", lambda f: f.max_located_successes >= 2,
                            "no account has two located successful logins")],
-    "unusual_hours": [LOGINS, ("limited", lambda f: f.max_logins > f.config.get("unusual_hours", {}).get(
-        "min_history", 10), "no account has the login history a baseline of its hours needs")],
+    "unusual_hours": [LOGINS, _history("unusual_hours", "min_days", 5, "judging the hour of a login")],
     "cloud_cli": [("not_run", lambda f: f.present.get("user_agent", 0) + f.present.get("client_app", 0) > 0,
-                   "neither user agents nor client applications are in this export")],
+                   "neither user agents nor client applications are in this export"),
+                  _history("cloud_cli", "new_ip_min_history_days", 3, "telling a console user's first CLI use")],
     "token_use": [("not_run", lambda f: bool(f.logon_types & set(f.config.get("token_use", {}).get(
         "logon_types", ["non_interactive", "service_principal", "managed_identity"]))),
                    "no non-interactive, service principal or managed identity sign-ins loaded "
-                   "(the portal downloads them separately)")],
+                   "(the portal downloads them separately)"),
+                  _history("token_use", "min_history_days", 1, "telling an unusual network for a token")],
     "new_credentials": [CONTROL],
-    "privilege_change": [CONTROL],
+    "privilege_change": [CONTROL, _history("privilege_change", "min_history_days", 3,
+                                           "telling a routine administrator from a first change")],
     "lateral_movement": [("not_run", lambda f: bool(f.logon_types & {"network", "remote_interactive"})
                           and f.present.get("host", 0) > 0,
-                          "no host logon logs loaded (Windows Security, auth.log, journald)")],
+                          "no host logon logs loaded (Windows Security, auth.log, journald)"),
+                         _history("lateral_movement", "min_history_days", 3, "telling new hosts from usual ones")],
     "sensitive_actions": [CONTROL, ("limited", lambda f: f.span_days >= f.config.get("sensitive_actions", {}).get(
         "min_history_days", 7), "the loaded time range is shorter than the history the check needs")],
     "access_surge": [("limited", lambda f: f.max_active_hours >= f.config.get("access_surge", {}).get(
@@ -251,7 +265,7 @@ def assess_checks(statuses: Iterable[Any], fx: Facts, events: int) -> list[Check
                     status = "not_run"
                 elif status == "ran":
                     status = "limited"
-                reasons.append(reason)
+                reasons.append(reason(fx) if callable(reason) else reason)
             reasons = list(dict.fromkeys(reasons))
         if fx.span_days < 1 and events and status == "ran" and st.id in ("unusual_hours", "access_surge",
                                                                          "new_country", "cloud_cli", "token_use"):

@@ -59,4 +59,5 @@ def test_spray_spread_over_one_networks_addresses(tmp_path, city_db, asn_db):
     (f,) = _findings(analyze([signins], geoip_dbs=[city_db, asn_db]))
     assert f.title == "Password spray from AS49505" and f.facts["addresses"] == 12 and len(f.ips) == 12
     assert f.explanation.startswith("12 failed logins from 12 addresses of AS49505 Selectel (RU) against 12 accounts")
-    assert _findings(analyze([signins], geoip_dbs=[city_db])) == []  # no ASN database: each IP alone is too few
+    # no ASN database at all (not even the default table): each IP alone is too few
+    assert _findings(analyze([signins], geoip_dbs=[city_db], default_geoip=False)) == []

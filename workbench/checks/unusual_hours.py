@@ -34,6 +34,11 @@ def _centre(codes: np.ndarray, hours: np.ndarray, n: int) -> np.ndarray:
     return (np.arctan2(sin, cos) * (24 / (2 * np.pi))) % 24
 
 
+def _clock(hours: float) -> str:
+    hours = hours % 24
+    return f"{int(hours):02d}:{int(round((hours % 1) * 60)) % 60:02d}"
+
+
 def office_share(ts: pd.Series, office: dict, spread: int) -> np.ndarray:
     """Whether each instant lies within ``spread`` hours of the configured office hours on a working day."""
     local = ts.dt.tz_convert(ZoneInfo(office["timezone"]))
@@ -86,10 +91,26 @@ def run(inp: CheckInput) -> list[Finding]:
     share = base_near / np.maximum(base_days, 1)
     settled = base_days >= cfg["min_days"]
     odd = settled & (share < cfg["max_share"])
+    # and outside the account's working day: from its usual start (median first activity of its earlier days,
+    # in its own day) for working_day_hours, from an hour before it: a person whose logs show only the morning
+    # still works in the afternoon
+    own_hour = ((hour_f - shift) % 24)
+    starts = pd.DataFrame({"u": codes[has_user], "d": own_day[has_user], "h": own_hour[has_user]})
+    starts = starts.groupby(["u", "d"])["h"].min()
+    length = cfg["working_day_hours"]
+    usual_start = np.full(len(rows), np.nan)
+    for i in np.flatnonzero(odd):
+        mine = starts.loc[cu[i]]
+        earlier = mine[mine.index < cd[i]].to_numpy()
+        usual_start[i] = float(np.median(earlier)) if len(earlier) else np.nan
+        h = own_hour[rows[i]]
+        if usual_start[i] - 1 <= h <= usual_start[i] + length:
+            odd[i] = False
     if cfg["fallback_to_office_hours"]:
         office = office_share(ev["ts"].iloc[rows], cfg["office_hours"], spread)
         odd |= ~settled & (office == 0)
     hits = pd.DataFrame({"row": rows[odd], "user": users[cu[odd]], "day": cd[odd], "share": share[odd],
+                         "start": usual_start[odd], "shift": shift[rows[odd]],
                          "days": base_days[odd], "by_kind": by_kind[odd], "weekend": cw[odd],
                          "settled": settled[odd], "active": all_days[odd]})
     findings = []
@@ -101,7 +122,8 @@ def run(inp: CheckInput) -> list[Finding]:
         if top["settled"]:
             basis = (f"on {int(round(top['share'] * top['days']))} of its {int(top['days'])} earlier {kind} days was the "
                      f"account active within {cfg['spread_hours']} h of that hour (any activity, not only logins; "
-                     f"limit {cfg['max_share']:.0%})")
+                     f"limit {cfg['max_share']:.0%}), and it lies outside its working day (usually from "
+                     f"{_clock(top['start'] + top['shift'])} UTC for {length} h)")
         else:
             o = cfg["office_hours"]
             basis = (f"only {int(top['active'])} earlier active days (limited): measured against office hours "
@@ -123,7 +145,8 @@ def run(inp: CheckInput) -> list[Finding]:
 
 CHECK = Check(
     id=ID, title="Unusual hours", techniques=("T1078",), run=escalating(run),
-    description=("An interactive login at an hour (UTC, ± a spread) near which the account was active on less "
+    description=("An interactive login outside the account's working day (a configured length from its usual "
+                 "first activity of the day) at an hour (UTC, ± a spread) near which the account was active on less "
                  "than the given share of its earlier days of the same kind (working day or weekend, in the "
                  "account's own day inferred from its activity), counting all of its activity (API calls, token "
                  "refreshes, logons), once it has enough such days; the day of the login itself is never its "
