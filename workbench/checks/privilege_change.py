@@ -84,7 +84,8 @@ def run(inp: CheckInput) -> list[Finding]:
             else:
                 basis = (f"The account made privilege changes on {routine_days} of its {history_days} active days "
                          f"before" + (" (its first)" if not routine_days else ""))
-                severity = "high" if (not routine_days or impact or not privileged or not recent.empty) else "medium"
+                # a first change is high unless a privileged (admin) account makes it without impact: its job
+                severity = "high" if (impact or not privileged or not recent.empty) else "medium"
             if impact or not recent.empty:
                 flagged.add((key, today))
             text = f"{actor} changed privileges {len(group)} time{'s' * (len(group) != 1)}: " + "; ".join(lines) + "."
