@@ -15,9 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from workbench.case import Case
+from workbench.case.folder import Case
 from workbench.synth import generate_case
-from workbench.triage import assess
+from workbench.explore.triage import assess
 
 
 def main() -> None:

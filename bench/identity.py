@@ -16,10 +16,10 @@ from pathlib import Path
 import pyarrow as pa
 
 from workbench.config import load_config
-from workbench.coverage import assess
-from workbench.identity import resolve
-from workbench.identity_checks import CROSS_CHECKS, IdentityCheckInput
-from workbench.lineage import trace
+from workbench.checks.coverage import assess
+from workbench.people.identity import resolve
+from workbench.checks.cross_source import CROSS_CHECKS, IdentityCheckInput
+from workbench.people.lineage import trace
 from workbench.pipeline import analyze
 from workbench.synth import generate_case
 

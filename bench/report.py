@@ -27,7 +27,8 @@ from pypdf import PdfReader
 
 from workbench.checks import CHECKS
 from workbench.findings import SEVERITIES, EvidenceRef, Finding, sort_findings
-from workbench.pipeline import Analysis, analyze
+from workbench.analysis import Analysis
+from workbench.pipeline import analyze
 from workbench.report import write_report
 from workbench.report.model import Answer, Bookmark, CaseView, ChecklistItem, Decision, Note, Triage
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from workbench.__main__ import main as workbench
 from workbench.config import load_config
-from workbench.eventstore import read_events, read_meta
+from workbench.spark.eventstore import read_events, read_meta
 from workbench.events import SCHEMA
 from workbench.pipeline import run_checks
 from workbench.synth import generate_case
@@ -28,7 +28,7 @@ def main() -> int:
     ap.add_argument("--scale", type=float, default=140.0)
     ap.add_argument("--master", default="local[2]")
     args = ap.parse_args()
-    from workbench.spark_engine import run_checks_on_spark, session
+    from workbench.spark.engine import run_checks_on_spark, session
 
     config = load_config()
     with tempfile.TemporaryDirectory() as tmp:

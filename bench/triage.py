@@ -14,8 +14,8 @@ from pathlib import Path
 
 from workbench.pipeline import analyze
 from workbench.synth import generate_case
-from workbench.triage import assess_all
-from workbench.triage_index import index_for
+from workbench.explore.triage import assess_all
+from workbench.explore.triage_index import index_for
 
 
 def _timed(label: str, fn):

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from workbench.paths import demo_dir
 from workbench.pipeline import analyze
-from workbench.worldmap import load_outline, login_map
+from workbench.explore.worldmap import load_outline, login_map
 
 
 def _timed(label: str, fn):

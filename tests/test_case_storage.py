@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import workbench.case_storage as storage
-from workbench.case import Case, CaseError, open_case
+from workbench.case.folder import Case, CaseError, open_case
 from workbench.paths import demo_dir
 
 
@@ -94,7 +94,7 @@ def test_a_case_on_a_read_only_mount_opens_with_its_last_edit(tmp_path, evidence
 
 
 def test_a_full_disk_while_storing_the_analysis_is_one_line(tmp_path, evidence, monkeypatch):
-    import workbench.case as case_mod
+    import workbench.case.folder as case_mod
 
     with Case.create(tmp_path / "case", [evidence]) as case:
         analysis, _ = case.open_analysis()

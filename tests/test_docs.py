@@ -5,7 +5,7 @@ import re
 import pytest
 
 from workbench.checks import CHECKS
-from workbench.cli import build_parser
+from workbench.cli.parser import build_parser
 from workbench.config import load_config
 from workbench.paths import app_root
 

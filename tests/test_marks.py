@@ -15,9 +15,9 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from workbench.case import SCHEMA_VERSION, Case
+from workbench.case.folder import SCHEMA_VERSION, Case
 from workbench.marks import Mark, MarkError, clean_tags, parse_tags, with_mark_columns
-from workbench.query import EventIndex
+from workbench.explore.query import EventIndex
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,7 +53,7 @@ def test_marks_are_set_changed_in_part_and_removed_when_empty(tmp_path):
 
 KILLED = """
 import os, signal, sys
-from workbench.case import Case
+from workbench.case.folder import Case
 case = Case.open(sys.argv[1])
 case.set_mark("event", "/e/a.json", "3", tags=["exfil", "staging"], starred=True)
 case.set_mark("finding", "", "f-9", comment="the key came from this phish")

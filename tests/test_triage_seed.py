@@ -10,7 +10,7 @@ from triage_cases import (BROWSER, DAY, RCLONE, answers, finding, seed, signin, 
                           write_signins, write_trail)
 
 from workbench.pipeline import analyze
-from workbench.triage import MET, NOT_MET, NORMAL, OUTSIDE, SUSPICIOUS, UNKNOWN, assess
+from workbench.explore.triage import MET, NOT_MET, NORMAL, OUTSIDE, SUSPICIOUS, UNKNOWN, assess
 
 S, N, U, O = SUSPICIOUS, NORMAL, UNKNOWN, OUTSIDE
 HOME, OFFICE, RU, RU2 = "81.2.69.20", "73.162.87.7", "45.155.205.99", "62.76.41.10"

@@ -8,32 +8,35 @@ from __future__ import annotations
 
 import sys
 
-from . import cli
+from .cli.analyze import run_analyze
+from .cli.lookup import run_lookup
+from .cli.parser import build_parser
+from .cli.update_pack import run_update_pack
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    args = cli.build_parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     if args.selftest:
         from .gui.app import selftest
 
         return selftest()
     if args.command == "analyze":
-        return cli.run_analyze(args)
+        return run_analyze(args)
     if args.command == "export-events":
-        from .sparkcli import run_export
+        from .cli.export_events import run_export
 
         return run_export(args)
     if args.command == "update-pack":
-        return cli.run_update_pack(args)
+        return run_update_pack(args)
     if args.command == "fetch-geoip":
         from .enrich.fetch import run_fetch
 
         return run_fetch(args)
     if args.command == "lookup":
-        return cli.run_lookup(args)
+        return run_lookup(args)
     if args.command == "query":
-        from .querycli import run_query
+        from .cli.query import run_query
 
         return run_query(args)
     from .gui.app import main as gui_main

@@ -3,7 +3,9 @@
 Each parser emits :class:`EventBatch` objects (column lists) that become Arrow record batches.
 ``ref`` is always the record's native id in its file (CloudTrail ``eventID``, syslog 1-based line
 number, ...), so every piece of evidence can be traced back to the original file. ``raw`` holds the
-original record (compact JSON text or the original line) so the analyst can always see it.
+original record (compact JSON text or the original line) so the analyst can always see it; the fast paths
+keep only where it is (``raw_offset``/``raw_length`` in the decompressed file) and :func:`raw_record` reads it
+again, read-only, on demand.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import pyarrow as pa
+
+from .evidence.files import evidence_of
 
 from .errors import Unreadable
 
@@ -186,3 +190,25 @@ def format_ts(value: datetime | None) -> str:
         return ""
     v = as_utc(value)
     return f"{v.year:04d}-{v.month:02d}-{v.day:02d} {v.hour:02d}:{v.minute:02d}:{v.second:02d} UTC"
+
+
+MAX_RAW = 4 * 1024 * 1024  # never show more than this of one record
+
+
+def raw_record(table: pa.Table, row: int) -> str | None:
+    """The original record of ``row`` as text (UTF-8, undecodable bytes replaced), or None."""
+    raw = table.column("raw")[row].as_py()
+    if raw is not None:
+        return raw
+    offset = table.column("raw_offset")[row].as_py()
+    length = table.column("raw_length")[row].as_py()
+    if offset is None or length is None:
+        return None
+    path = table.column("file")[row].as_py()
+    try:
+        with evidence_of(path).open() as fh:
+            fh.seek(offset)
+            data = fh.read(min(length, MAX_RAW))
+    except (OSError, EOFError) as exc:
+        return f"(the original record could not be read again from {path}: {exc})"
+    return data.decode("utf-8", "replace")

@@ -8,7 +8,7 @@ spreadsheets' own "this is text" mark; nothing else is changed.
 JSON Lines follow Timesketch's import format: every line carries ``message``, ``datetime`` (ISO 8601
 with the zone), ``timestamp`` (microseconds since the epoch) and ``timestamp_desc``, plus the event's
 fields as attributes. Files are written atomically (a temporary file beside the output, then renamed);
-the caller refuses outputs inside the evidence (:func:`workbench.cli.check_outputs`).
+the caller refuses outputs inside the evidence (:func:`workbench.evidence.outputs.check_outputs`).
 """
 
 from __future__ import annotations

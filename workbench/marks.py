@@ -6,7 +6,7 @@ An event is named by its ``file`` and ``ref`` (as bookmarks and evidence referen
 its id (``file`` is ""). Tags are short words: trimmed, inner spaces kept, commas refused (a tag list is shown
 and exported comma-separated), the same tag twice in any case kept once.
 
-API (the storage half is mixed into :class:`workbench.case.Case`)::
+API (the storage half is mixed into :class:`workbench.case.folder.Case`)::
 
     case.set_mark("event", file, ref, tags=["exfil"], starred=True, comment="copied the bucket")  # None keeps
     case.marks("event") -> list[Mark]; case.mark("finding", "", finding_id) -> Mark (empty when never set)
@@ -94,7 +94,7 @@ def _mark(row: tuple) -> Mark:
 
 
 class CaseMarks:
-    """The storage of marks, mixed into :class:`workbench.case.Case` (uses its ``_tx``, ``_rows``, ``analyst``)."""
+    """The storage of marks, mixed into :class:`workbench.case.folder.Case` (uses its ``_tx``, ``_rows``, ``analyst``)."""
 
     def set_mark(self, kind: str, file: str, ref: str, *, tags: Iterable[str] | None = None,
                  starred: bool | None = None, comment: str | None = None, who: str | None = None) -> Mark:

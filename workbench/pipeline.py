@@ -1,157 +1,55 @@
-"""One way through the engine: files → events → enriched events → findings, for the CLI and the GUI."""
+"""One way through the engine: files → events → enriched events → findings, for the CLI and the GUI; and the
+completion of an analysis restored from disk (:func:`complete`)."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import Any, Iterable
 
-import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from . import __version__
-from .checks import CHECKS, CheckInput
+from .analysis import Analysis, CheckStatus
+from .checks import CHECKS
+from .checks.coverage import Coverage, assess as assess_coverage
+from .checks.cross_source import CROSS_CHECKS, IdentityCheckInput
+from .checks.indicators import load_indicators
 from .config import load_config
-from .coverage import Coverage, assess as assess_coverage
-from .enrich.geoip import DatabaseInfo, enrich, open_geoip
-from .enrich.provider import ListInfo, open_provider_lists
+from .enrich.geoip import enrich, open_geoip
+from .enrich.provider import open_provider_lists
 from .findings import Finding, sort_findings
-from .identity import Identities, LinkDecision, resolve as resolve_identities, with_findings
-from .identity_checks import CROSS_CHECKS, IdentityCheckInput
-from .incidents import Incident, build as build_incidents
-from .indicators import load_indicators
-from .ingest import InputInfo, load
-from .lineage import Credential, trace as trace_credentials
+from .incidents import build as build_incidents
+from .ingest import load
 from .paths import playbooks_dir
-from .playbooks import Playbook, PlaybookLibrary
-from .perf import gc_paused
-from .progress import CancelToken, Progress, check, no_progress
-
-if TYPE_CHECKING:
-    from .sigma import RuleError, SigmaRun
+from .people.identity import Identities, LinkDecision, resolve as resolve_identities, with_findings
+from .people.lineage import Credential, trace as trace_credentials
+from .playbooks import PlaybookLibrary
+from .progress import CancelToken, Progress, check, gc_paused, no_progress
 
 
-@dataclass(frozen=True)
-class CheckStatus:
-    id: str
-    title: str
-    ran: bool
-    findings: int
-    reason: str = ""  # why it could not run
-    limits: tuple[str, ...] = ()  # what the loaded data lacked for it (see workbench.coverage)
+def complete(analysis: Analysis) -> tuple[Identities, list[Credential], Coverage]:
+    """Entities, credential lineage, coverage and incidents of ``analysis``; computed here when it came back
+    without them (a case restored from disk)."""
+    if analysis.identities is None:
+        analysis.identities = resolve_identities(analysis.table, (), analysis.findings)
+    if analysis.credentials is None:
+        analysis.credentials = trace_credentials(analysis.table, analysis.findings)
+    if analysis.coverage is None:
+        analysis.coverage = assess_coverage(analysis.table, analysis.checks, analysis.config, bool(analysis.geoip))
+    if analysis.incidents is None:
+        analysis.incidents = build_incidents(analysis.findings, analysis.table, analysis.identities,
+                                             analysis.credentials, analysis.config)
+    return analysis.identities, analysis.credentials, analysis.coverage
 
 
-@dataclass
-class Analysis:
-    inputs: list[InputInfo]
-    table: pa.Table  # enriched, time-sorted; row number = position
-    findings: list[Finding]
-    playbooks: PlaybookLibrary
-    config: dict[str, Any]
-    geoip: list[DatabaseInfo] = field(default_factory=list)
-    geoip_errors: list[str] = field(default_factory=list)
-    checks: list[CheckStatus] = field(default_factory=list)
-    created: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
-    version: str = __version__
-    geoip_warnings: list[str] = field(default_factory=list)  # stale databases
-    identities: Identities | None = None  # names resolved into entities (None: computed on first use)
-    credentials: list[Credential] | None = None  # the lineage of every credential created
-    coverage: Coverage | None = None  # what the loaded data could not answer
-    sigma_errors: list[RuleError] = field(default_factory=list)  # Sigma rules that could not run
-    sigma: SigmaRun | None = None  # the Sigma rules run (None: none, with shipped_rules=False and no folder)
-    update_pack: str | None = None  # the imported update pack whose files this run used
-    incidents: list[Incident] | None = None  # findings joined into stories (None: computed on first use)
-    ip_lists: list[ListInfo] = field(default_factory=list)  # the provider lists behind provider_class
-
-    @property
-    def events_total(self) -> int:
-        return self.table.num_rows
-
-    def playbook_for(self, finding: Finding) -> Playbook | None:
-        return self.playbooks.get(finding.playbook) if finding.playbook else None
-
-    def evidence_rows(self, finding: Finding) -> np.ndarray:
-        """Row numbers of the finding's evidence in :attr:`table`, in time order."""
-        if not finding.evidence:
-            return np.empty(0, dtype=np.int64)
-        keys = pa.array([f"{e.file}\0{e.ref}" for e in finding.evidence])
-        joined = pc.binary_join_element_wise(self.table.column("file"), self.table.column("ref"), "\0")
-        return np.flatnonzero(pc.is_in(joined, value_set=keys).to_numpy(zero_copy_only=False))
-
-    def cross_source(self) -> tuple[Identities, list[Credential], Coverage]:
-        """Entities, credential lineage and coverage; computed here when the analysis came back without
-        them (a case restored from disk)."""
-        if self.identities is None:
-            self.identities = resolve_identities(self.table, (), self.findings)
-        if self.credentials is None:
-            self.credentials = trace_credentials(self.table, self.findings)
-        if self.coverage is None:
-            self.coverage = assess_coverage(self.table, self.checks, self.config, bool(self.geoip))
-        return self.identities, self.credentials, self.coverage
-
-    def relink(self, decisions: Iterable[LinkDecision | dict[str, Any]]) -> Identities:
-        """The entities again under the analyst's link decisions (confirm, reject, add); no re-analysis.
-        The incidents follow the new entities."""
-        self.identities = resolve_identities(self.table, decisions, self.findings)
-        self.incidents = None
-        self.stories()
-        return self.identities
-
-    def stories(self) -> list[Incident]:
-        """The incidents (most severe first); computed here when the analysis came back without them (a case
-        restored from disk) or after a relink."""
-        if self.incidents is None:
-            identities, credentials, _ = self.cross_source()
-            self.incidents = build_incidents(self.findings, self.table, identities, credentials, self.config)
-        return self.incidents
-
-    def incident_of(self, finding: Finding | str) -> Incident | None:
-        """The one incident ``finding`` (or its id) belongs to."""
-        fid = finding if isinstance(finding, str) else finding.id
-        return next((i for i in self.stories() if fid in i.findings), None)
-
-    def time_range(self) -> tuple[datetime | None, datetime | None]:
-        if not self.table.num_rows:
-            return None, None
-        ts = self.table.column("ts")
-        return pc.min(ts).as_py(), pc.max(ts).as_py()
-
-    def to_json(self, triage: bool = True) -> dict[str, Any]:
-        """The findings JSON: a public contract (see README). Extend it; never rename or drop a field.
-        ``triage``: each finding carries its computed playbook answers and criteria (``triage``)."""
-        first, last = self.time_range()
-        identities, credentials, coverage = self.cross_source()
-        if triage:
-            from .triage import assess_all, records  # triage reads the Analysis: imported here, not at the top
-            views = assess_all(self)
-            found = [{**f.to_dict(), "triage": records(views[f.id])} for f in self.findings]
-        else:
-            found = [f.to_dict() for f in self.findings]
-        return {
-            "tool": {"name": "workbench", "version": self.version},
-            "created": self.created.isoformat(),
-            "inputs": [i.to_dict() for i in self.inputs],
-            "events_total": self.events_total,
-            "time_range": {"first": first.isoformat() if first else None, "last": last.isoformat() if last else None},
-            "geoip": [{"path": d.path, "type": d.database_type, "built": d.built.isoformat(), "licence": d.licence,
-                       "stale": d.stale_at(self.created)} for d in self.geoip],
-            "ip_lists": [{**x.to_dict(), "stale": x.stale_at(self.created)} for x in self.ip_lists],
-            "checks": [{"id": c.id, "ran": c.ran, "findings": c.findings, "reason": c.reason,
-                        "limits": list(c.limits)} for c in self.checks],
-            "findings": found,
-            "geoip_warnings": list(self.geoip_warnings),
-            "entities": [e.to_dict() for e in identities.entities],
-            "identity": {k: v for k, v in identities.to_dict().items() if k != "entities"},
-            "credentials": [c.to_dict() for c in credentials],
-            "coverage": coverage.to_dict(),
-            "sigma_rules": self.sigma.rules_summary() if self.sigma else [],
-            "sigma_errors": [e.to_dict() for e in self.sigma_errors],
-            "update_pack": self.update_pack,
-            "incidents": [i.to_dict() for i in self.stories()],
-        }
+def relink(analysis: Analysis, decisions: Iterable[LinkDecision | dict[str, Any]]) -> Identities:
+    """The entities of ``analysis`` again under the analyst's link decisions (confirm, reject, add); no
+    re-analysis. The incidents follow the new entities."""
+    analysis.identities = resolve_identities(analysis.table, decisions, analysis.findings)
+    analysis.incidents = None
+    complete(analysis)
+    return analysis.identities
 
 
 def run_checks(table: pa.Table, config: dict[str, Any], geo_available: bool,

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-import workbench.case as case_mod
-from workbench.case import Case, CaseError, check_case_folder
+import workbench.case.folder as case_mod
+from workbench.case.folder import Case, CaseError, check_case_folder
 from workbench.paths import demo_dir
 
 
@@ -208,7 +208,7 @@ def test_threads_write_at_once(tmp_path):
 
 WRITER = """
 import sys
-from workbench.case import Case
+from workbench.case.folder import Case
 case = Case.open(sys.argv[1])
 for i in range(100000):
     case.set_answer("f", f"question {i}", ("yes", "no", "unknown")[i % 3], f"note {i}")
@@ -291,7 +291,7 @@ def test_report_view_feeds_the_report_model(tmp_path, evidence):
 
 
 def test_open_case_and_create_case_for_the_gui(tmp_path, evidence):
-    from workbench.case import create_case, open_case
+    from workbench.case.folder import create_case, open_case
     from workbench.pipeline import analyze
 
     analysis = analyze([evidence])

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from workbench.events import SCHEMA
-from workbench.query import EventIndex, QueryError, around_query, parse, pivot_query, quote, select, with_term
+from workbench.explore.query import EventIndex, QueryError, around_query, parse, pivot_query, quote, select, with_term
 
 T0 = datetime(2024, 3, 5, 9, 0, tzinfo=timezone.utc)
 ROWS = [

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pyarrow as pa
 
 from workbench.findings import Finding
-from workbench.timeline import choose_step, histogram, marks, table_histogram
+from workbench.explore.timeline import choose_step, histogram, marks, table_histogram
 
 T0 = datetime(2024, 3, 4, 15, 7, 30, tzinfo=timezone.utc)
 

@@ -7,7 +7,7 @@ import pytest
 
 from workbench.paths import demo_dir
 from workbench.pipeline import analyze
-from workbench.triage import MET, NOT_MET, UNKNOWN, assess, clauses, probes_for
+from workbench.explore.triage import MET, NOT_MET, UNKNOWN, assess, clauses, probes_for
 
 
 @pytest.fixture(scope="module")

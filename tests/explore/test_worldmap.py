@@ -8,7 +8,7 @@ import pytest
 from logs import T0, console_login, entra_signin, history, write_signins, write_trail
 
 from workbench.pipeline import analyze
-from workbench.worldmap import (
+from workbench.explore.worldmap import (
     Bounds, Projection, account_map, finding_map, great_circle, load_outline, login_map, outline_path,
 )
 

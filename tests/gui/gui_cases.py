@@ -11,7 +11,7 @@ from workbench.events import SCHEMA
 from workbench.findings import EvidenceRef, Finding
 from workbench.ingest import InputInfo
 from workbench.paths import playbooks_dir
-from workbench.pipeline import Analysis
+from workbench.analysis import Analysis
 from workbench.playbooks import PlaybookLibrary
 
 EVIL = "<b>x</b><img src=a>"

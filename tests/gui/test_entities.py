@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow.compute as pc
 import pytest
 
-from workbench.identity import case_decisions
+from workbench.people.identity import case_decisions
 from workbench.pipeline import analyze
 
 CASE = Path(__file__).resolve().parents[1] / "data" / "identity"

@@ -8,7 +8,7 @@ import pytest
 from workbench.gui.qt import QPalette, QPointF, Qt
 from workbench.gui.widgets.map import LoginMapPane, MapColours, leg_text, place_text
 from workbench.pipeline import analyze
-from workbench.worldmap import Bounds, finding_map
+from workbench.explore.worldmap import Bounds, finding_map
 
 
 @pytest.fixture(scope="module")

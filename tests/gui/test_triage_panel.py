@@ -8,7 +8,7 @@ import shutil
 import pytest
 from pypdf import PdfReader
 
-from workbench.case import Case
+from workbench.case.folder import Case
 from workbench.gui.qt import Qt
 from workbench.gui.widgets.triage import TriagePanel
 from workbench.paths import demo_dir, playbooks_dir

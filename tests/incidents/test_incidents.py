@@ -6,7 +6,7 @@ from logs import T0, api_call, console_login, history, write_trail
 
 from workbench.incidents import Incident, KILL_CHAIN
 from workbench.incidents.model import incident_id
-from workbench.pipeline import analyze
+from workbench.pipeline import analyze, complete
 
 ATTACKER, OTHER_ATTACKER, HOME, NAT = "45.155.205.99", "185.220.101.34", "73.162.10.20", "73.162.10.50"
 
@@ -128,4 +128,5 @@ def test_ids_are_stable_and_the_json_carries_every_finding_once(tmp_path):
     assert Incident.from_dict(entry) == first.incidents[0]
     # a restored analysis (no incidents kept) builds the same ones
     first.incidents = None
+    complete(first)
     assert [i.id for i in first.stories()] == [i.id for i in again.incidents]

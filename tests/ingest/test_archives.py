@@ -3,7 +3,7 @@ import json
 import zipfile
 
 from workbench.ingest import load
-from workbench.store import raw_record
+from workbench.events import raw_record
 
 
 def _zip(path, members):

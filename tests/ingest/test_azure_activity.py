@@ -8,8 +8,8 @@ import pytest
 
 import workbench.ingest.azure_activity as azure_activity  # registers
 from workbench.ingest import load
-from workbench.ingest.files import expand
-from workbench.store import raw_record
+from workbench.evidence.files import expand
+from workbench.events import raw_record
 
 UTC = timezone.utc
 SUB = "0b1c2d3e-4f50-4a61-8b72-93a4b5c6d7e8"

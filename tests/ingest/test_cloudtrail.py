@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import pytest
 
 from workbench.ingest import load
-from workbench.store import raw_record
+from workbench.events import raw_record
 
 EXPECTED_IDS = [f"3fcfb1a4-6f0e-4b39-9d6e-2f4ad2c1a00{i}" for i in range(1, 7)]
 

@@ -8,7 +8,7 @@ import pytest
 
 from workbench.ingest import cloudtrail as ct
 from workbench.ingest import load
-from workbench.store import raw_record
+from workbench.events import raw_record
 
 
 def test_batch_columns_equal_the_record_mapping():

@@ -9,7 +9,7 @@ import workbench.ingest.entra_audit  # noqa: F401
 import workbench.ingest.m365  # noqa: F401
 from workbench.ingest import load
 from workbench.ingest.entra_audit import activity_action
-from workbench.store import raw_record
+from workbench.events import raw_record
 
 UTC = timezone.utc
 TENANT = "5b6c1e2a-3f4d-4e8a-9c7b-1a2b3c4d5e6f"

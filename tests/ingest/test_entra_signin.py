@@ -9,7 +9,7 @@ import workbench.ingest.entra_audit  # noqa: F401
 import workbench.ingest.m365  # noqa: F401
 from workbench.ingest import load
 from workbench.ingest.entra import classify, error_code, to_time
-from workbench.store import raw_record
+from workbench.events import raw_record
 
 UTC = timezone.utc
 GRAPH_IDS = [f"0f1e2d3c-000{i}-4b5a-8c7d-9e0f1a2b3c0{i}" for i in range(1, 9)]

@@ -7,8 +7,8 @@ import pytest
 
 import workbench.ingest.gcp_audit as gcp_audit  # registers
 from workbench.ingest import load
-from workbench.ingest.files import expand
-from workbench.store import raw_record
+from workbench.evidence.files import expand
+from workbench.events import raw_record
 
 UTC = timezone.utc
 REFS = ["-8k2f1ae1b2c3", "-8k2f1ae1b2c4", "1x9a4fe2d7c5", "uf3nqde1k9z2", "-p3q9rbe4d1a8", "-1v7c2ke9xw3",

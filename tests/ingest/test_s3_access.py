@@ -6,7 +6,7 @@ import pytest
 
 import workbench.ingest.s3_access as s3_access  # registers
 from workbench.ingest import load
-from workbench.ingest.files import expand
+from workbench.evidence.files import expand
 
 UTC = timezone.utc
 NAME = "acme-backups-2024-03-14-10-35-12-5C3D0A1B2E4F6789"  # as S3 names delivered log objects: no suffix

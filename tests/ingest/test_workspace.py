@@ -9,8 +9,8 @@ import pytest
 
 import workbench.ingest.workspace as workspace  # registers
 from workbench.ingest import load
-from workbench.ingest.files import expand
-from workbench.store import raw_record
+from workbench.evidence.files import expand
+from workbench.events import raw_record
 
 UTC = timezone.utc
 LOGIN_REFS = ["-2481593432856396783", "6512887320081265511", "-7019883451270004412#1", "-7019883451270004412#2",

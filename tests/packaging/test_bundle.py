@@ -224,7 +224,7 @@ def test_pyspark_is_not_in_the_bundle(bundle):
     archive = CArchiveReader(str(_exe(bundle)))
     (pyz,) = [name for name in archive.toc if name.endswith(".pyz")]
     modules = set(archive.open_embedded_archive(pyz).toc)
-    assert {"workbench.spark_engine", "evtx", "sqlite3"} <= modules  # the app is there
+    assert {"workbench.spark.engine", "evtx", "sqlite3"} <= modules  # the app is there
     assert not [m for m in modules if m.split(".")[0] == "sigma"]  # pySigma (LGPL) ships as files in _internal/
     assert not [m for m in modules if m.split(".")[0] in ("pyspark", "py4j", "duckdb", "readline")]
     names = [p.name for p in _internal(bundle).rglob("*")]

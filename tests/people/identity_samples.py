@@ -1,5 +1,5 @@
 """Writes the multi-source identity case in tests/data/identity/ (deterministic; run as a script to
-regenerate: ``python tests/identity/identity_samples.py``). A test checks the committed files equal its output.
+regenerate: ``python tests/people/identity_samples.py``). A test checks the committed files equal its output.
 
 The story (week of 2024-03-04, tenant contoso.com, AWS account 111122223333):
 

@@ -4,7 +4,7 @@ from pathlib import Path
 import pyarrow as pa
 import yaml
 
-from workbench.coverage import gaps, sources
+from workbench.checks.coverage import gaps, sources
 from workbench.events import TS_TYPE
 from workbench.pipeline import analyze
 

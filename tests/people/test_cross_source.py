@@ -3,7 +3,7 @@ import shutil
 import yaml
 from identity_samples import OUT as CASE
 
-from workbench.identity import LinkDecision
+from workbench.people.identity import LinkDecision
 from workbench.pipeline import analyze
 
 

@@ -3,8 +3,9 @@ import json
 import numpy as np
 import pyarrow.compute as pc
 
-from workbench.case import Case
-from workbench.identity import (LinkDecision, _from_name, _from_raw, case_decisions, local_part, record_decision,
+from workbench.case.folder import Case
+from workbench.pipeline import relink
+from workbench.people.identity import (LinkDecision, _from_name, _from_raw, case_decisions, local_part, record_decision,
                                 resolve)
 
 
@@ -53,7 +54,7 @@ def test_profile_and_findings_of_the_entity(analysis, alice_keys):
 def test_confirmed_suggestions_join_the_linux_account_and_the_timeline_spans_every_source(analysis, alice_keys):
     decisions = [LinkDecision(alice_keys["entra"], k, "confirm", analyst="A. Analyst")
                  for k in [alice_keys["bastion"], *alice_keys["web"]]]
-    ids = analysis.relink(decisions)
+    ids = relink(analysis, decisions)
     alice = _entity_with(ids, alice_keys["entra"])
     assert {alice_keys["bastion"], *alice_keys["web"]} <= set(alice.names)
     assert set(alice.sources) == {"cloudtrail", "entra_audit", "entra_signin", "workspace", "authlog"}
@@ -67,7 +68,7 @@ def test_confirmed_suggestions_join_the_linux_account_and_the_timeline_spans_eve
     assert doc["identity"]["decisions"][0]["decision"] == "confirm"
     assert any(e["id"] == alice.id and len(e["names"]) == 8 for e in doc["entities"])
     json.dumps(doc)
-    analysis.relink([])  # leave the shared analysis as it was
+    relink(analysis, [])  # leave the shared analysis as it was
 
 
 def test_rejecting_exact_links_splits_and_a_partial_reject_is_a_conflict(analysis, alice_keys):
@@ -153,5 +154,5 @@ def test_usual_places_leave_out_every_findings_evidence_and_show_it_apart():
     assert doc["flagged"] == {"events": 421, "countries": [{"value": "RU", "events": 421}],
                               "ips": [{"value": "5.188.62.140", "events": 421}]}
     assert doc["countries"] == [{"value": "US", "events": 450}]
-    again = analysis.relink([])  # resolved again (the analyst's decisions): still without the evidence
+    again = relink(analysis, [])  # resolved again (the analyst's decisions): still without the evidence
     assert dict(next(e for e in again.entities if e.id == patel.id).ips).get("5.188.62.140") is None

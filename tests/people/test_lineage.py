@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from workbench.lineage import chain, trace, use_rows
+from workbench.people.lineage import chain, trace, use_rows
 from workbench.pipeline import analyze
 
 DATA = Path(__file__).resolve().parents[1] / "data"

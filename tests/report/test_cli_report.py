@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from report_samples import CYRILLIC_USER, EVIL_USER, flat, outline, pages_of
 from workbench.__main__ import main
-from workbench.case import Case
+from workbench.case.folder import Case
 from workbench.pipeline import analyze
 
 

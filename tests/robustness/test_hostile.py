@@ -49,7 +49,7 @@ def test_duplicate_member_names_are_both_read_and_told_apart(tmp_path):
 
 
 def test_the_original_record_of_each_duplicate_is_its_own(tmp_path):
-    from workbench.ingest.files import evidence_of
+    from workbench.evidence.files import evidence_of
 
     folder = write(_case("zip/duplicate-names"), tmp_path / "e")
     for suffix, ref in (("", "first"), ("#2", "second")):
@@ -58,7 +58,7 @@ def test_the_original_record_of_each_duplicate_is_its_own(tmp_path):
 
 
 def test_a_file_named_like_a_member_does_not_take_the_members_name(tmp_path):
-    from workbench.ingest.files import evidence_of
+    from workbench.evidence.files import evidence_of
 
     folder = write(_case("zip/name-clash"), tmp_path / "e")
     result = load([folder])

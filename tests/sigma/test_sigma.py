@@ -227,7 +227,8 @@ def test_shipped_rules_on_the_samples():
 
 
 def test_analyze_and_findings_json(tmp_path):
-    from workbench.cli import build_parser, run_analyze
+    from workbench.cli.analyze import run_analyze
+    from workbench.cli.parser import build_parser
 
     out = tmp_path / "f.json"
     args = build_parser().parse_args(["analyze", str(CLOUDTRAIL), "--no-geoip", "-q", "--findings-json", str(out),

@@ -10,10 +10,10 @@ import pytest
 
 from workbench.__main__ import main
 from workbench.checks import CHECKS
-from workbench.eventstore import SIDECAR, read_events, read_meta
+from workbench.spark.eventstore import SIDECAR, read_events, read_meta
 from workbench.events import SCHEMA
 from workbench.pipeline import analyze, run_checks
-from workbench.store import raw_record
+from workbench.events import raw_record
 from workbench.synth import generate_case
 
 pyspark = pytest.importorskip("pyspark", reason="PySpark is an optional extra: pip install -e '.[spark]'")
@@ -43,7 +43,7 @@ def exported(tmp_path_factory, city_db):
 
 @pytest.fixture(scope="module")
 def spark():
-    from workbench.spark_engine import session
+    from workbench.spark.engine import session
 
     os.environ.setdefault("WORKBENCH_SPARK_PARTITIONS", "2")  # a small case: few tasks, less start-up per task
     s = session("local[2]")
@@ -66,7 +66,7 @@ def test_the_parquet_folder_is_partitioned_documented_and_reads_back(exported):
 
 
 def test_every_check_gives_the_same_findings_on_spark(exported, spark):
-    from workbench.spark_engine import PARTITION, run_checks_on_spark
+    from workbench.spark.engine import PARTITION, run_checks_on_spark
 
     root, parquet, analysis = exported
     assert set(PARTITION) == {c.id for c in CHECKS}

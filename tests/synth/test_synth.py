@@ -143,7 +143,7 @@ def test_scale_changes_volume(tmp_path):
 
 
 def test_the_indicator_list_is_a_csv_the_workbench_reads(tmp_path):
-    from workbench.indicators import load_indicators
+    from workbench.checks.indicators import load_indicators
     from workbench.synth import write_indicators
     labels = generate_case(tmp_path / "case", seed=3, days=12)
     found = load_indicators([write_indicators(labels, tmp_path / "ioc.csv")])

@@ -56,12 +56,13 @@ from typing import Any, Iterable, Sequence
 
 import orjson
 
-from . import case_storage
-from .errors import WorkbenchError
-from .ingest.files import evidence_of, expand
-from .marks import MARKS_SCHEMA, CaseMarks
-from .pipeline import Analysis, analyze_with_pack
-from .progress import CancelToken, Progress, no_progress
+from .. import case_storage
+from ..errors import WorkbenchError
+from ..evidence.files import evidence_of, expand
+from ..marks import MARKS_SCHEMA, CaseMarks
+from ..analysis import Analysis
+from ..pipeline import analyze_with_pack, complete
+from ..progress import CancelToken, Progress, no_progress
 from .snapshot import dumps, freeze, read_table, thaw, write_table
 
 DB_NAME = "case.sqlite"
@@ -394,7 +395,9 @@ class Case(CaseMarks):
         except (OSError, ValueError) as exc:  # ArrowInvalid is a ValueError
             self.problem = f"{rows[0][1]}: cannot read the stored events ({exc})"
             return None
-        return thaw(orjson.loads(rows[0][0]), table, self._playbook_dirs())
+        analysis = thaw(orjson.loads(rows[0][0]), table, self._playbook_dirs())
+        complete(analysis)  # entities, credential lineage, coverage and incidents are not stored: computed again
+        return analysis
 
     def findings_json(self) -> dict[str, Any] | None:
         """The public findings JSON of the stored analysis, without loading the events."""
@@ -567,7 +570,7 @@ class Case(CaseMarks):
         """What the analyst recorded, as a plain dict in the shape of ``workbench.report.model.CaseView.from_dict``:
         states, answers with notes, the criteria they assessed, decisions, ticked checklist items with who/when,
         notes, bookmarks. Only the analyst's own work: the report measures the evidence itself
-        (:func:`workbench.triage.assess`) and marks what comes from the data as such."""
+        (:func:`workbench.explore.triage.assess`) and marks what comes from the data as such."""
         triage: dict[str, Any] = {}
         notes = []
         for fid, t in self.all_triage().items():

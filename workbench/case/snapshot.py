@@ -1,8 +1,8 @@
-"""An :class:`~workbench.pipeline.Analysis` frozen to disk and thawed again, so a case reopens without
-re-reading the evidence (see :mod:`workbench.case`).
+"""An :class:`~workbench.analysis.Analysis` frozen to disk and thawed again, so a case reopens without
+re-reading the evidence (see :mod:`workbench.case.folder`).
 
 The event table goes to an Arrow IPC file (zstd) written atomically; everything else goes to one JSON
-document that :mod:`workbench.case` keeps in its SQLite database. The document holds the public findings
+document that :mod:`workbench.case.folder` keeps in its SQLite database. The document holds the public findings
 JSON (``Analysis.to_json``) under ``"findings_json"`` plus what it leaves out (configuration, full GeoIP
 database descriptions, check titles, input bad-record counts).
 """
@@ -19,12 +19,12 @@ import orjson
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
-from .enrich.geoip import DatabaseInfo
-from .findings import Finding
-from .ingest import InputInfo
-from .paths import playbooks_dir
-from .pipeline import Analysis, CheckStatus
-from .playbooks import PlaybookLibrary
+from ..enrich.geoip import DatabaseInfo
+from ..findings import Finding
+from ..ingest import InputInfo
+from ..paths import playbooks_dir
+from ..analysis import Analysis, CheckStatus
+from ..playbooks import PlaybookLibrary
 
 JSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
 
@@ -73,7 +73,7 @@ def thaw(doc: dict[str, Any], table: pa.Table, playbook_dirs: Iterable[Path] = (
                         geoip_warnings=list(doc.get("geoip_warnings", ())))
     saved = doc["findings_json"]
     if saved.get("sigma_rules") or saved.get("sigma_errors"):  # the Sigma run's summary, as it was
-        from .sigma import RuleError, SigmaRun
+        from ..sigma import RuleError, SigmaRun
         analysis.sigma = SigmaRun(frozen=list(saved.get("sigma_rules", ())))
         analysis.sigma_errors = [RuleError(e["file"], e["reason"], e.get("title")) for e in saved.get("sigma_errors", ())]
     return analysis

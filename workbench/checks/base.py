@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..findings import SEVERITIES, EvidenceRef, Finding
-from ..store import raw_record
+from ..events import raw_record
 
 CLOUD_SOURCES = frozenset({"cloudtrail", "entra_signin", "entra_audit", "azure_activity", "gcp_audit", "workspace",
                            "m365_audit"})

@@ -1,4 +1,4 @@
-"""Checks across sources, on one person rather than one account name (see :mod:`workbench.identity`).
+"""Checks across sources, on one person rather than one account name (see :mod:`workbench.people.identity`).
 
 They follow the :class:`~workbench.checks.base.Check` declaration of the other checks; the pipeline
 runs them after the names are resolved into entities, with an :class:`IdentityCheckInput`.
@@ -17,10 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .checks.base import Check, CheckInput, distinct, minutes, place, refs
-from .events import format_ts
-from .findings import Finding
-from .identity import HOST_SCOPED, Identities, local_part
+from .base import Check, CheckInput, distinct, minutes, place, refs
+from ..events import format_ts
+from ..findings import Finding
+from ..people.identity import HOST_SCOPED, Identities, local_part
 
 NEW_COUNTRY_ID = "cross_new_country_then_hosts"
 FAILED_CONSOLE_ID = "cross_failed_signins_then_aws_console"

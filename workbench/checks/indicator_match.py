@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..indicators import Indicator, load_indicators
+from .indicators import Indicator, load_indicators
 from ..findings import Finding
 from ..events import format_ts
 from .base import Check, CheckInput, distinct, refs

@@ -14,7 +14,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import WorkbenchError
+from ..errors import WorkbenchError
 
 KINDS = ("ip", "cidr", "user_agent", "account")
 

@@ -1,6 +1,6 @@
 """``workbench query PATH... --query "user:alice after:2024-03-05" [--out events.csv|.jsonl]``.
 
-The events grid's query bar from the command line: the same language (:mod:`workbench.query`) over the
+The events grid's query bar from the command line: the same language (:mod:`workbench.explore.query`) over the
 same normalized, enriched table (no checks run). Without ``--out`` the first ``--limit`` matching events
 are printed, one per line; with it every match is written (CSV formula-safe, or Timesketch JSON Lines).
 """
@@ -13,13 +13,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .cli import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, _progress_printer, add_geoip_arguments, check_outputs
-from .enrich.geoip import enrich, open_geoip
-from .errors import WorkbenchError, printable
-from .events import format_ts
-from .export import write_events_csv, write_events_jsonl
-from .ingest import load
-from .query import FIELDS, EventIndex, QueryError, parse
+from ..enrich.geoip import enrich, open_geoip
+from ..errors import WorkbenchError, printable
+from ..events import format_ts
+from ..export import write_events_csv, write_events_jsonl
+from ..ingest import load
+from ..evidence.outputs import check_outputs
+from ..explore.query import FIELDS, EventIndex, QueryError, parse
+from .common import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, add_geoip_arguments, progress_printer
 
 PRINTED = ("ts", "source", "action", "outcome", "user", "src_ip", "country", "host", "event_name")
 
@@ -57,7 +58,7 @@ def run_query(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     show_progress = sys.stderr.isatty()
     try:
-        loaded = load(args.paths, year=args.year, progress=_progress_printer(show_progress))
+        loaded = load(args.paths, year=args.year, progress=progress_printer(show_progress))
         geo = open_geoip([] if args.no_geoip else args.geoip_db, use_default=not args.no_default_geoip)
         try:
             table = enrich(loaded.table, geo if geo.available else None)

@@ -37,7 +37,7 @@ from ..events import GEO_FIELDS
 from ..paths import default_geoip_dbs
 from .asntable import AsnTable, TableError
 from .fetch import manifest_entry
-from ..perf import gc_paused
+from ..progress import gc_paused
 from .ipclass import PUBLIC, classify, ip_class, parse
 from .mmdb import PARTS, CorruptDatabase, Database, provides
 from .provider import ProviderLists, open_provider_lists

@@ -37,7 +37,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import WorkbenchError
+from ..errors import WorkbenchError
 
 # query key -> column(s) of the event table
 FIELDS: dict[str, tuple[str, ...]] = {

@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .findings import Finding
+from ..findings import Finding
 
 US = 1_000_000  # microseconds per second
 STEPS = tuple(timedelta(seconds=s) for s in (

@@ -1,9 +1,9 @@
 """Triage of one finding against its playbook: what the evidence says about each question and each escalation
 criterion, and a suggested decision. No Qt; the GUI's triage panel, the report and the findings JSON show it.
 
-The evidence is measured by *probes* (:mod:`workbench.triage_probes`) against the finding's baseline: what its
+The evidence is measured by *probes* (:mod:`workbench.explore.triage_probes`) against the finding's baseline: what its
 accounts did before its first event, without any finding's evidence, or their peer group where that is thin
-(:mod:`workbench.triage_index`). A question or criterion is tied to probes by the words it uses (:data:`RULES`).
+(:mod:`workbench.explore.triage_index`). A question or criterion is tied to probes by the words it uses (:data:`RULES`).
 Each probe answers ``suspicious``, ``normal``, ``unknown`` (saying why) or ``outside the logs``, with its basis
 in numbers. A question's answer is suspicious when a probe behind it is, normal when all are, outside the logs
 when it is only about things no log holds (approvals, phishing, what the user says), else unknown. A criterion
@@ -29,8 +29,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .findings import Finding
-from .playbooks import Playbook
+from ..findings import Finding
+from ..playbooks import Playbook
 from .triage_index import Context, index_for
 from .triage_probes import NORMAL, OUTSIDE, PROBES, SUSPICIOUS, UNKNOWN, Fact
 

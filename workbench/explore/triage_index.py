@@ -25,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .findings import Finding
+from ..findings import Finding
 
 COLUMNS = ("ts", "source", "action", "outcome", "user", "target_user", "src_ip", "host", "user_agent",
            "event_name", "logon_type", "client_app", "session_id", "country", "asn", "bytes")

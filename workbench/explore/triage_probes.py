@@ -1,5 +1,5 @@
 """The probes of triage: each measures one thing about a finding against its baseline (see
-:mod:`workbench.triage_index`) and answers ``suspicious``, ``normal``, ``unknown`` (with the reason) or
+:mod:`workbench.explore.triage_index`) and answers ``suspicious``, ``normal``, ``unknown`` (with the reason) or
 ``outside the logs``, stating its basis in numbers ("usual: US ×57 over 21 days before 2024-03-14 10:02 UTC;
 this: RU").
 """

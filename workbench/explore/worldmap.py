@@ -48,11 +48,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .paths import resources_dir
+from ..paths import resources_dir
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .findings import Finding
-    from .pipeline import Analysis
+    from ..findings import Finding
+    from ..analysis import Analysis
 
 OUTLINE_FILE = "countries-110m.json"
 LOGIN_ACTIONS = ("auth.success", "auth.failure")
@@ -317,7 +317,7 @@ def login_map(table: pa.Table, users: Iterable[str], *, findings: Iterable["Find
         return LoginMap(tuple(wanted), (), (), 0, truncated)
     cfg = (config or {}).get(CHECK_ID)
     if cfg is None:  # no configuration given (or one without the check): the shipped thresholds
-        from .config import load_config
+        from ..config import load_config
 
         cfg = load_config()[CHECK_ID]
     mask = pc.and_(pc.is_in(table.column("user"), value_set=pa.array(wanted, pa.string())),
@@ -352,7 +352,7 @@ def _points(frame: pd.DataFrame) -> tuple[LoginPoint, ...]:
 
 def _legs(frame: pd.DataFrame, cfg: dict[str, Any], keys: set[tuple[str, str]]) -> tuple[TravelLeg, ...]:
     """Consecutive located successes of one account from different IPs and places, as the check pairs them."""
-    from .checks.impossible_travel import haversine_km
+    from ..checks.impossible_travel import haversine_km
 
     ok = frame[frame["ok"]].sort_values(["user", "ts"], kind="stable")  # equal times keep table order
     prev = ok.groupby("user", sort=False).shift(1)

@@ -4,7 +4,7 @@ The loaders and the checks spend long stretches in C code that holds Python's gl
 building pandas frames); on a worker *thread* that freezes the event loop for seconds on millions of events.
 In a child process it cannot. :func:`call_in_child` has the signature :class:`~workbench.gui.tasks.Task`
 expects (``progress``, ``cancel``): progress comes back through a queue, cancelling ends the child, and the
-result (an :class:`~workbench.pipeline.Analysis`, which pickles) or the one-line error comes back the same way;
+result (an :class:`~workbench.analysis.Analysis`, which pickles) or the one-line error comes back the same way;
 the event table itself is handed over as an Arrow file in a temporary folder (never near the evidence), which
 the parent reads with the lock released, so even the hand-over of millions of events does not stall the UI.
 

@@ -14,10 +14,10 @@ from collections import Counter
 from pathlib import Path, PurePath
 from typing import Any, Iterable
 
-from ..case import Case
+from ..case.folder import Case
 from ..findings import SEVERITIES
-from ..pipeline import Analysis
-from ..store import raw_record
+from ..analysis import Analysis
+from ..events import raw_record
 from .about import about_text
 from .models import FindingsModel, SourcesModel
 from .qt import (

@@ -124,7 +124,7 @@ class Settings:
 
     def check(self) -> list[str]:
         """What is wrong with these settings, one line each (the core reads every file as a run would)."""
-        from ..indicators import load_indicators
+        from ..checks.indicators import load_indicators
 
         problems = []
         for path in self.geoip_dbs:

@@ -22,13 +22,13 @@ import pyarrow.compute as pc
 
 from ..errors import words
 from ..events import BASE_SCHEMA
-from ..perf import gc_paused
+from ..progress import gc_paused
 from ..progress import CancelToken, Progress, check, no_progress
 from . import (  # noqa: F401  (registration)
     azure_activity, cloudtrail, cloudtrail_history, entra, entra_audit, evtx_binary, evtx_csv, evtx_xml, gcp_audit, journald,
     m365, s3_access, syslog_auth, workspace,
 )
-from .files import Evidence, expand
+from ..evidence.files import Evidence, expand
 from .registry import PARSERS, ParseContext, Parser, sniff
 
 __all__ = ["InputInfo", "LoadResult", "load", "PARSERS"]

@@ -33,7 +33,7 @@ and nothing in a row tells them apart: ``logon_type`` is left null for them (a n
 Log Analytics exports carry ``signInEventTypes`` / ``isInteractive`` / ``Category``.
 
 ``raw``: JSON records are not copied into the table; ``raw_offset`` / ``raw_length`` say where their bytes
-are (msgspec splits the document, :func:`workbench.store.raw_record` reads them back). CSV rows are kept in
+are (msgspec splits the document, :func:`workbench.events.raw_record` reads them back). CSV rows are kept in
 ``raw`` as a JSON object of column → value.
 """
 
@@ -50,7 +50,7 @@ from ..errors import words
 from ..events import EventBatch
 from . import csvio
 from .fields import ip_or_none, parse_time, text
-from .files import HEAD_BYTES
+from ..evidence.files import HEAD_BYTES
 from .salvage import looks_like_json_lines, salvage
 from .registry import BATCH_SIZE, ParseContext, register
 

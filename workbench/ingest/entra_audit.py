@@ -32,7 +32,7 @@ from ..events import EventBatch
 from . import csvio
 from .entra import Item, as_obj, get, json_records, place_raw, to_time, upn
 from .fields import ip_or_none, text
-from .files import HEAD_BYTES
+from ..evidence.files import HEAD_BYTES
 from .registry import BATCH_SIZE, ParseContext, register
 
 SOURCE = "entra_audit"

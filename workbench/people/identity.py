@@ -35,8 +35,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .findings import Finding, evidence_mask
-from .store import raw_record
+from ..findings import Finding, evidence_mask
+from ..events import raw_record
 
 HOST_SCOPED = frozenset({"authlog", "journald"})
 WINDOWS_SOURCES = frozenset({"windows", "evtx", "evtx_xml", "evtxecmd_csv"})
@@ -519,11 +519,11 @@ def with_findings(ids: Identities, findings: Iterable[Finding], table: pa.Table 
 
 # --- the analyst's decisions in the case file --------------------------------------------------------------
 
-CASE_SETTING = "identity_links"  # the case setting (workbench.case.Case.setting) holding the decisions
+CASE_SETTING = "identity_links"  # the case setting (workbench.case.folder.Case.setting) holding the decisions
 
 
 def case_decisions(case: Any) -> list[LinkDecision]:
-    """The link decisions saved in a :class:`workbench.case.Case` (its JSON setting ``identity_links``)."""
+    """The link decisions saved in a :class:`workbench.case.folder.Case` (its JSON setting ``identity_links``)."""
     return [LinkDecision.from_dict(d) for d in case.setting(CASE_SETTING, []) or [] if isinstance(d, dict)]
 
 

@@ -34,8 +34,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .findings import EvidenceRef, Finding
-from .store import raw_record
+from ..findings import EvidenceRef, Finding
+from ..events import raw_record
 
 LOOKBACK = timedelta(hours=24)  # "after what": the creator's activity this long before
 MAX_REFS = 200  # evidence refs of uses written to JSON per credential

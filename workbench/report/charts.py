@@ -11,8 +11,8 @@ from reportlab.graphics.shapes import FILL_EVEN_ODD, Circle, Drawing, Group, Lin
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from ..timeline import Histogram, Mark
-from ..worldmap import LoginMap, Outline, Projection, great_circle
+from ..explore.timeline import Histogram, Mark
+from ..explore.worldmap import LoginMap, Outline, Projection, great_circle
 from .layout import fit
 from .styles import MUTED, RULE, SEVERITY_COLOURS, fonts, runs
 

@@ -12,7 +12,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable
 
 from ..findings import Finding
-from ..pipeline import Analysis
+from ..analysis import Analysis
 from .layout import Anchor
 from .model import CaseView
 from .styles import para

@@ -7,7 +7,7 @@ from __future__ import annotations
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
-from ..lineage import chain
+from ..people.lineage import chain
 from .context import Context, heading, sub
 from .layout import FRAME_WIDTH
 from .styles import one_line, para

@@ -17,8 +17,8 @@ from ..checks import CHECKS
 from ..events import format_ts
 from ..findings import SEVERITIES, Finding
 from ..playbooks import Playbook
-from ..triage import assess
-from .. import worldmap
+from ..explore.triage import assess
+from ..explore import worldmap
 from . import charts, sidecar, tables
 from .context import MAX_ASSESSED, MAX_MAPS, Context, sub
 from .layout import FRAME_WIDTH, Anchor

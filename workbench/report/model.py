@@ -1,7 +1,7 @@
 """What the report needs of the analyst's case: triage state per finding, answers, escalation decisions,
 checklists, notes and bookmarks, plus the case's identity (id, organisation, classification).
 
-The report reads only this model. :func:`case_view` builds it from the case file (``workbench.case``) or from
+The report reads only this model. :func:`case_view` builds it from the case file (``workbench.case.folder``) or from
 a plain dict (``CaseView.from_dict``; the same shape ``to_dict`` writes), so the report does not depend on how
 the case stores its state.
 """

@@ -18,7 +18,7 @@ from reportlab.platypus import CondPageBreak, Flowable, PageBreak, Spacer
 from ..errors import ReportError
 from ..events import format_ts
 from ..paths import default_file_mode
-from ..pipeline import Analysis
+from ..analysis import Analysis
 from . import cross, sections, tables
 from .context import Context, heading
 from .finding import evidence_section, finding_section, first_per_text, needs_appendix, playbook_steps

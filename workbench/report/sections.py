@@ -8,12 +8,12 @@ from pathlib import Path
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 
-from .. import timeline
+from ..explore import timeline
 from ..attack import AttackReferenceError, read_reference
 from ..checks import CHECKS
 from ..events import format_ts
 from ..findings import Finding
-from ..store import raw_record
+from ..events import raw_record
 from . import charts, tables
 from .context import MAX_MAPS, Context, heading, sub
 from .layout import FRAME_WIDTH, Anchor

@@ -14,7 +14,7 @@ from reportlab.platypus import Flowable, Table, TableStyle
 from ..events import format_ts
 from ..findings import Finding
 from ..ingest import InputInfo
-from ..pipeline import Analysis, CheckStatus
+from ..analysis import Analysis, CheckStatus
 from .layout import fit
 from .styles import HEADER_FILL, RULE, STRIPE_FILL, clip, esc, esc_fit, fonts, human_size, markup, \
     needs_fallback, one_line, para, styles

@@ -19,8 +19,8 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..ingest.files import evidence_of
-from ..store import MAX_RAW
+from ..evidence.files import evidence_of
+from ..events import MAX_RAW
 
 
 def raw_texts(table: pa.Table, rows: np.ndarray) -> list[str | None]:

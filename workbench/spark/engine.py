@@ -1,4 +1,4 @@
-"""The checks on Apache Spark, over the Parquet event folder of :mod:`workbench.eventstore`.
+"""The checks on Apache Spark, over the Parquet event folder of :mod:`workbench.spark.eventstore`.
 
 One definition per check: Spark does not get its own version of any check. Each check is stateful only
 *within* one key (the account for almost all of them: its baseline, its travel, its hours), so Spark groups
@@ -8,7 +8,7 @@ whose state spans accounts (password spray: one address against many accounts) r
 every event, which is exact but does not spread; :data:`PARTITION` says which is which, and a test holds
 every check to it by comparing both engines' findings on the same events.
 
-The cross-source checks of :mod:`workbench.identity` need the resolved identities of the whole case and
+The cross-source checks of :mod:`workbench.people.identity` need the resolved identities of the whole case and
 run only in the embedded engine; a Spark run says so in its check list.
 
 PySpark is an optional dependency (``pip install 'workbench[spark]'``; a Java 17+ runtime) imported only here.
@@ -24,10 +24,10 @@ from typing import Any, Iterator
 
 import orjson
 
-from .checks import CHECKS
-from .errors import WorkbenchError
-from .events import SCHEMA
-from .findings import Finding, sort_findings
+from ..checks import CHECKS
+from ..errors import WorkbenchError
+from ..events import SCHEMA
+from ..findings import Finding, sort_findings
 
 # The key whose events a check needs together; None: all events in one group.
 PARTITION: dict[str, str | None] = {
@@ -92,8 +92,8 @@ def _group_runner(check_ids: list[str], config: dict[str, Any], geo_available: b
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        from .checks import CHECKS as ALL
-        from .pipeline import run_checks
+        from ..checks import CHECKS as ALL
+        from ..pipeline import run_checks
 
         frame = frame.sort_values("seq", kind="stable")
         columns = []
@@ -135,7 +135,7 @@ def run_checks_on_spark(folder: str | os.PathLike, config: dict[str, Any], geo_a
             if c.id in skipped:
                 continue
             if c.id not in PARTITION:
-                raise SparkEngineError(f"check {c.id!r} declares no Spark partition key (workbench.spark_engine)")
+                raise SparkEngineError(f"check {c.id!r} declares no Spark partition key (workbench.spark.engine)")
             by_key.setdefault(PARTITION[c.id] or _ALL, []).append(c.id)
         texts: list[str] = []
         groups: dict[str, int] = {}

@@ -28,9 +28,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
-from .errors import WorkbenchError
-from .ingest import InputInfo
-from .ingest.files import evidence_of
+from ..errors import WorkbenchError
+from ..ingest import InputInfo
+from ..evidence.files import evidence_of
 
 SIDECAR = "workbench-events.json"
 FORMAT = "workbench-events"

@@ -1,4 +1,4 @@
-"""The Coverage pane: what the loaded data could not answer (:mod:`workbench.coverage`).
+"""The Coverage pane: what the loaded data could not answer (:mod:`workbench.checks.coverage`).
 
 Each check's status (ran, limited, not run) with its reasons; each source with its time range and the
 fields its export lacks; the gaps in time per source. Clicking a gap shows the events around it.
@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ...coverage import Gap
+from ...checks.coverage import Gap
 from ...progress import CancelToken, Progress
 from ..qt import QBrush, QColor, QLabel, QModelIndex, QTabWidget, QVBoxLayout, QWidget, Qt, Signal
 from .common import RowsModel, fit_columns, plain_text_box, run_task, table_view

@@ -1,4 +1,4 @@
-"""The Credentials pane: the life of every credential created in the loaded logs (:mod:`workbench.lineage`).
+"""The Credentials pane: the life of every credential created in the loaded logs (:mod:`workbench.people.lineage`).
 
 A list of credentials (kind, key, owner, created, uses, new IPs); for the selected one its chain as
 plain-text steps, oldest first. A step that points at events (the creation, the uses) shows them in the
@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ...findings import EvidenceRef
-from ...lineage import Credential, chain, use_rows
+from ...people.lineage import Credential, chain, use_rows
 from ...progress import CancelToken, Progress
 from ..qt import QLabel, QModelIndex, QSplitter, QVBoxLayout, QWidget, Qt, Signal
 from .common import RowsModel, fit_columns, plain_text_box, run_task, table_view

@@ -1,4 +1,4 @@
-"""The People pane: one person across every source (:mod:`workbench.identity`).
+"""The People pane: one person across every source (:mod:`workbench.people.identity`).
 
 The list of entities (label, names, sources, events, findings); for the selected one its names grouped
 as exact / confirmed / suggested / rejected links with Confirm, Reject and Add link (saved in the open
@@ -15,7 +15,8 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from ...identity import Entity, Identities, Link, LinkDecision, case_decisions, record_decision
+from ...pipeline import complete, relink
+from ...people.identity import Entity, Identities, Link, LinkDecision, case_decisions, record_decision
 from ...progress import CancelToken, Progress
 from ..qt import (
     QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QModelIndex, QPushButton,
@@ -33,16 +34,16 @@ def cross_source(analysis: Any, decisions: list[LinkDecision] | None = None, *, 
     """Entities, credentials and coverage of ``analysis`` (computed when it came without them, e.g. a
     case saved by an older version), with the case's link decisions applied when they differ."""
     progress(0, 1, "people, credentials and coverage")
-    analysis.cross_source()
+    complete(analysis)
     if decisions is not None and [d.to_dict() for d in decisions] != \
             [d.to_dict() for d in analysis.identities.decisions]:
-        analysis.relink(decisions)
+        relink(analysis, decisions)
     return analysis
 
 
 def _relink(analysis: Any, decisions: list[LinkDecision], *, progress: Progress, cancel: CancelToken) -> Identities:
     progress(0, 1, "resolving identities")
-    return analysis.relink(decisions)
+    return relink(analysis, decisions)
 
 
 def _entity_rows(identities: Identities, table: Any, entity_id: str, *, progress: Progress,
@@ -202,7 +203,7 @@ class EntitiesPane(QWidget):
     # -- what the main window (and the tests) call --------------------------------------------
 
     def set_analysis(self, analysis: Any, case: Any = None) -> None:
-        """Show the entities of an analysis whose :meth:`~workbench.pipeline.Analysis.cross_source` is done."""
+        """Show the entities of an analysis whose :func:`~workbench.pipeline.complete` is done."""
         self.analysis = analysis
         self.case = case
         self.decisions = list(analysis.identities.decisions) if analysis is not None and analysis.identities else []

@@ -1,10 +1,10 @@
 """The events pane: query bar, quick search, timeline, and the grid with a filter box per column.
 
-Every filter is computed by :class:`workbench.query.EventIndex` over the columns and handed to the
+Every filter is computed by :class:`workbench.explore.query.EventIndex` over the columns and handed to the
 model as an array of row ids; nothing here loops over events. What narrows the view, all together:
 
 * the *scope*: every event, or the rows the main window gives (a finding's evidence);
-* the query bar (:mod:`workbench.query` syntax), applied on Enter;
+* the query bar (:mod:`workbench.explore.query` syntax), applied on Enter;
 * the quick search box (every word somewhere in the text fields), applied as you type;
 * the filter box under each column title (the column contains the text);
 * the time window brushed on the timeline.
@@ -26,8 +26,8 @@ from ...export import events_as_text, write_events_csv, write_events_jsonl
 from ...findings import Finding
 from ...marks import MARK_COLUMNS, Mark, with_mark_columns
 from ...progress import CancelToken, Progress
-from ...query import FIELDS, QueryError, around_query, format_term, parse, with_term
-from ...timeline import histogram, marks as finding_marks
+from ...explore.query import FIELDS, QueryError, around_query, format_term, parse, with_term
+from ...explore.timeline import histogram, marks as finding_marks
 from ..models.events import COLUMNS, DEFAULT_HIDDEN, SAMPLES, WIDTHS, EventTableModel
 from ..qt import (QAbstractItemView, QAction, QFileDialog, QGuiApplication, QHBoxLayout, QHeaderView, QKeySequence,
                   QLabel, QLineEdit, QMenu, QPushButton, QShortcut, Qt, QTableView, QTimer, QVBoxLayout, QWidget,
@@ -357,7 +357,7 @@ class EventsPane(QWidget):
             if not chosen:
                 return None
             path = chosen if chosen.lower().endswith(suffix) else chosen + suffix
-        from ...cli import check_outputs  # the CLI module (and the pipeline it imports) only when exporting
+        from ...evidence.outputs import check_outputs
 
         out = Path(path)
         problem = check_outputs([out], self.evidence_paths)

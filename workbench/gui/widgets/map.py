@@ -1,5 +1,5 @@
 """The login map pane: an account's login places on the offline world outline, impossible-travel legs
-in red. The data is :func:`workbench.worldmap.login_map` (the PDF report draws the same); this module
+in red. The data is :func:`workbench.explore.worldmap.login_map` (the PDF report draws the same); this module
 only paints it. Everything drawn is plain text (``drawText``) or a tooltip through ``safe_tooltip``.
 
 Wheel or ``+``/``-`` zoom about the pointer, dragging pans, ``0`` or a double click fits the places.
@@ -15,8 +15,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ...pipeline import Analysis
-from ...worldmap import (
+from ...analysis import Analysis
+from ...explore.worldmap import (
     LOGIN_ACTIONS, Bounds, LoginMap, LoginPoint, Projection, TravelLeg, account_map, great_circle, load_outline,
 )
 from ..qt import (
@@ -83,7 +83,7 @@ def is_dark(widget: QWidget) -> bool:
 
 
 class LoginMapView(QWidget):
-    """Paints one :class:`~workbench.worldmap.LoginMap`."""
+    """Paints one :class:`~workbench.explore.worldmap.LoginMap`."""
 
     place_activated = Signal(object)  # tuple of table rows: the logins at the clicked place
 

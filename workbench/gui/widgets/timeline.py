@@ -1,7 +1,7 @@
 """The timeline strip above the events grid: events per time bin, the events in view drawn over them,
 each finding marked where it lies; dragging across it (brushing) selects a time window.
 
-The numbers come from :mod:`workbench.timeline`; this widget only draws them and turns the mouse into
+The numbers come from :mod:`workbench.explore.timeline`; this widget only draws them and turns the mouse into
 a window ``[start, end)`` snapped to bin edges, reported by :attr:`TimelineView.brushed`.
 """
 
@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from ...timeline import Histogram, Mark
+from ...explore.timeline import Histogram, Mark
 from ..qt import (QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QRectF, QSizePolicy, Qt, QToolTip, QWidget,
                   Signal, safe_tooltip)
 from ..settings import format_ts  # in the display time zone, with the zone

@@ -1,10 +1,10 @@
 """The triage panel: the selected finding's playbook as the analyst's working surface, bound to the case file.
 
 Questions with yes / no / unknown and a note, beside the evidence the workbench computed for each
-(:mod:`workbench.triage`); each escalation criterion with its status from the evidence and the analyst's own
+(:mod:`workbench.explore.triage`); each escalation criterion with its status from the evidence and the analyst's own
 assessment; the suggested decision and the analyst's decision with a reason; L1 steps, T2 actions and
 containment as checklists with who and when; the triage state and a note. Every edit goes straight to the case
-(:class:`workbench.case.Case`, one transaction per change), so nothing is lost when the app dies.
+(:class:`workbench.case.folder.Case`, one transaction per change), so nothing is lost when the app dies.
 
 Log fields and playbook text reach the screen only through plain-text labels and editors.
 """
@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ...case import ANSWERS, ASSESSMENTS, CHECKLISTS, DECISIONS, STATES, Case, CaseError, FindingTriage
+from ...case.folder import ANSWERS, ASSESSMENTS, CHECKLISTS, DECISIONS, STATES, Case, CaseError, FindingTriage
 from ...findings import Finding
-from ...pipeline import Analysis
+from ...analysis import Analysis
 from ...playbooks import Playbook
-from ...triage import Fact, TriageView, assess
+from ...explore.triage import Fact, TriageView, assess
 from ..qt import (
     QCheckBox, QComboBox, QFrame, QGroupBox, QHBoxLayout, QLineEdit, QPlainTextEdit, QScrollArea, Qt,
     QTimer, QVBoxLayout, QWidget, Signal,
@@ -160,7 +160,7 @@ class TriagePanel(QScrollArea):
     def show_finding(self, analysis: Analysis, finding: Finding, playbook: Playbook | None = None,
                      view: TriageView | None = None) -> None:
         """Show ``finding`` (its playbook: given, else the library's current match); ``view`` may be computed
-        beforehand off the GUI thread with :func:`workbench.triage.assess`."""
+        beforehand off the GUI thread with :func:`workbench.explore.triage.assess`."""
         self.analysis, self.finding = analysis, finding
         book = playbook or analysis.playbooks.match(finding.techniques)
         self.view = view or assess(analysis, finding, book)

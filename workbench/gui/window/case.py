@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ...case import Case, create_case, open_case, open_or_create_case
-from ...pipeline import Analysis
+from ...case.folder import Case, create_case, open_case, open_or_create_case
+from ...analysis import Analysis
 from ..qt import QFileDialog
 from ..tasks import Task
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...pipeline import Analysis
+from ...analysis import Analysis
 from ..qt import QAction, QDockWidget, QKeySequence, Qt
 from ..tasks import Task
 from ..widgets.common import plural
@@ -70,7 +70,7 @@ class Docks:
             self._draw_map()
 
     def _draw_map(self) -> None:
-        from ...worldmap import finding_map
+        from ...explore.worldmap import finding_map
 
         self._map_stale = False
         finding = self.playbook_pane.finding if self.analysis is not None else None
@@ -127,7 +127,7 @@ class Docks:
     def show_cross_source(self, analysis: Analysis) -> Task | None:
         """Fill People, Credentials and Coverage; computed off the UI thread when the analysis came without them
         (a case saved by an older version) or the open case holds link decisions it was not resolved with."""
-        from ...identity import case_decisions
+        from ...people.identity import case_decisions
 
         decisions = case_decisions(self.case) if self.case is not None else None
         have = analysis.identities is not None and analysis.credentials is not None and analysis.coverage is not None

@@ -8,9 +8,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ...case import Case
-from ...cli import check_outputs
-from ...pipeline import Analysis
+from ...case.folder import Case
+from ...evidence.outputs import check_outputs
+from ...analysis import Analysis
 from ...progress import CancelToken, Progress
 from ..qt import QFileDialog, QStandardPaths
 from ..tasks import Task

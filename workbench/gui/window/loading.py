@@ -8,7 +8,8 @@ from pathlib import Path, PurePath
 from typing import Any, Iterable
 
 from ... import pipeline
-from ...pipeline import Analysis, analyze_with_pack
+from ...analysis import Analysis
+from ...pipeline import analyze_with_pack
 from ..child import call_in_child
 from ..qt import QFileDialog
 from ..tasks import Eta, Task

@@ -8,7 +8,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from ...case import CaseError
+from ...case.folder import CaseError
 from ...marks import Mark, MarkError, parse_tags
 from ..qt import QAction, QInputDialog, QKeySequence, QLineEdit, QMenu
 
