@@ -7,7 +7,7 @@ spreadsheets' own "this is text" mark; nothing else is changed.
 
 JSON Lines follow Timesketch's import format: every line carries ``message``, ``datetime`` (ISO 8601
 with the zone), ``timestamp`` (microseconds since the epoch) and ``timestamp_desc``, plus the event's
-fields as attributes. Files are written atomically (a temporary file beside the output, then renamed);
+fields as attributes. Files are written atomically (:func:`workbench.evidence.outputs.atomic_open`);
 the caller refuses outputs inside the evidence (:func:`workbench.evidence.outputs.check_outputs`).
 """
 
@@ -15,13 +15,10 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import tempfile
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import orjson
@@ -29,8 +26,8 @@ import pyarrow as pa
 
 from .errors import Cancelled
 from .events import as_utc, format_ts
+from .evidence.outputs import atomic_open
 from .findings import Finding
-from .paths import default_file_mode
 from .progress import CancelToken, Progress
 
 # The columns an export carries, in this order (those absent from the table are skipped).
@@ -72,27 +69,11 @@ def _chunks(table: pa.Table, rows: np.ndarray, columns: list[str], progress: Pro
             progress(min(start + CHUNK, total), total, f"{what}: {min(start + CHUNK, total):,} of {total:,} events")
 
 
-@contextmanager
-def _atomic(out: Path, mode: str) -> Iterator[IO[Any]]:
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        kwargs = {"newline": "", "encoding": "utf-8"} if "b" not in mode else {}
-        with os.fdopen(fd, mode, **kwargs) as fh:
-            yield fh
-        os.chmod(tmp, default_file_mode())
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_events_csv(table: pa.Table, rows: np.ndarray, out: Path, columns: Sequence[str] | None = None, *,
                      progress: Progress | None = None, cancel: CancelToken | None = None) -> Path:
     """The events ``rows`` (in that order) as CSV with a header line; returns ``out``."""
     cols = _columns(table, columns)
-    with _atomic(out, "w") as fh:
+    with atomic_open(out, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(cols)
         for chunk in _chunks(table, rows, cols, progress, cancel, f"writing {Path(out).name}"):
@@ -156,7 +137,7 @@ def write_events_jsonl(table: pa.Table, rows: np.ndarray, out: Path, columns: Se
     cols = _columns(table, columns)
     if "ts" not in cols and "ts" in table.column_names:
         cols.insert(0, "ts")
-    with _atomic(out, "wb") as fh:
+    with atomic_open(out, "wb") as fh:
         for chunk in _chunks(table, rows, cols, progress, cancel, f"writing {Path(out).name}"):
             for values in zip(*(chunk[c] for c in cols)):
                 row = dict(zip(cols, values))
@@ -194,7 +175,7 @@ def write_findings_csv(findings: Iterable[Finding], out: Path, marks: Mapping[st
     """One line per finding (columns :data:`FINDING_COLUMNS`), formula-safe; with ``marks`` (finding id →
     :class:`workbench.marks.Mark`) the analyst's tags, star and comment too."""
     columns = FINDING_COLUMNS + (MARK_FINDING_COLUMNS if marks is not None else ())
-    with _atomic(out, "w") as fh:
+    with atomic_open(out, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(columns)
         for f in findings:
@@ -208,7 +189,7 @@ def write_findings_csv(findings: Iterable[Finding], out: Path, marks: Mapping[st
 def write_findings_jsonl(findings: Iterable[Finding], out: Path, marks: Mapping[str, Any] | None = None) -> Path:
     """Timesketch JSON Lines: each finding at its first event, with its fields as attributes (and with
     ``marks``, finding id → :class:`workbench.marks.Mark`, its ``tag`` list, ``starred`` and ``comment``)."""
-    with _atomic(out, "wb") as fh:
+    with atomic_open(out, "wb") as fh:
         for f in findings:
             when = _timesketch_time(f.first_seen)
             assert when is not None

@@ -19,12 +19,12 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import WorkbenchError
+from .evidence.outputs import atomic_open
 
 SIGNATURE = "manifest.sig"
 KEY_PREFIX = "workbench-pack-key ed25519 "
@@ -137,16 +137,10 @@ def sign_pack(pack: Path, private_key: Path, manifest_name: str = "manifest.json
     except (OSError, zipfile.BadZipFile):
         raise SigningError("cannot read the pack", pack) from None
     sig = signature_for(manifest, private_key)
-    fd, tmp = tempfile.mkstemp(prefix=f".{pack.name}.", dir=pack.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as out:
-            for info, data in members:
-                out.writestr(info, data)
-            out.writestr(SIGNATURE, sig)
-        os.replace(tmp, pack)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(pack) as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as out:
+        for info, data in members:
+            out.writestr(info, data)
+        out.writestr(SIGNATURE, sig)
     return json.loads(sig)["key_id"]
 
 

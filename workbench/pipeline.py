@@ -24,7 +24,7 @@ from .ingest import load
 from .paths import playbooks_dir
 from .people.identity import Identities, LinkDecision, resolve as resolve_identities, with_findings
 from .people.lineage import Credential, trace as trace_credentials
-from .playbooks import PlaybookLibrary
+from .playbooks import PlaybookLibrary, assign as assign_playbooks
 from .progress import CancelToken, Progress, check, gc_paused, no_progress
 
 
@@ -124,10 +124,7 @@ def analyze(paths: Iterable[str | os.PathLike], *, year: int | None = None, conf
         sigma = run_sigma(table, ruleset, cancel)
         findings.extend(sigma.findings)
         statuses.append(CheckStatus("sigma", "Sigma rules", True, len(sigma.findings)))
-    findings = [
-        Finding(**{**f.__dict__, "playbook": book.technique}) if (book := playbooks.match(f.techniques)) else f
-        for f in findings
-    ]
+    findings = assign_playbooks(findings, playbooks)
     progress(1, 1, f"{len(findings)} findings")
     analysis = Analysis(loaded.inputs, table, sort_findings(findings), playbooks, config,
                         geo.databases, geo.errors, statuses, geoip_warnings=geo.warnings,

@@ -37,6 +37,7 @@ import yaml
 from . import __version__
 from .config import load_config
 from .errors import ConfigError, PlaybookError, WorkbenchError
+from .evidence.outputs import atomic_open
 from .pack_signing import SIGNATURE, SigningError, Verdict, signature_for, trusted_keys, verify
 from .playbooks import PLAYBOOK_SUFFIXES, parse
 
@@ -180,20 +181,13 @@ def build_pack(out: Path, *, name: str, playbooks: Path | None = None, config: P
     manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "name": name,
                 "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 "tool": {"name": "workbench", "version": __version__}, "files": files}
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
-            manifest_bytes = json.dumps(manifest, indent=2).encode()
-            zf.writestr(MANIFEST, manifest_bytes)
-            if sign_key is not None:
-                zf.writestr(SIGNATURE, signature_for(manifest_bytes, sign_key))
-            for member, path in members.items():
-                zf.write(path, member)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(out) as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
+        manifest_bytes = json.dumps(manifest, indent=2).encode()
+        zf.writestr(MANIFEST, manifest_bytes)
+        if sign_key is not None:
+            zf.writestr(SIGNATURE, signature_for(manifest_bytes, sign_key))
+        for member, path in members.items():
+            zf.write(path, member)
     return manifest
 
 
@@ -356,9 +350,8 @@ def _recover_state(path: Path) -> dict[str, str | None]:
 
 def _write_state(root: Path, active: str | None, previous: str | None) -> None:
     path = _state_path(root)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps({"active": active, "previous": previous}, indent=2), encoding="utf-8")
-    os.replace(tmp, path)
+    with atomic_open(path, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps({"active": active, "previous": previous}, indent=2))
     keep = {".incoming", active, previous}
     for folder in path.parent.iterdir():  # older packs go; the active one and the one before it stay
         if folder.is_dir() and folder.name not in keep and not folder.name.startswith((".incoming", ".broken")):

@@ -9,7 +9,6 @@ database descriptions, check titles, input bad-record counts).
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, fields
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +19,7 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 
 from ..enrich.geoip import DatabaseInfo
+from ..evidence.outputs import atomic_path
 from ..findings import Finding
 from ..ingest import InputInfo
 from ..paths import playbooks_dir
@@ -79,33 +79,12 @@ def thaw(doc: dict[str, Any], table: pa.Table, playbook_dirs: Iterable[Path] = (
     return analysis
 
 
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return  # not possible on every platform (Windows); the rename is still atomic
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some file systems refuse fsync on a directory; nothing more can be done
-    finally:
-        os.close(fd)
-
-
 def write_table(table: pa.Table, out: Path) -> None:
-    """``table`` to ``out`` as Arrow IPC, all or nothing: a temporary file, fsync, rename, fsync the folder."""
-    tmp = out.with_name(f".{out.name}.part")
-    try:
+    """``table`` to ``out`` as Arrow IPC, all or nothing and synced to disk (:func:`atomic_path`)."""
+    with atomic_path(out, suffix=".part", durable=True) as tmp:
         with pa.OSFile(str(tmp), "wb") as sink:
             with ipc.new_file(sink, table.schema, options=ipc.IpcWriteOptions(compression="zstd")) as writer:
                 writer.write_table(table, max_chunksize=64 * 1024)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(out.parent)
 
 
 def read_table(path: Path) -> pa.Table:

@@ -32,6 +32,7 @@ from ..errors import words
 from ..events import EventBatch
 from . import csvio
 from .entra import Item, as_obj, get, json_records, place_raw, to_time, upn
+from .jsonio import looks_like_json
 from .fields import ip_or_none, text
 from ..evidence.files import HEAD_BYTES
 from .registry import BATCH_SIZE, ParseContext, register
@@ -156,17 +157,13 @@ _LA_OPERATION = re.compile(rb'"OperationNameValue"\s*:')
 _LA_TIME = re.compile(rb'"TimeGenerated"\s*:')
 
 
-def _is_json(head: bytes) -> bool:
-    return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[")
-
-
 def _is_log_analytics_csv(names: Iterable[str]) -> bool:
     plain = {n.removesuffix(" [UTC]") for n in names}
     return {"TimeGenerated", "OperationNameValue"} <= plain and bool({"ActivityStatusValue", "Caller"} & plain)
 
 
 def _sniff(head: bytes) -> bool:
-    if _is_json(head):
+    if looks_like_json(head):
         return bool((_REST_ID.search(head) and _REST_TIME.search(head))
                     or (_LA_OPERATION.search(head) and _LA_TIME.search(head)))
     names = csvio.header(head)
@@ -183,7 +180,7 @@ def _json_extract(rec: dict[str, Any]) -> _Event:
 def parse(ctx: ParseContext) -> Iterator[EventBatch]:
     with ctx.open_binary() as fh:
         head = fh.read(HEAD_BYTES)
-    if _is_json(head):
+    if looks_like_json(head):
         with ctx.open_binary() as fh:
             data = ctx.read_whole(fh)
         yield from _emit(ctx, json_records(ctx, data), _json_extract)

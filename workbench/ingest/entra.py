@@ -49,6 +49,7 @@ import orjson
 from ..errors import words
 from ..events import EventBatch
 from . import csvio
+from .jsonio import looks_like_json
 from .fields import ip_or_none, parse_time, text
 from ..evidence.files import HEAD_BYTES
 from .salvage import looks_like_json_lines, salvage
@@ -312,12 +313,8 @@ _DIAG = re.compile(rb'"category"\s*:\s*"(?:SignInLogs|NonInteractiveUserSignInLo
 _AUDIT = re.compile(rb'"(?:initiatedBy|activityDisplayName|targetResources)"\s*:', re.I)
 
 
-def _is_json(head: bytes) -> bool:
-    return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[")
-
-
 def _sniff(head: bytes) -> bool:
-    if _is_json(head):
+    if looks_like_json(head):
         if _AUDIT.search(head):
             return False
         return bool((_GRAPH.search(head) and _GRAPH_SIGNIN.search(head))
@@ -452,7 +449,7 @@ def _csv_items(ctx: ParseContext) -> Iterator[Item]:
 def parse(ctx: ParseContext) -> Iterator[EventBatch]:
     with ctx.open_binary() as fh:
         head = fh.read(HEAD_BYTES)
-    if _is_json(head):
+    if looks_like_json(head):
         with ctx.open_binary() as fh:
             data = ctx.read_whole(fh)
         yield from _emit(ctx, json_records(ctx, data), _json_extract)

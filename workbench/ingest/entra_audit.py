@@ -31,6 +31,7 @@ from ..errors import words
 from ..events import EventBatch
 from . import csvio
 from .entra import Item, as_obj, get, json_records, place_raw, to_time, upn
+from .jsonio import looks_like_json
 from .fields import ip_or_none, text
 from ..evidence.files import HEAD_BYTES
 from .registry import BATCH_SIZE, ParseContext, register
@@ -235,10 +236,6 @@ _LA_NAME = re.compile(rb'"OperationName"\s*:')
 _DIAG = re.compile(rb'"category"\s*:\s*"AuditLogs"')
 
 
-def _is_json(head: bytes) -> bool:
-    return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[")
-
-
 def _csv_kind(names: set[str]) -> str | None:
     if {"Date (UTC)", "Activity", "ActorType", "Target1Type"} <= names:
         return "portal"
@@ -249,7 +246,7 @@ def _csv_kind(names: set[str]) -> str | None:
 
 
 def _sniff(head: bytes) -> bool:
-    if _is_json(head):
+    if looks_like_json(head):
         return bool((_GRAPH.search(head) and _GRAPH_TIME.search(head))
                     or (_LA.search(head) and _LA_TARGETS.search(head) and _LA_NAME.search(head))
                     or _DIAG.search(head))
@@ -284,7 +281,7 @@ def _pairs(names: list[str], key: str, value_suffix: str) -> list[tuple[str, str
 def parse(ctx: ParseContext) -> Iterator[EventBatch]:
     with ctx.open_binary() as fh:
         head = fh.read(HEAD_BYTES)
-    if _is_json(head):
+    if looks_like_json(head):
         with ctx.open_binary() as fh:
             data = ctx.read_whole(fh)
         yield from _emit(ctx, json_records(ctx, data), _json_extract)

@@ -14,6 +14,11 @@ from .salvage import looks_like_json_lines, salvage
 BOM = b"\xef\xbb\xbf"
 
 
+def looks_like_json(head: bytes) -> bool:
+    """The first bytes of a file open a JSON document (an object or an array), after a BOM and white space."""
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[")
+
+
 def iter_records(ctx: ParseContext, data: bytes, keys: tuple[str, ...] = ()) -> Iterator[tuple[str, Any]]:
     """Yield ``(where, record)``; a bad JSON line is recorded in ``ctx`` and skipped.
 

@@ -47,6 +47,7 @@ from ..errors import Unreadable, words
 from ..events import EventBatch
 from . import csvio
 from .entra import Item, country, json_records, place_raw, to_time, upn
+from .jsonio import looks_like_json
 from .fields import dig, ip_or_none, text
 from ..evidence.files import HEAD_BYTES
 from .registry import BATCH_SIZE, ParseContext, register
@@ -241,12 +242,8 @@ def _emit_csv(ctx: ParseContext, cols: dict[str, str]) -> Iterator[EventBatch]:
 _KIND = re.compile(rb'"kind"\s*:\s*"admin#reports#activit(?:y|ies)"')
 
 
-def _is_json(head: bytes) -> bool:
-    return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[")
-
-
 def _sniff(head: bytes) -> bool:
-    if _is_json(head):
+    if looks_like_json(head):
         return _KIND.search(head) is not None
     names = csvio.header(head)
     return names is not None and _columns(names) is not None
@@ -256,7 +253,7 @@ def _sniff(head: bytes) -> bool:
 def parse(ctx: ParseContext) -> Iterator[EventBatch]:
     with ctx.open_binary() as fh:
         head = fh.read(HEAD_BYTES)
-    if _is_json(head):
+    if looks_like_json(head):
         with ctx.open_binary() as fh:
             data = ctx.read_whole(fh)
         yield from _emit_api(ctx, _activities(ctx, json_records(ctx, data)))

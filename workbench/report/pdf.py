@@ -7,8 +7,6 @@ id, the classification marking and "page N of M"."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from functools import partial
 from pathlib import Path
 
@@ -17,7 +15,7 @@ from reportlab.platypus import CondPageBreak, Flowable, PageBreak, Spacer
 
 from ..errors import ReportError
 from ..events import format_ts
-from ..paths import default_file_mode
+from ..evidence.outputs import atomic_path
 from ..analysis import Analysis
 from . import cross, sections, tables
 from .context import Context, heading
@@ -50,27 +48,23 @@ def write_report(analysis: Analysis, out: Path | str, *, title: str | None = Non
     ctx = Context(analysis, view, out, max(0, max_evidence_rows))
     try:
         story = _story(ctx, meta)
-        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
     except OSError as exc:
         _remove(ctx.side_files)
         raise ReportError(f"cannot write the report: {exc.strerror or exc}", out) from exc
-    os.close(fd)
     marking = meta["classification"] or DEFAULT_MARKING
     header = " · ".join(x for x in (meta["case_id"], meta["title"]) if x)
     try:
-        doc = ReportDoc(tmp, title=meta["title"], author=meta["analyst"], subject=f"Incident report · {marking}",
-                        creator=f"workbench {analysis.version}", initialFontName=fonts().regular)
-        canvas = partial(NumberedCanvas, header=header, marking=marking,
-                         footer=f"workbench {analysis.version} · created {format_ts(analysis.created)}")
-        doc.build(story, canvasmaker=canvas)
-        os.chmod(tmp, default_file_mode())  # a handoff report: readable as any file the analyst saves
-        os.replace(tmp, out)
+        with atomic_path(out, suffix=".part") as tmp:
+            doc = ReportDoc(str(tmp), title=meta["title"], author=meta["analyst"],
+                            subject=f"Incident report · {marking}", creator=f"workbench {analysis.version}",
+                            initialFontName=fonts().regular)
+            canvas = partial(NumberedCanvas, header=header, marking=marking,
+                             footer=f"workbench {analysis.version} · created {format_ts(analysis.created)}")
+            doc.build(story, canvasmaker=canvas)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         _remove(ctx.side_files)
         raise ReportError(f"cannot write the report: {exc.strerror or exc}", out) from exc
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
         _remove(ctx.side_files)
         raise
     return out

@@ -7,15 +7,13 @@ Every cell is attacker-controlled text: a value a spreadsheet would read as a fo
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
 from ..events import format_ts
-from ..paths import default_file_mode
+from ..evidence.outputs import atomic_open
 from .styles import clean
 
 COLUMNS = ("ts", "source", "file", "ref", "action", "outcome", "user", "target_user", "src_ip", "country", "city",
@@ -40,17 +38,10 @@ def write_evidence_csv(table: pa.Table, rows: np.ndarray, path: Path) -> Path:
     present = [c for c in COLUMNS if c in table.column_names]
     data = table.select(present).take(pa.array(rows, pa.int64())).to_pydict() if len(rows) else \
         {c: [] for c in present}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
-            out = csv.writer(fh)
-            out.writerow([h for h, c in zip(HEAD, COLUMNS) if c in present])
-            for i in range(len(rows)):
-                out.writerow([safe_cell(format_ts(data[c][i]) if c == "ts" else clean(data[c][i]))
-                              for c in present])
-        os.chmod(tmp, default_file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path, "w", suffix=".part", encoding="utf-8-sig", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow([h for h, c in zip(HEAD, COLUMNS) if c in present])
+        for i in range(len(rows)):
+            out.writerow([safe_cell(format_ts(data[c][i]) if c == "ts" else clean(data[c][i]))
+                          for c in present])
     return path

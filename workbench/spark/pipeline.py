@@ -11,10 +11,9 @@ from ..checks import CHECKS
 from ..config import load_config
 from ..enrich.geoip import DatabaseInfo
 from ..events import SCHEMA
-from ..findings import Finding
 from ..paths import playbooks_dir
 from ..pipeline import complete
-from ..playbooks import PlaybookLibrary
+from ..playbooks import PlaybookLibrary, assign
 from .engine import run_checks_on_spark
 from .eventstore import inputs_of, read_events, read_meta
 
@@ -26,8 +25,7 @@ def analysis_from_spark(folder: Path, *, master: str, config_files=(), extra_pla
     geo = bool(meta.get("geo_locates"))
     run = run_checks_on_spark(folder, config, geo, master=master)
     playbooks = PlaybookLibrary.load([playbooks_dir(), *extra_playbook_dirs])
-    findings = [Finding(**{**f.__dict__, "playbook": book.technique}) if (book := playbooks.match(f.techniques))
-                else f for f in run.findings]
+    findings = assign(run.findings, playbooks)
     statuses = [CheckStatus(c.id, c.title, c.id in run.ran, sum(f.check == c.id for f in findings),
                             run.skipped.get(c.id, "")) for c in CHECKS]
     databases = [DatabaseInfo(d["path"], d["database_type"], datetime.fromisoformat(d["built"]),
