@@ -95,3 +95,13 @@ def test_analyze_on_spark_writes_the_same_findings_json(exported, spark, tmp_pat
 def test_spark_without_a_parquet_folder_is_a_usage_error(capsys):
     assert main(["analyze", "--engine", "spark"]) == 2
     assert "--parquet DIR" in capsys.readouterr().err
+
+
+def test_export_records_the_provider_lists_and_columns(exported):
+    """The Parquet folder carries provider_class/provider and the lists' build dates, for the Spark findings JSON."""
+    root, parquet, analysis = exported
+    meta = read_meta(parquet)
+    assert [x["name"] for x in meta["ip_lists"]] == [x.name for x in analysis.ip_lists] and meta["ip_lists"]
+    assert all(x["built"] == item.built.isoformat() for x, item in zip(meta["ip_lists"], analysis.ip_lists))
+    table = read_events(parquet, SCHEMA)
+    assert table.column("provider_class").to_pylist() == analysis.table.column("provider_class").to_pylist()

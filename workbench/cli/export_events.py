@@ -34,11 +34,12 @@ def run_export(args: argparse.Namespace) -> int:
     pack = pack_overrides()
     geoip = geoip_databases(args, pack)
     try:
-        analysis = analyze(args.paths, year=args.year, geoip_dbs=geoip)
+        analysis = analyze(args.paths, year=args.year, geoip_dbs=geoip, ip_lists=pack.ip_lists)
         write_events(analysis.table, analysis.inputs, args.parquet, extra={
             "geo_locates": any(d.parts & {"country", "location"} for d in analysis.geoip),
             "geoip": [{**asdict(d), "built": d.built.isoformat()} for d in analysis.geoip],
-            "geoip_warnings": analysis.geoip_warnings})
+            "geoip_warnings": analysis.geoip_warnings,
+            "ip_lists": [x.to_dict() for x in analysis.ip_lists]})
     except WorkbenchError as exc:
         print(printable(f"workbench: {exc}"), file=sys.stderr)
         return EXIT_USAGE

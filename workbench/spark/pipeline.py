@@ -10,6 +10,7 @@ from ..analysis import Analysis, CheckStatus
 from ..checks import CHECKS
 from ..config import load_config
 from ..enrich.geoip import DatabaseInfo
+from ..enrich.provider import ListInfo
 from ..events import SCHEMA
 from ..paths import playbooks_dir
 from ..pipeline import complete
@@ -30,7 +31,9 @@ def analysis_from_spark(folder: Path, *, master: str, config_files=(), extra_pla
                             run.skipped.get(c.id, "")) for c in CHECKS]
     databases = [DatabaseInfo(d["path"], d["database_type"], datetime.fromisoformat(d["built"]),
                               d.get("licence", ""), d.get("bundled", False)) for d in meta.get("geoip", [])]
+    lists = [ListInfo(x["name"], x["path"], datetime.fromisoformat(x["built"]), int(x["entries"]), x["licence"],
+                      bool(x.get("bundled"))) for x in meta.get("ip_lists", [])]
     analysis = Analysis(inputs_of(meta), read_events(folder, SCHEMA), findings, playbooks, config, databases, [],
-                        statuses, geoip_warnings=list(meta.get("geoip_warnings", [])))
+                        statuses, geoip_warnings=list(meta.get("geoip_warnings", [])), ip_lists=lists)
     complete(analysis)
     return analysis
