@@ -45,6 +45,7 @@ PARTITION: dict[str, str | None] = {
     "sensitive_actions": "user",
     "access_surge": "user",
     "indicator_match": "user",  # row by row: any key would do
+    "cloud_catalogue": None,  # "ours" (accounts, projects, domains, people's addresses) is read from all events
 }
 _ALL = "__all__"
 
