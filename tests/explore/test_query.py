@@ -161,3 +161,15 @@ def test_whole_table_orders_are_reused_safely():
     ix.warm()
     assert ix.select('"mozilla"').tolist() == [1, 2]
     assert ix.select("user:nobody user:alice").tolist() == [0, 1]  # an all-false term, then OR
+
+
+def test_value_counts_rarest_first_over_the_rows_given():
+    import pyarrow as pa
+
+    from workbench.query import EventIndex
+
+    table = pa.table({"user_agent": ["aws-cli", "aws-cli", "curl", None, "aws-cli", "python", "curl"]})
+    index = EventIndex(table)
+    assert index.value_counts("user_agent") == [(None, 1), ("python", 1), ("curl", 2), ("aws-cli", 3)]
+    assert index.value_counts("user_agent", np.array([0, 2, 6])) == [("aws-cli", 1), ("curl", 2)]
+    assert index.value_counts("no_such_column") == []

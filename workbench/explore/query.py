@@ -271,6 +271,19 @@ class EventIndex:
                 if not self._too_many(name):
                     self._rank(name)  # the first sort by this column is then only the argsort
 
+    def value_counts(self, column: str, rows: np.ndarray | None = None) -> list[tuple[Any, int]]:
+        """(value, events) of ``column`` over ``rows`` (all rows when None), rarest first, then by value; the
+        empty value (None) counts too. Stack counting: the least frequent user agents, IPs, event names."""
+        if not self.has(column):
+            return []
+        codes, values = self.codes(column)
+        picked = codes if rows is None else codes[np.asarray(rows, dtype=np.int64)]
+        counts = np.bincount(picked.astype(np.int64) + 1, minlength=len(values) + 1)  # slot 0: null
+        present = np.flatnonzero(counts)
+        pairs = [(None if k == 0 else values[k - 1], int(counts[k])) for k in present.tolist()]
+        pairs.sort(key=lambda p: (p[1], "" if p[0] is None else str(p[0]).casefold()))
+        return pairs
+
     # -- predicates ---------------------------------------------------------------------------
 
     def _value_mask(self, column: str, keep: Callable[[Any, str], bool], null: bool = False) -> np.ndarray:

@@ -31,6 +31,7 @@ from .theme import apply_theme
 from .widgets import EventDetailPane, PlaybookPane
 from .widgets.common import fit_columns, panel, plural, table_view
 from .widgets.findings import FindingsView
+from .widgets.stack import StackPane
 from .widgets.events_pane import EventsPane
 from .widgets.triage import TriagePanel
 from .window import CaseActions, Docks, Exports, Layout, Loading, MarksActions
@@ -115,6 +116,9 @@ class MainWindow(Docks, Loading, CaseActions, MarksActions, Exports, Layout, QMa
                                     "Show or hide the selected event's original record under the grid")
         self.record_action.setCheckable(True)
         self.view_menu.addAction(self.record_action)
+        self.counts_action = action("Value counts", lambda: self.count_values(), "Ctrl+Shift+V",
+                                    "Count the values of a column over the events in view, rarest first")
+        self.view_menu.addAction(self.counts_action)
         self.marks_menu = self.menuBar().addMenu("&Marks")
         self._build_marks_actions(self.marks_menu)
         self.about_action = action("About Workbench", self.show_about, None, "Versions, databases and credits")
@@ -182,6 +186,10 @@ class MainWindow(Docks, Loading, CaseActions, MarksActions, Exports, Layout, QMa
         self.right_tabs = QTabWidget()
         self.right_tabs.addTab(self.playbook_pane, "Playbook")
         self.right_tabs.addTab(self.triage_pane, "Triage")
+        self.stack_pane = StackPane()
+        self.stack_pane.value_chosen.connect(self._on_stack_pane_value_chosen)
+        self.right_tabs.addTab(self.stack_pane, "Counts")
+        self.events_pane.count_requested.connect(self.count_values)
         playbook_panel, _ = panel("Finding and playbook", self.right_tabs)
 
         left = QSplitter(Qt.Orientation.Vertical)
@@ -250,6 +258,17 @@ class MainWindow(Docks, Loading, CaseActions, MarksActions, Exports, Layout, QMa
         self.statusBar().showMessage(self._load_message(), 15000)
         self._update_actions()
         self.loaded.emit(analysis)
+
+    def count_values(self, column: str | None = None) -> None:
+        """Show the value counts (rarest first) of ``column`` over the events in view, in the Counts tab."""
+        if column:
+            self.stack_pane.set_column(column)
+        self.right_tabs.setCurrentWidget(self.stack_pane)
+        self.stack_pane.set_view(self.events_model.events_index, self.events_model.rows)
+        self.stack_pane.refresh()
+
+    def _on_stack_pane_value_chosen(self, column: str, value: Any) -> None:
+        self.events_pane.keep_value(column, value)
 
     def show_record(self, shown: bool) -> None:
         """Show (or hide) the original record of the selected event under the grid."""
@@ -362,6 +381,7 @@ class MainWindow(Docks, Loading, CaseActions, MarksActions, Exports, Layout, QMa
         self.detail_pane.show_record("", raw_record(m.table, m.row_id(row)))
 
     def _on_events_pane_changed(self) -> None:
+        self.stack_pane.set_view(self.events_model.events_index, self.events_model.rows)
         if not self.events_view.currentIndex().isValid():  # a new set of rows: the record shown is gone
             self._clear_detail()
         self._update_events_caption()

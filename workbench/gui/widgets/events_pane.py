@@ -77,6 +77,7 @@ class EventsPane(QWidget):
     pivoted = Signal()  # a pivot left the scope the main window had set
     exported = Signal(str)  # an export of the view was written at this path
     export_failed = Signal(str)
+    count_requested = Signal(str)  # the analyst asked for the value counts of this column
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -339,6 +340,27 @@ class EventsPane(QWidget):
             self.pivoted.emit()
         return ok
 
+    def keep_value(self, column: str, value: Any) -> bool:
+        """Keep only the events whose ``column`` is ``value`` (None: empty): a query term where the language
+        has a field for the column, else the column's filter box. Leaves a finding's scope as a pivot does."""
+        key = _key_for(column)
+        text = "" if value is None else str(value)
+        if not key:
+            col = next(i for i, (_, n) in enumerate(COLUMNS) if n == column)
+            self.header.editor(col).setText(text)
+            return self.refresh()
+        try:
+            query = with_term(self._query, key, text)
+        except QueryError:
+            query = format_term(key, text)
+        left_scope = self._scope is not None
+        self._scope = None
+        self.query_edit.setText(query)
+        ok = self._apply_query_text()
+        if left_scope:
+            self.pivoted.emit()
+        return ok
+
     def exclude(self, column: str, view_row: int) -> bool:
         """Narrow the query to events whose ``column`` differs from this row's value."""
         value = self.model.value(view_row, column)
@@ -426,6 +448,11 @@ class EventsPane(QWidget):
 
     def _on_header_context_menu(self, pos: Any) -> None:
         menu = QMenu(self)
+        section = self.header.logicalIndexAt(pos)
+        if 0 <= section < len(COLUMNS) and COLUMNS[section][1] not in ("ts", "ref"):
+            title, name = COLUMNS[section]
+            menu.addAction(f"Count values of {title} (rarest first)", lambda: self.count_requested.emit(name))
+            menu.addSeparator()
         self._fill_columns_menu(menu)
         menu.popup(self.header.mapToGlobal(pos))
 
