@@ -160,18 +160,42 @@ def test_timeline_brush_filters_the_grid(shown, qtbot, analysis):
     assert tl.overlay is not None and tl.overlay.sum() == model.rowCount()
 
     # with the mouse: drag across the left half, then click to show all times again
+    qtbot.mouseDClick(tl, Qt.MouseButton.LeftButton, pos=QPoint(20, 50))  # out of the zoom first
+    assert not tl.zoomed and tl.hist == hist and model.rowCount() == analysis.events_total
     tl.resize(800, 90)
     y = 50
+    wanted = (hist.bin_start(tl.bin_at(10)), hist.bin_start(tl.bin_at(400) + 1))  # the bins under the mouse now
     qtbot.mousePress(tl, Qt.MouseButton.LeftButton, pos=QPoint(10, y))
     qtbot.mouseMove(tl, QPoint(400, y))
     with qtbot.waitSignal(tl.brushed) as blocker:
         qtbot.mouseRelease(tl, Qt.MouseButton.LeftButton, pos=QPoint(400, y))
     start, end = blocker.args
-    assert start == hist.bin_start(tl.bin_at(10)) and end == hist.bin_start(tl.bin_at(400) + 1)
+    assert (start, end) == wanted
     assert all(start <= t < end for t in column_values(shown, "ts"))
     with qtbot.waitSignal(tl.brushed) as blocker:
         qtbot.mouseClick(tl, Qt.MouseButton.LeftButton, pos=QPoint(200, y))
     assert blocker.args == [None, None] and model.rowCount() == analysis.events_total
+
+
+def test_a_brush_zooms_the_timeline_to_finer_bins_the_wheel_pans_a_double_click_resets(shown, qtbot, analysis):
+    from workbench.gui.qt import QPointF, QWheelEvent
+
+    pane, model, tl = shown.events_pane, shown.events_model, shown.events_pane.timeline
+    full = tl.hist
+    busiest = int(np.argmax(full.totals))
+    tl.brush(busiest, busiest)  # one bin of the whole span
+    zoomed = tl.hist
+    assert tl.zoomed and zoomed.step < full.step and zoomed.bins > 1  # the bins fit the span shown
+    assert int(zoomed.totals.sum()) == int(full.totals[busiest]) == model.rowCount()
+    assert zoomed.start >= full.bin_start(busiest) and zoomed.end <= full.bin_start(busiest + 1)
+    start_before = pane._zoom[0]
+    wheel = QWheelEvent(QPointF(50, 40), QPointF(tl.mapToGlobal(QPoint(50, 40))), QPoint(0, 0), QPoint(0, -120),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    tl.wheelEvent(wheel)  # later in time
+    assert pane._zoom[0] > start_before and tl.zoomed
+    assert all(pane._zoom[0] <= t < pane._zoom[1] for t in column_values(shown, "ts"))
+    qtbot.mouseDClick(tl, Qt.MouseButton.LeftButton, pos=QPoint(30, 40))
+    assert not tl.zoomed and tl.hist == full and model.rowCount() == analysis.events_total
 
 
 def test_copy_rows_and_column_chooser(shown, qtbot):

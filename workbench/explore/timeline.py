@@ -130,6 +130,17 @@ def table_histogram(table: pa.Table, *, group_by: str | None = None, step: timed
     return histogram(table.column("ts"), groups=groups, step=step, max_bins=max_bins)
 
 
+def histogram_between(ts_us: np.ndarray, start: datetime, end: datetime, max_bins: int = 120) -> Histogram | None:
+    """The events per bin between ``start`` and ``end`` (end excluded) of these times (microseconds since the
+    epoch, as :meth:`workbench.query.EventIndex.ts_us`): a zoomed timeline, its bins chosen for the span shown
+    (minutes for an hour, days for a year). None when no event falls in the span."""
+    inside = ts_us[(ts_us >= _us(start)) & (ts_us < _us(end))]
+    if not len(inside):
+        return None
+    return histogram(pa.array(inside, pa.timestamp("us", "UTC")), step=choose_step(start, end, max_bins),
+                     max_bins=max_bins)
+
+
 def marks(hist: Histogram, findings: Iterable[Finding]) -> list[Mark]:
     """Where each finding lies on ``hist``, in the order given."""
     return [Mark(hist.bin_of(f.first_seen), hist.bin_of(f.last_seen), f.severity, f.title, f.id) for f in findings]

@@ -27,7 +27,7 @@ from ...findings import Finding
 from ...marks import MARK_COLUMNS, Mark, with_mark_columns
 from ...progress import CancelToken, Progress
 from ...explore.query import FIELDS, QueryError, around_query, format_term, parse, with_term
-from ...explore.timeline import histogram, marks as finding_marks
+from ...explore.timeline import histogram, histogram_between, marks as finding_marks
 from ..models.events import COLUMNS, DEFAULT_HIDDEN, SAMPLES, WIDTHS, EventTableModel
 from ..qt import (QAbstractItemView, QAction, QFileDialog, QGuiApplication, QHBoxLayout, QHeaderView, QKeySequence,
                   QLabel, QLineEdit, QMenu, QPushButton, QShortcut, Qt, QTableView, QTimer, QVBoxLayout, QWidget,
@@ -85,6 +85,9 @@ class EventsPane(QWidget):
         self._scope: np.ndarray | None = None
         self._window: tuple[datetime, datetime] | None = None
         self._query = ""
+        self._findings: list[Finding] = []
+        self._full_hist = None  # the whole evidence's timeline
+        self._zoom: tuple[datetime, datetime] | None = None  # the span the timeline is zoomed to
         self.evidence_paths: list[str] = []  # exports are refused inside these
         self.export_task: Task | None = None
         self._build()
@@ -135,6 +138,8 @@ class EventsPane(QWidget):
 
         self.timeline = TimelineView()
         self.timeline.brushed.connect(self._on_timeline_brushed)
+        self.timeline.reset.connect(self._on_timeline_reset)
+        self.timeline.panned.connect(self._on_timeline_panned)
 
         self.view = view = QTableView()
         self.header = FilterHeader(view)
@@ -195,9 +200,11 @@ class EventsPane(QWidget):
         self._clear_inputs()
         self.model.set_table(with_mark_columns(table, marks) if table is not None else None)
         self._reset_sort_indicator()
-        hist = histogram(table.column("ts"), max_bins=TIMELINE_BINS) if table is not None and table.num_rows \
-            else None
-        self.timeline.set_histogram(hist, finding_marks(hist, findings) if hist is not None else [])
+        self._findings = list(findings)
+        self._full_hist = histogram(table.column("ts"), max_bins=TIMELINE_BINS) \
+            if table is not None and table.num_rows else None
+        self._zoom = None
+        self._show_histogram()
         self._update_labels()
         if table is not None and table.num_rows > 100_000 and self.model.events_index is not None:
             Task(_warm, self.model.events_index, name="index").start()  # the first search is then quick
@@ -422,8 +429,44 @@ class EventsPane(QWidget):
             self._apply_query_text()
 
     def _on_timeline_brushed(self, start: datetime | None, end: datetime | None) -> None:
+        """A brush zooms the timeline to its span (bins fit for it) and shows only its events; a click, all."""
         self._window = (start, end) if start is not None and end is not None else None
+        self.zoom(self._window)
+
+    def _on_timeline_reset(self) -> None:
+        self._window = None
+        self.zoom(None)
+
+    def _on_timeline_panned(self, share: float) -> None:
+        if self._zoom is None or self._full_hist is None:
+            return
+        start, end = self._zoom
+        span = end - start
+        shift = span * share
+        lo, hi = self._full_hist.start, self._full_hist.end
+        start = min(max(start + shift, lo), max(hi - span, lo))
+        self._window = (start, start + span)
+        self.zoom(self._window)
+
+    def zoom(self, span: tuple[datetime, datetime] | None) -> None:
+        """Zoom the timeline to ``span`` (None: the whole evidence) with bins chosen for it; the grid shows the
+        events of the span."""
+        self._zoom = span
+        self._window = span
+        self._show_histogram()
         self.refresh()
+
+    def _show_histogram(self) -> None:
+        index = self.model.events_index
+        hist = self._full_hist
+        if self._zoom is not None and index is not None:
+            start, end = self._zoom
+            hist = histogram_between(index.ts_us(), start, end, TIMELINE_BINS) or hist
+        findings = [f for f in self._findings if self._zoom is None or
+                    (f.last_seen is None or f.last_seen >= self._zoom[0]) and
+                    (f.first_seen is None or f.first_seen < self._zoom[1])]
+        self.timeline.set_histogram(hist, finding_marks(hist, findings) if hist is not None else [],
+                                    zoomed=self._zoom is not None)
 
     def _on_model_reset(self) -> None:
         name, descending = self.model.sort_key
@@ -547,6 +590,9 @@ class EventsPane(QWidget):
         self._search_timer.stop()
         self.header.clear_filters()
         self.timeline.clear_window()
+        if self._zoom is not None:  # the filters go, and the zoom with them
+            self._zoom = None
+            self._show_histogram()
         self.error_label.hide()
 
     def _reset_sort_indicator(self) -> None:

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from ...explore.timeline import Histogram, Mark
-from ..qt import (QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QRectF, QSizePolicy, Qt, QToolTip, QWidget,
-                  Signal, safe_tooltip)
+from ..qt import (QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QRectF, QSizePolicy, Qt, QToolTip, QWheelEvent,
+                  QWidget, Signal, safe_tooltip)
 from ..settings import format_ts  # in the display time zone, with the zone
 
 SEVERITY_COLORS = {"critical": QColor("#991b1b"), "high": QColor("#dc2626"), "medium": QColor("#d97706"),
@@ -33,6 +33,8 @@ def counts_on(hist: Histogram, ts_us: np.ndarray) -> np.ndarray:
 
 class TimelineView(QWidget):
     brushed = Signal(object, object)  # start, end (datetimes, end excluded); None, None when cleared
+    reset = Signal()  # double-click: every time again, the whole span
+    panned = Signal(float)  # the wheel: move the zoomed span by this share of its width (- earlier, + later)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -45,12 +47,15 @@ class TimelineView(QWidget):
         self.setMaximumHeight(90)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setMouseTracking(True)
-        self.setToolTip("Drag across the timeline to show only that time window; click to show all times again")
+        self.zoomed = False  # the bins cover a span the analyst zoomed to, not the whole evidence
+        self.setToolTip("Drag across the timeline to zoom to that time window (the grid shows only it); the wheel "
+                        "moves along; double-click or click to see every time again")
 
     # -- data ---------------------------------------------------------------------------------
 
-    def set_histogram(self, hist: Histogram | None, marks: list[Mark]) -> None:
+    def set_histogram(self, hist: Histogram | None, marks: list[Mark], zoomed: bool = False) -> None:
         self.hist, self.marks, self.overlay, self.window = hist, list(marks), None, None
+        self.zoomed = zoomed
         self.update()
 
     def set_overlay(self, counts: np.ndarray | None) -> None:
@@ -122,6 +127,18 @@ class TimelineView(QWidget):
         else:
             self.brush(press, here)
 
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        self._press_bin = None
+        self.window = None
+        self.reset.emit()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if self.zoomed and event.angleDelta().y():
+            self.panned.emit(-0.2 if event.angleDelta().y() > 0 else 0.2)
+            event.accept()
+        else:
+            event.ignore()
+
     def _describe(self, b: int) -> str:
         assert self.hist is not None
         lines = [f"{format_ts(self.hist.bin_start(b))} to {format_ts(self.hist.bin_start(b + 1))}",
@@ -176,7 +193,8 @@ class TimelineView(QWidget):
         step = _step_text(self.hist.step)
         painter.drawText(int(plot.left()), label_y, int(plot.width()), AXIS_BAND - 2,
                          int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop),
-                         f"{step} bins · peak {top:,}")
+                         f"{step} bins · peak {top:,}" + (" · zoomed (wheel: move, double-click: all)"
+                                                          if self.zoomed else ""))
 
 
 def _step_text(step: timedelta) -> str:
