@@ -85,3 +85,19 @@ def test_sort_a_subset():
     assert [model.index(r, col("ref")).data() for r in range(3)] == ["7", "3", "10"]
     model.sort(col("ts"), Qt.SortOrder.AscendingOrder)
     assert list(model.rows) == [3, 7, 10]
+
+
+def test_windows_event_ids_show_their_description():
+    import pyarrow as pa
+
+    from workbench.gui.models.events import COLUMNS, EventTableModel
+    from workbench.ingest.windows_map import EVENT_DESCRIPTIONS, describe_event
+
+    col = next(i for i, (_, n) in enumerate(COLUMNS) if n == "event_name")
+    table = pa.table({"ts": pa.array([None, None, None], pa.timestamp("us", "UTC")),
+                      "event_name": ["4625", "1149", "ConsoleLogin"]})
+    model = EventTableModel(table)
+    assert model.index(0, col).data() == "4625 · An account failed to log on"
+    assert model.index(1, col).data() == f"1149 · {EVENT_DESCRIPTIONS[1149]}"
+    assert model.index(2, col).data() == "ConsoleLogin"  # not a Windows id: as it is
+    assert describe_event("4624") == EVENT_DESCRIPTIONS[4624] and describe_event("x") is None

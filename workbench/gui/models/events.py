@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from ...explore.query import EventIndex
+from ...ingest.windows_map import describe_event
 from ..qt import QAbstractTableModel, QColor, QModelIndex, QPersistentModelIndex, Qt, safe_tooltip
 from ..settings import format_ts, time_header
 
@@ -171,7 +172,7 @@ class EventTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             name = COLUMNS[index.column()][1]
             if name in ("file", "user_agent", "event_name", "user", "host", "tags", "comment"):
-                text = self._cell(index.row(), index.column(), display=False)
+                text = self._cell(index.row(), index.column(), display=name == "event_name")
                 return safe_tooltip(text) if text else None
             return None
         if role == Qt.ItemDataRole.ForegroundRole and COLUMNS[index.column()][1] == "outcome":
@@ -214,6 +215,9 @@ class EventTableModel(QAbstractTableModel):
         value = values[offset]
         if display and COLUMNS[column][1] == "file" and value:
             return PurePath(value).name
+        if display and COLUMNS[column][1] == "event_name" and value.isdigit():
+            described = describe_event(value)  # a Windows event id: with its short description
+            return f"{value} · {described}" if described else value
         if display and COLUMNS[column][1] == "starred":
             return "★" if value == "yes" else ""
         return value
