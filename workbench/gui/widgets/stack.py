@@ -25,6 +25,8 @@ class StackPane(QWidget):
                 self.column_box.addItem(title, name)
         self.column_box.setCurrentIndex(self.column_box.findData("user_agent"))
         self.column_box.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.column_box.setMinimumContentsLength(8)  # the pane never widens the right-hand side
+        self.column_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.status = QLabel()
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.status.setWordWrap(True)
@@ -33,7 +35,7 @@ class StackPane(QWidget):
         self.view.setToolTip("Rarest first. Click a value to keep only its events in the grid.")
         self.view.clicked.connect(self._on_view_clicked)
         top = QHBoxLayout()
-        top.addWidget(QLabel("Count values of"))
+        top.addWidget(QLabel("Count"))
         top.addWidget(self.column_box, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
