@@ -59,7 +59,7 @@ import orjson
 from .. import case_storage
 from ..errors import WorkbenchError
 from ..evidence.files import evidence_of, expand
-from ..marks import MARKS_SCHEMA, CaseMarks
+from .marks import MARKS_SCHEMA, CaseMarks
 from ..analysis import Analysis
 from ..pipeline import analyze_with_pack, complete
 from ..progress import CancelToken, Progress, no_progress

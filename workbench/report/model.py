@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, Mapping
 
 from ..findings import Finding
-from ..marks import Mark
+from ..case.marks import Mark
 
 STATES = ("new", "investigating", "confirmed", "escalated", "false_positive")
 STATE_LABELS = {

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Mapping
 
 from ...findings import SEVERITIES, Finding
-from ...marks import Mark
+from ...case.marks import Mark
 from ...playbooks import Playbook
 from ..qt import QAbstractTableModel, QColor, QModelIndex, QPersistentModelIndex, Qt, safe_tooltip
 from ..settings import format_ts

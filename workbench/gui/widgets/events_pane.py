@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from ...export import events_as_text, write_events_csv, write_events_jsonl
 from ...findings import Finding
-from ...marks import MARK_COLUMNS, Mark, with_mark_columns
+from ...case.marks import MARK_COLUMNS, Mark, with_mark_columns
 from ...progress import CancelToken, Progress
 from ...explore.query import FIELDS, QueryError, around_query, format_term, parse, with_term
 from ...explore.timeline import histogram, histogram_between, marks as finding_marks

@@ -9,7 +9,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from ...case.folder import CaseError
-from ...marks import Mark, MarkError, parse_tags
+from ...case.marks import Mark, MarkError, parse_tags
 from ..qt import QAction, QInputDialog, QKeySequence, QLineEdit, QMenu
 
 NO_CASE = "Open or create a case (File ▸ New case) to keep tags, stars and comments."

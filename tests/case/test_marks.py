@@ -16,10 +16,10 @@ import pyarrow as pa
 import pytest
 
 from workbench.case.folder import SCHEMA_VERSION, Case
-from workbench.marks import Mark, MarkError, clean_tags, parse_tags, with_mark_columns
+from workbench.case.marks import Mark, MarkError, clean_tags, parse_tags, with_mark_columns
 from workbench.explore.query import EventIndex
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _table() -> pa.Table:

@@ -23,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import WorkbenchError
+from ..errors import WorkbenchError
 
 KINDS = ("event", "finding")
 MARK_COLUMNS = ("tags", "starred", "comment")  # the columns with_mark_columns adds to the event table
