@@ -166,7 +166,7 @@ def test_whole_table_orders_are_reused_safely():
 def test_value_counts_rarest_first_over_the_rows_given():
     import pyarrow as pa
 
-    from workbench.query import EventIndex
+    from workbench.explore.query import EventIndex
 
     table = pa.table({"user_agent": ["aws-cli", "aws-cli", "curl", None, "aws-cli", "python", "curl"]})
     index = EventIndex(table)
