@@ -112,7 +112,7 @@ ENTRIES: tuple[Entry, ...] = (
            "Domain federation added or changed (Golden SAML)", "T1484.002", "critical", "T1078.004",
            "{actor} changed how domains authenticate ({names}; {targets}): a federation server it controls can "
            "then sign in as any user of the domain" + _WHERE,
-           ("Set domain authentication", "Set federation settings on domain", "Update domain federation settings"),
+           ("Set domain authentication", "Set federation settings on domain"),
            key="target_user", stratus=False),
     _entra("entra-id.persistence.mfa-method-for-other", "persistence", "MFA method set for another user",
            "T1556.006", "high", "T1098", "{actor} set MFA methods on other users: {details}" + _WHERE,

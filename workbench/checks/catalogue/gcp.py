@@ -111,7 +111,7 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("workspace.credential-access.trusted-oauth-app", "workspace", "credential access",
           "OAuth application trusted domain-wide", "T1528", "medium", "T1550.001",
           "{actor} marked OAuth applications as trusted for the whole domain ({n} change{s}, {first}, from {where}).",
-          ("ADD_TO_TRUSTED_OAUTH2_APPS", "CHANGE_APPLICATION_SETTING_TRUSTED"), stratus=False),
+          ("ADD_TO_TRUSTED_OAUTH2_APPS", "ADD_TO_TRUSTED_BY_OAUTH_SCOPE_OAUTH2_APPS"), stratus=False),
     Entry("workspace.persistence.admin-grant", "workspace", "persistence", "Administrator role granted",
           "T1098", "medium", "T1098", events=("GRANT_ADMIN_PRIVILEGE", "ASSIGN_ROLE"), covered_by="privilege_change",
           stratus=False),
