@@ -48,6 +48,7 @@ def run(inp: CheckInput) -> list[Finding]:
         seen = mine_all.dropna(subset=["src_ip"]).groupby("src_ip")["ts"].min()
         flagged_days: set[int] = set()  # the days of reported use: an attacker's days never make the habit
         flagged_ips: set[str] = set()
+        first_reported = False
         for burst in bursts(cli_rows, gap):
             start = burst["ts"].min()
             today = int(burst["day"].iloc[0])
@@ -63,12 +64,14 @@ def run(inp: CheckInput) -> list[Finding]:
             settled = start - first_ts >= since
             new_ips = [ip for ip in distinct(burst["src_ip"])
                        if ip in flagged_ips or (settled and seen.get(ip, start) >= start - recent)]
-            first_use = not habit and start - first_ts >= pd.Timedelta(days=cfg["first_use_days"])
+            first_use = (not habit and not first_reported
+                         and start - first_ts >= pd.Timedelta(days=cfg["first_use_days"]))
             if not new_ips and not first_use:
                 continue  # the account's occasional CLI from its usual places
             if new_ips:
                 flagged_days.add(today)
                 flagged_ips.update(new_ips)
+            first_reported = first_reported or first_use
             first = burst.iloc[0]
             tools = distinct(burst["user_agent"].fillna(burst["client_app"]))
             names = ", ".join(distinct(burst["event_name"])[:8])
@@ -81,7 +84,7 @@ def run(inp: CheckInput) -> list[Finding]:
                     + (f"; {', '.join(new_ips)} first seen for it less than {cfg['new_ip_hours']} h before, or "
                        f"in use already reported" if new_ips else "; its first use of one") + ".")
             findings.append(Finding(
-                check=ID, title=f"Cloud CLI use by a console user: {user}", severity="medium",
+                check=ID, title=f"Cloud CLI use by a console user: {user}", severity="medium" if new_ips else "low",
                 techniques=("T1021.007", "T1059.009"), explanation=text,
                 first_seen=burst["ts"].min().to_pydatetime(), last_seen=burst["ts"].max().to_pydatetime(),
                 users=(str(user),), ips=distinct(burst["src_ip"]), hosts=distinct(burst["host"]),

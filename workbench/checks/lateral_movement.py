@@ -84,6 +84,15 @@ def run(inp: CheckInput) -> list[Finding]:
             theirs = logons.iloc[by_user[user]]
             before = theirs[theirs["ts"] < start]
             during = theirs[(theirs["ts"] >= start) & (theirs["ts"] <= max(end, start + window))]
+            # the hops just before the first new host (no quiet quarter of the window between) belong to it
+            lead = before[before["ts"] >= start - window]
+            if len(lead):
+                stamps = np.append(lead["ts"].to_numpy(dtype="datetime64[us]"), start.to_datetime64())
+                quiet = np.flatnonzero(np.diff(stamps) > (window / 4).to_timedelta64())
+                lead = lead.iloc[quiet[-1] + 1:] if len(quiet) else lead
+                during = pd.concat([lead, during])
+            start = during["ts"].min()
+            before = theirs[theirs["ts"] < start]
             fan_out = during["host"].nunique()
             today = int(np.datetime64(start.tz_localize(None), "D").astype(np.int64))
             earlier_days = daily.loc[user]

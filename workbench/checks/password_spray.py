@@ -13,16 +13,26 @@ from .base import CLOUD_SOURCES, SSH_SOURCES, Check, CheckInput, bursts, distinc
 ID = "password_spray"
 
 
-def _sprays(failures: pd.DataFrame, key: str, cfg: dict) -> list[tuple[object, pd.DataFrame, pd.Series]]:
+def _sprays(failures: pd.DataFrame, key: str, cfg: dict,
+            successes: pd.DataFrame | None = None) -> list[tuple[object, pd.DataFrame, pd.Series]]:
     """(source, burst, tries per account) of every burst of failures from one ``key`` value (an IP,
-    or an autonomous system) against enough accounts with few tries each."""
+    or an autonomous system) against enough accounts with few tries each. The accounts tried include those
+    whose password worked: successes from the same source during the burst count once each."""
     gap = pd.Timedelta(minutes=cfg["gap_minutes"])
+    floor = max(cfg["min_accounts"] - (0 if successes is None else 3), 1)
     wide = failures.groupby(key)["user"].nunique()
-    failures = failures[failures[key].isin(wide.index[wide >= cfg["min_accounts"]])]
+    failures = failures[failures[key].isin(wide.index[wide >= floor])]
+    won_by_key = {} if successes is None or key not in successes else dict(
+        tuple(successes[successes[key].isin(set(failures[key]))].groupby(key)))
     out = []
     for value, per_key in failures.groupby(key, sort=True):
         for burst in bursts(per_key, gap):
             tries = burst.groupby("user").size()
+            won = won_by_key.get(value)
+            if won is not None:
+                during = won[(won["ts"] >= burst["ts"].min()) & (won["ts"] <= burst["ts"].max() + pd.Timedelta(seconds=1))]
+                extra = pd.Series(1, index=pd.Index(sorted(set(during["user"]) - set(tries.index)), name="user"))
+                tries = pd.concat([tries, extra]) if len(extra) else tries
             if len(tries) >= cfg["min_accounts"] and tries.mean() <= cfg["max_tries_per_account"]:
                 out.append((value, burst, tries))
     return out
@@ -50,7 +60,7 @@ def run(inp: CheckInput) -> list[Finding]:
     successes = logins[logins["action"] == "auth.success"]
     gap = pd.Timedelta(minutes=cfg["gap_minutes"])
     found = [("ip" if not str(value).startswith("host:") else "host", value, burst, tries)
-             for value, burst, tries in _sprays(attempts, "key", cfg)]
+             for value, burst, tries in _sprays(attempts, "key", cfg, successes.assign(key=successes["src_ip"]))]
     # a spray spread over many addresses of one network (a botnet, a cloud provider's range)
     single = attempts.index.isin([i for _, _, b, _ in found for i in b.index])
     # only addresses that had no successful login before (staff typing a password wrong from home
