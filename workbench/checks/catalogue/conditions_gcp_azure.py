@@ -26,7 +26,10 @@ def _members_added(payload: dict[str, Any]) -> list[tuple[str, str]]:
         return [(str(d.get("member")), str(d.get("role"))) for d in deltas
                 if isinstance(d, dict) and d.get("action") == "ADD" and d.get("member")]
     bindings = dig(payload, "request.policy.bindings") or dig(payload, "request.bindings") or []
-    return [(str(m), str(b.get("role"))) for b in bindings if isinstance(b, dict) for m in texts(b.get("members"))]
+    added = [(str(m), str(b.get("role"))) for b in bindings if isinstance(b, dict) for m in texts(b.get("members"))]
+    if isinstance(dig(payload, "request.member"), str):  # InsertProjectOwnershipInvite: an owner invitation
+        added.append((str(dig(payload, "request.member")), "roles/owner (invitation)"))
+    return added
 
 
 def _outsider(member: str, ctx: Context) -> str | None:

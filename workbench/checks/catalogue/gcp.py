@@ -53,7 +53,7 @@ ENTRIES: tuple[Entry, ...] = (
          ("storage.setIamPermissions", "storage.setIamPolicy"), when="gcp_shared_outside", stratus=False),
     _gcp("gcp.persistence.invite-external-user", "persistence", "Outside identity granted a role", "T1098.003",
          "high", "T1098", "{actor} granted roles to identities outside the organisation: {details}" + _WHERE,
-         _SET_IAM, when="gcp_shared_outside"),
+         _SET_IAM + ("InsertProjectOwnershipInvite",), when="gcp_shared_outside"),
     _gcp("gcp.persistence.backdoor-service-account-policy", "persistence",
          "Service account opened to an outside identity", "T1098", "high", "T1098",
          "{actor} let outside identities use service accounts: {details}" + _WHERE,
