@@ -68,3 +68,18 @@ def test_the_demo_chain_is_one_incident_and_its_report_fits_25_pages(demo, tmp_p
         assert f"Incident {n} · " in summary
     assert "NOT TRIAGED" in summary and "confirmed by the analyst" in summary
     assert summary.index(f"Incident {high[-1]} · ") < summary.index("Escalation")
+    # containment: every step of every playbook of the incidents confirmed or likely, none of the others'
+    text = " ".join(" ".join(pages).split())
+    acting = [i for i in demo.incidents if i.confidence == "high" or surge.id in i.findings]
+    assert acting
+    by_id = {f.id: f for f in demo.findings}
+    wanted = {step for i in acting for fid in i.findings if (book := demo.playbook_for(by_id[fid]))
+              for step in book.containment}
+    for step in wanted:
+        assert f"☐ {' '.join(step.split())}" in text, step
+    spray = next(f for f in demo.findings if f.check == "password_spray")
+    (lone,) = [i for i in demo.incidents if spray.id in i.findings]
+    assert lone.confidence == "low" and len(lone.findings) == 1
+    for step in demo.playbook_for(spray).containment:
+        if step not in wanted:
+            assert " ".join(step.split()) not in text, step

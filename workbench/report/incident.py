@@ -49,6 +49,17 @@ def containment_steps(ctx: Context, view: IncidentView) -> list[str]:
     return list(steps)
 
 
+def containment_groups(ctx: Context, view: IncidentView) \
+        -> tuple[list[tuple[Playbook, list[Finding]]], list[tuple[Playbook, list[Finding]]]]:
+    """The playbooks of an incident confirmed or likely whose containment its section lists (those of its most
+    severe findings, at most CONTAINMENT_BOOKS), and the rest, listed in the appendix."""
+    if not view.act:
+        return [], []
+    groups = playbooks_of(ctx, view.shown)
+    groups.sort(key=lambda g: -max(f.severity_rank for f in g[1]))  # stable: time order among equals
+    return groups[:CONTAINMENT_BOOKS], groups[CONTAINMENT_BOOKS:]
+
+
 def _headline(view: IncidentView) -> str:
     """Markup: 'Incident 1 · CRITICAL · high confidence · NOT TRIAGED · title' (the title escaped)."""
     i = view.incident
@@ -171,15 +182,14 @@ def _containment(ctx: Context, view: IncidentView) -> list[Flowable]:
     if not view.act:
         return []  # said in the incident's facts
     story = sub("Containment", "h4")
-    groups = playbooks_of(ctx, view.shown)
+    groups, rest = containment_groups(ctx, view)
     if not groups:
         story.append(para("No playbook matches its findings: no containment steps to recommend.", "note"))
         return story
     why = "confirmed by the analyst" if view.status == "confirmed" else "likely (high confidence), not confirmed yet"
     story.append(para(f"The incident is {why}. From the playbook of each finding's ATT&CK technique; ☑ marks a "
                       "step the analyst recorded as done, ☐ one still open.", "note"))
-    groups.sort(key=lambda g: -max(f.severity_rank for f in g[1]))  # the most severe findings' playbooks first
-    for book, findings in groups[:CONTAINMENT_BOOKS]:
+    for book, findings in groups:
         numbers = ", ".join(str(ctx.number(f)) for f in findings)
         head = [markup(f"<b>{esc(book.name)} ({esc(book.technique)})</b>, for finding"
                        f"{'s' * (len(findings) != 1)} {esc(numbers)}:", "h4")]
@@ -188,9 +198,8 @@ def _containment(ctx: Context, view: IncidentView) -> list[Flowable]:
             continue
         state: list[ChecklistItem] = [i for f in findings for i in ctx.case.of(f).items("containment")]
         story.append(KeepTogether([*head, *checklist(book.containment, first_per_text(state))]))
-    rest = groups[CONTAINMENT_BOOKS:]
     if rest:
         story.append(para("Containment of its other playbooks (" + ", ".join(f"{b.name} ({b.technique})"
                                                                                for b, _ in rest)
-                          + ") is in the appendix, Playbook steps.", "note"))
+                          + ") is in the appendix, Playbook steps, Containment continued.", "note"))
     return story

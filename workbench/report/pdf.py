@@ -11,7 +11,7 @@ from functools import partial
 from pathlib import Path
 
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, Flowable, PageBreak, Spacer
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Spacer
 
 from ..errors import ReportError
 from ..events import format_ts
@@ -19,11 +19,11 @@ from ..evidence.outputs import atomic_path
 from ..analysis import Analysis
 from . import cross, sections, tables
 from .context import Context, heading
-from .finding import evidence_section, finding_section, first_per_text, needs_appendix, playbook_steps
-from .incident import executive_summary, incident_sections, playbooks_of
+from .finding import checklist, evidence_section, finding_section, first_per_text, needs_appendix, playbook_steps
+from .incident import containment_groups, executive_summary, incident_sections, playbooks_of
 from .layout import FRAME_WIDTH, Anchor, NumberedCanvas, ReportDoc
 from .model import STATE_LABELS, CaseView, case_view
-from .styles import clean, fonts, markup, para
+from .styles import clean, esc, fonts, markup, para
 
 DEFAULT_TITLE = "Workbench analysis"
 DEFAULT_MARKING = "UNCLASSIFIED"  # shown when the analyst gives none: the report still says it was not set
@@ -133,6 +133,20 @@ def _playbook_steps(ctx: Context) -> list[Flowable]:
     for book, findings in worked:
         story += playbook_steps(book, findings, [ctx.number(f) for f in findings],
                                 first_per_text(state[book.technique]))
+    more: dict[str, tuple[object, list]] = {}  # containment beyond what the incidents' sections list
+    for view in ctx.live:
+        for book, findings in containment_groups(ctx, view)[1]:
+            more.setdefault(book.technique, (book, []))[1].extend(findings)
+    if more:
+        story += [para("Containment continued", "h3"),
+                  para("The containment steps of the confirmed or likely incidents' other playbooks; ☑ marks a step "
+                       "the analyst recorded as done, ☐ one still open.", "note")]
+    for book, findings in more.values():
+        done = [i for f in findings for i in ctx.case.of(f).items("containment")]
+        story.append(KeepTogether([
+            markup(f"<b>{esc(book.name)} ({esc(book.technique)})</b>, for finding{'s' * (len(findings) != 1)} "
+                   f"{esc(', '.join(str(ctx.number(f)) for f in findings))}:", "h4"),
+            *checklist(book.containment, first_per_text(done), "item_small")]))
     if rest:
         story.append(para(("The other playbooks" if worked else "The findings' playbooks") + ", no step of which the "
                           "analyst has recorded yet (their steps are in the workbench's playbook pane and the "
