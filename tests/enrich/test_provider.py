@@ -76,12 +76,14 @@ def test_asn_classes_fill_what_ranges_miss(tmp_path):
     csv = tmp_path / "asn-classes.csv"
     csv.write_text("# built: 2026-11-30\nasn,class,provider\n7922,residential,Comcast\n9009,hosting,M247\n")
     lists = ProviderLists([], [csv])
-    classes, providers = _classify(lists, ["73.162.1.1", "89.1.1.1", "90.1.1.1", "91.1.1.1", "10.0.0.1", "92.1.1.1"],
-                                   asn=[7922, 9009, 64500, None, 7922, 64501],
+    classes, providers = _classify(lists, ["73.162.1.1", "89.1.1.1", "90.1.1.1", "91.1.1.1", "10.0.0.1", "92.1.1.1",
+                                           "93.1.1.1", "94.1.1.1"],
+                                   asn=[7922, 9009, 64500, None, 7922, 64501, 64502, 64503],
                                    org=["Comcast", "M247", "Example Mobile Telecom", None, "Comcast",
-                                        "Exxon Mobil Corporation"])
-    assert list(classes) == ["residential", "hosting", "mobile", None, None, None]
-    assert list(providers) == ["Comcast", "M247", "Example Mobile Telecom", None, None, None]
+                                        "Exxon Mobil Corporation", "Example Data Centers Inc", "Ghostnet Telecom"])
+    assert list(classes) == ["residential", "hosting", "mobile", None, None, None, "hosting", None]
+    assert list(providers) == ["Comcast", "M247", "Example Mobile Telecom", None, None, None,
+                               "Example Data Centers Inc", None]
     assert lists.lists[0].built.date().isoformat() == "2026-11-30" and lists.lists[0].entries == 2
 
 

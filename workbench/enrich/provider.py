@@ -11,7 +11,8 @@ Two kinds of list answer, the first that knows wins:
 * **AS classes** (:class:`AsnClasses`): ``resources/ipintel/asn-classes.csv``, the class of well-known
   autonomous systems (clouds, hosting, VPN operators, mobile carriers, residential broadband), by the ``asn``
   the ASN database gave. An AS not in it whose name says mobile, cellular or móvil is ``mobile`` (not
-  "wireless": mostly fixed-wireless ISPs).
+  "wireless": mostly fixed-wireless ISPs); one whose name says hosting, host, data center, colocation, VPS or
+  server(s) is ``hosting``.
 
 Everything else stays null: unknown is not "residential". Non-public addresses are never classified.
 Lookups are vectorized: sorted integer ranges (IPv6 as 16-byte big-endian keys) and ``numpy.searchsorted``.
@@ -44,6 +45,9 @@ _CLOUDS = frozenset({"Amazon AWS", "Google", "Google Cloud", "Microsoft Azure", 
 _KIND_CLASS = {"hosting": "hosting", "cdn": "hosting", "bot": "hosting", "vpn": "vpn", "tor": "tor"}
 # not "Mobil" (Exxon), "Mobility" (car firms), "Wireless" (mostly fixed-wireless broadband ISPs)
 _MOBILE_NAME = re.compile(r"\b(mobile|cellular|m[oó]vil)\b", re.IGNORECASE)
+# ~970 of the 91,000 ASes in the bundled table; sampled: hosting and data-centre companies
+_HOSTING_NAME = re.compile(r"\b(hosting|host|data ?cent(?:er|re)s?|datacenters?|colocation|colo|vps|"
+                           r"dedicated servers?|servers?)\b", re.IGNORECASE)
 
 RANGES_LICENCE = ("iporigin 1.1.2 dataset (MIT code): providers' own published ranges; CC0-1.0 lists "
                   "rezmoss/cloud-provider-ip-addresses and lord-alfred/ipranges")
@@ -244,10 +248,15 @@ class ProviderLists:
                         found_c[j], found_p[j] = lst.table[number]
                         break
             classes[todo], providers[todo] = found_c[inverse], found_p[inverse]
-        if self._asn:  # mobile carriers by name, where no list knows the AS
+        if self._asn:  # mobile carriers, then hosting companies, by name, where no list knows the AS
+            by_name: dict[str, str | None] = {}  # each AS name judged once
             for i in np.flatnonzero(public & np.equal(classes, None) & np.not_equal(as_org, None)).tolist():
-                if _MOBILE_NAME.search(str(as_org[i])):
-                    classes[i], providers[i] = "mobile", as_org[i]
+                name = str(as_org[i])
+                if name not in by_name:
+                    by_name[name] = ("mobile" if _MOBILE_NAME.search(name) else
+                                     "hosting" if _HOSTING_NAME.search(name) else None)
+                if by_name[name]:
+                    classes[i], providers[i] = by_name[name], as_org[i]
         return classes, providers
 
 
