@@ -204,6 +204,13 @@ def heavy() -> list[Hostile]:
                 setup=_sparse(4 << 30, AUTH.splitlines(keepends=True)[0]), heavy=True),
         Hostile("sparse/json-4g", "a 4 GB sparse CloudTrail file", setup=_sparse(4 << 30, b'{"Records": [' + ONE + b","),
                 heavy=True),
+        Hostile("sparse/csv-4g", "a 4 GB sparse Entra sign-in CSV (its header, then holes)",
+                setup=_sparse(4 << 30, (DATA / "entra" / "signins_portal.csv").read_bytes().split(b"\n", 2)[0] + b"\n"
+                              + (DATA / "entra" / "signins_portal.csv").read_bytes().split(b"\n", 2)[1] + b"\n"),
+                heavy=True),
+        Hostile("sparse/xml-4g", "a 4 GB sparse wevtutil XML export (one event, then holes)",
+                setup=_sparse(4 << 30, (DATA / "windows" / "wevtutil_security.xml").read_bytes().split(b"\n", 1)[0]
+                              + b"\n"), heavy=True),
         Hostile("jsonl/no-newline", "CloudTrail JSON Lines, then 200 MB without a newline",
                 setup=_writer("events.jsonl", lambda fh: (fh.write(line * 3), [fh.write(b" " * (1 << 20))
                                                                              for _ in range(200)])),

@@ -34,6 +34,7 @@ def shown(path: str) -> str:
 def _unshown(display: str) -> str:
     return _SHOWN.sub(lambda m: chr(0xDC00 + int(m.group(1), 16)), display)
 HEAD_BYTES = 64 * 1024
+SPARSE_MIN_BYTES = 64 << 20  # a file this long with under 1% of it on disk is holes, not a log
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,10 @@ def _file(path: Path, root: str) -> Evidence:
     if not stat.S_ISREG(st.st_mode):
         kind = next((what for test, what in _KINDS if test(st.st_mode)), "not a regular file")
         return Evidence(path, refused=f"not a regular file ({kind}): skipped, never opened", notes=notes)
+    stored = getattr(st, "st_blocks", None)
+    if stored is not None and st.st_size > SPARSE_MIN_BYTES and stored * 512 * 100 < st.st_size:
+        return Evidence(path, refused=f"a sparse file: {st.st_size:,} bytes long, {stored * 512:,} of them on disk "
+                                      "(the rest are holes that read as zeros): not read", notes=notes)
     return Evidence(path, notes=notes)
 
 

@@ -72,7 +72,7 @@ def iter_rows(ctx: ParseContext) -> Iterator[tuple[str, dict[str, str]]]:
     with ctx.open_binary() as raw:
         enc = encoding_of(raw.read(2))
         raw.seek(0)
-        text = io.TextIOWrapper(raw, encoding=enc, errors="replace", newline="")
+        text = io.TextIOWrapper(ctx.capped(raw, 2 * FIELD_LIMIT), encoding=enc, errors="replace", newline="")
         lineno = 0
         line = ""
         for line in text:  # the header: skip blank lines and a PowerShell "#TYPE" line

@@ -19,13 +19,14 @@ from collections.abc import Iterator
 from ..errors import words
 from ..events import EventBatch
 from .fields import parse_time
-from .registry import BATCH_SIZE, ParseContext, register
+from .registry import BATCH_SIZE, MAX_LINE, ParseContext, register
 from .windows import SOURCE, add
 
 EVENT_NS = "http://schemas.microsoft.com/win/2004/08/events/event"
 _START = re.compile(r"<Event[\s>]")
 _END = "</Event>"
 _READ = 1 << 22  # characters per read
+MAX_EVENT = 4 * MAX_LINE  # characters of one <Event> element held at most
 
 
 def _encoding(start: bytes) -> str:
@@ -95,6 +96,11 @@ def _events(ctx: ParseContext) -> Iterator[tuple[int, str | None, str | None]]:
                 if found:
                     yield line + buf.count("\n", pos, found.start()), None, "cut off: the event has no end"
                 return
+            if found and len(buf) - found.start() > MAX_EVENT:  # an event without end: never held whole
+                yield line + buf.count("\n", pos, found.start()), None, \
+                    f"an event longer than {MAX_EVENT >> 20} MB without its end: skipped"
+                line += buf.count("\n", pos)
+                buf, found, pos = "", None, 0
             keep = found.start() if found else max(pos, len(buf) - 8)  # an unfinished event, or a split "<Event"
             line += buf.count("\n", pos, keep)
             buf = buf[keep:]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -56,6 +57,11 @@ class ParseContext:
                 continue
             yield lineno, line
 
+    def capped(self, fh: Any, limit: int = 4 * MAX_LINE) -> Any:
+        """``fh`` with every line cut at ``limit`` bytes (the rest of that line dropped, its newline kept, the
+        line counted bad), for readers that hold a line whole (csv, TextIOWrapper): memory stays bounded."""
+        return io.BufferedReader(_Capped(fh, limit, self))
+
     def read_whole(self, fh: Any, start: bytes = b"") -> bytes:
         """The rest of ``fh`` after ``start``, refused past ``MAX_WHOLE`` bytes (one JSON document is parsed
         whole: a 4 GB sparse file or a bomb must not become a 4 GB string)."""
@@ -73,6 +79,43 @@ class ParseContext:
         self.bad_records += 1
         if len(self.errors) < limit:
             self.errors.append(f"{where}: {reason}")
+
+
+class _Capped(io.RawIOBase):
+    def __init__(self, fh: Any, limit: int, ctx: ParseContext) -> None:
+        super().__init__()
+        self._fh, self._limit, self._ctx = fh, limit, ctx
+        self._run = 0  # bytes of the current line passed on
+        self._lineno = 1
+        self._cut = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while True:
+            block = self._fh.read(min(len(buffer), _CHUNK))
+            if not block:
+                return 0
+            out = bytearray()
+            for i, part in enumerate(block.split(b"\n")):
+                if i:  # a newline ended the line before this part
+                    out += b"\n"
+                    self._run, self._cut, self._lineno = 0, False, self._lineno + 1
+                room = max(self._limit - self._run, 0)
+                out += part[:room]
+                self._run += len(part)
+                if len(part) > room and not self._cut:
+                    self._cut = True
+                    self._ctx.record_error(f"line {self._lineno}", f"longer than {self._limit >> 20} MB: cut there")
+            if out:
+                buffer[:len(out)] = out
+                return len(out)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._fh.close()
+        super().close()
 
 
 Sniffer = Callable[[bytes], bool]

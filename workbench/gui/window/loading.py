@@ -9,6 +9,7 @@ from typing import Any, Iterable
 
 from ... import pipeline
 from ...analysis import Analysis
+from ...case.folder import CaseError
 from ...pipeline import analyze_with_pack
 from ..child import call_in_child
 from ..qt import QFileDialog
@@ -128,7 +129,10 @@ class Loading:
         if self.case is not None:
             same = sorted(str(Path(p).resolve()) for p in self._loading_paths) == sorted(self.case.sources())
             if same:
-                self.case.save_analysis(analysis)  # Reload of the case's evidence: the case keeps the new analysis
+                try:  # Reload of the case's evidence: the case keeps the new analysis
+                    self.case.save_analysis(analysis)
+                except CaseError as err:  # a read-only case folder, a full disk: shown, not stored
+                    self.statusBar().showMessage(str(err), 15000)
             else:
                 self.set_case(None)
                 self.statusBar().showMessage("Case closed: the files opened are not its evidence.", 15000)
