@@ -87,6 +87,8 @@ def _patch_headers(data: bytes, method: int | None = None, flag: int = 0, rename
 
 
 AUTH = (DATA / "authlog" / "auth.log").read_bytes()
+_CSV = (DATA / "entra" / "signins_portal.csv").read_bytes()
+_XML = (DATA / "windows" / "wevtutil_security.xml").read_bytes()
 OK = _trail(_record())
 ONE = json.dumps(_record()).encode()  # one record, for hand-made documents
 
@@ -211,6 +213,12 @@ def heavy() -> list[Hostile]:
         Hostile("sparse/xml-4g", "a 4 GB sparse wevtutil XML export (one event, then holes)",
                 setup=_sparse(4 << 30, (DATA / "windows" / "wevtutil_security.xml").read_bytes().split(b"\n", 1)[0]
                               + b"\n"), heavy=True),
+        Hostile("csv/300mb-line", "an Entra sign-in CSV with a 300 MB line between good rows",
+                setup=_writer("signins.csv", lambda fh: (fh.write(_CSV), [fh.write(b"x" * (1 << 20)) for _ in range(300)],
+                                                         fh.write(b"\n" + _CSV.split(b"\n", 1)[1]))), heavy=True),
+        Hostile("xml/unclosed-event", "a wevtutil XML export with a 300 MB event that never ends",
+                setup=_writer("security.xml", lambda fh: (fh.write(_XML + b"<Event><System>"),
+                                                          [fh.write(b"x" * (1 << 20)) for _ in range(300)])), heavy=True),
         Hostile("jsonl/no-newline", "CloudTrail JSON Lines, then 200 MB without a newline",
                 setup=_writer("events.jsonl", lambda fh: (fh.write(line * 3), [fh.write(b" " * (1 << 20))
                                                                              for _ in range(200)])),

@@ -21,7 +21,7 @@ def test_every_parser_has_sample_exports_to_mutate():
 
 
 @pytest.mark.parametrize("parser_id", sorted(PARSERS))
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_mutated_samples_never_escape_as_anything_but_a_read_error(parser_id, data, tmp_path):
     seeds = SEEDS.get(parser_id) or [b""]
@@ -31,7 +31,7 @@ def test_mutated_samples_never_escape_as_anything_but_a_read_error(parser_id, da
 
 
 @pytest.mark.parametrize("parser_id", sorted(PARSERS))
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(raw=st.binary(max_size=2048))
 def test_arbitrary_bytes_never_escape(parser_id, raw, tmp_path):
     assert run_parser(parser_id, raw, tmp_path) is None
@@ -39,8 +39,8 @@ def test_arbitrary_bytes_never_escape(parser_id, raw, tmp_path):
 
 @pytest.mark.parametrize("parser_id", sorted(PARSERS))
 def test_a_seeded_fuzz_round_finds_nothing(parser_id):
-    runs, crashes = fuzz(parser_id, SEEDS.get(parser_id, []), iterations=150)
-    assert runs == 150 and crashes == []
+    runs, crashes = fuzz(parser_id, SEEDS.get(parser_id, []), iterations=60)
+    assert runs == 60 and crashes == []
 
 
 def test_the_fuzzer_does_find_an_escaping_exception(tmp_path, monkeypatch):
