@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from workbench import timeline
+from workbench.explore import timeline
 from workbench.events import TimeOutOfRange, as_utc, format_ts
 from workbench.ingest import load
 

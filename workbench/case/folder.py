@@ -56,7 +56,7 @@ from typing import Any, Iterable, Sequence
 
 import orjson
 
-from .. import case_storage
+from . import storage as case_storage
 from ..errors import WorkbenchError
 from ..evidence.files import evidence_of, expand
 from .marks import MARKS_SCHEMA, CaseMarks

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-import workbench.case_storage as storage
+import workbench.case.storage as storage
 from workbench.case.folder import Case, CaseError, open_case
 from workbench.paths import demo_dir
 
