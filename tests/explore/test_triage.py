@@ -117,3 +117,16 @@ def test_findings_json_carries_each_findings_computed_answers_and_criteria(demo)
     assert unauthorized["answer"] == "outside the logs" and unauthorized["status"] == "unknown"
     assert all("triage" in f for f in doc["findings"])
     assert "triage" not in {k for f in demo.to_json(triage=False)["findings"] for k in f}
+
+
+def test_a_table_without_some_columns_is_triaged_with_those_answers_unknown(demo):
+    from dataclasses import replace as copy
+
+    from workbench.triage import assess_all
+
+    thin = copy(demo, table=demo.table.drop_columns(["bytes", "session_id", "target_user", "asn"]))
+    views = assess_all(thin)
+    assert set(views) == {f.id for f in demo.findings}
+    surge = next(f for f in demo.findings if f.check == "access_surge")
+    data = next(q for q in views[surge.id].questions if "exfiltration" in q.question)
+    assert data.answer == "suspicious"  # the access surge finding still speaks for itself

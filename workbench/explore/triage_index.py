@@ -65,6 +65,10 @@ class Index:
         table = analysis.table
         cols = [c for c in COLUMNS if c in table.column_names]
         self.table = table.select(cols).combine_chunks()
+        for name in COLUMNS:  # a table without some column (an older case, a partial export) reads as empty
+            if name not in cols:
+                kind = pa.int64() if name in ("asn", "bytes") else pa.string()
+                self.table = self.table.append_column(name, pa.nulls(table.num_rows, kind))
         self.n = table.num_rows
         self.config = analysis.config
         self.findings: list[Finding] = list(analysis.findings)
