@@ -122,7 +122,7 @@ def test_findings_json_carries_each_findings_computed_answers_and_criteria(demo)
 def test_a_table_without_some_columns_is_triaged_with_those_answers_unknown(demo):
     from dataclasses import replace as copy
 
-    from workbench.triage import assess_all
+    from workbench.explore.triage import assess_all
 
     thin = copy(demo, table=demo.table.drop_columns(["bytes", "session_id", "target_user", "asn"]))
     views = assess_all(thin)

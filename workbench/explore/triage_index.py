@@ -101,6 +101,8 @@ class Index:
         self.targets = _Lookup(self.table.column("target_user"))
         self.sources = _Lookup(self.table.column("source"))
         self._codes: dict[str, _Lookup] = {}
+        self._peer_base: dict[tuple[str, ...], np.ndarray] = {}
+        self._in_order = bool(self.n < 2 or (np.diff(self.ts) >= 0).all())
         self._frames: dict[tuple[str, str], pd.DataFrame] = {}
 
     # --- rows -----------------------------------------------------------------------------------------------
@@ -161,9 +163,7 @@ class Index:
             if column == "hour":
                 arr = pc.cast(pc.hour(self.table.column("ts")), pa.string())
             elif column == "method":
-                arr = pa.array(method_labels(self.table.select(
-                    [c for c in ("event_name", "session_id", "logon_type", "client_app")
-                     if c in self.table.column_names]).to_pandas()), pa.string())
+                arr = method_labels_arrow({c: self.table.column(c).combine_chunks() for c in METHOD_COLUMNS})
             else:
                 arr = self.table.column(column)
                 arr = pc.cast(arr, pa.string()) if not pa.types.is_string(arr.type) else arr
@@ -172,22 +172,33 @@ class Index:
 
     def peers(self, finding: Finding, sources: Iterable[str], before: pd.Timestamp) -> np.ndarray:
         """Rows of the peer group: other accounts' unflagged, not failed events of ``sources`` before ``before``
-        (a scanner's failed attempts say nothing of where the organisation's people sign in from)."""
+        (a scanner's failed attempts say nothing of where the organisation's people sign in from). A mask over
+        the table's first rows (it is in time order: the rows before ``before`` are a prefix)."""
         if not self.n:
             return np.zeros(0, bool)
-        src = np.isin(self.sources.codes, [self.sources.code_of[s] for s in sources if s in self.sources.code_of])
-        mask = src & ~self.flagged & ~self.failed & (self.ts < int(before.value // 1000)) & (self.users.codes >= 0)
-        mine = [self.users.code_of[u] for u in finding.users if u in self.users.code_of]
-        if mine:
-            mask &= ~np.isin(self.users.codes, mine)
+        key = tuple(sorted(sources))
+        if key not in self._peer_base:
+            src = np.isin(self.sources.codes, [self.sources.code_of[s] for s in key if s in self.sources.code_of])
+            self._peer_base[key] = src & ~self.flagged & ~self.failed & (self.users.codes >= 0)
+        base = self._peer_base[key]
+        cut = int(before.value // 1000)
+        if self._in_order:
+            k = int(np.searchsorted(self.ts, cut, "left"))
+            mask = base[:k].copy()
+        else:
+            mask = base & (self.ts < cut)
+        users = self.users.codes[:len(mask)]
+        for u in finding.users:
+            if u in self.users.code_of:
+                mask &= users != self.users.code_of[u]
         return mask
 
     def peer_counts(self, column: str, mask: np.ndarray) -> Counter:
         look = self.codes(column)
-        codes = look.codes[mask]
+        codes = look.codes[:len(mask)][mask]
         codes = codes[codes >= 0]
         counts = np.bincount(codes, minlength=len(look.values)) if len(codes) else np.zeros(0, np.int64)
-        return Counter({look.values[i]: int(c) for i, c in enumerate(counts) if c})
+        return Counter({look.values[i]: int(c) for i in np.flatnonzero(counts) for c in (counts[i],)})
 
     def data_sources(self, reads: Iterable[str]) -> set[str]:
         """Sources with any data-read event (``reads``: native event names) or any bytes transferred."""
@@ -198,27 +209,33 @@ class Index:
         return self._data_sources
 
     def peer_accounts(self, mask: np.ndarray) -> int:
-        return int(np.unique(self.users.codes[mask]).size)
+        return int(np.unique(self.users.codes[:len(mask)][mask]).size)
+
+
+METHOD_COLUMNS = ("event_name", "session_id", "logon_type", "client_app")
+
+
+def method_labels_arrow(cols: dict[str, pa.Array]) -> pa.Array:
+    """How each event authenticated, where its log says: the sshd method (``ssh publickey``, ``ssh password``),
+    the kind of AWS credential (a long-term access key ``AKIA…``, temporary credentials ``ASIA…``), or the
+    sign-in's logon type and client application (Entra ``non_interactive / Microsoft Teams``). Null where
+    nothing says. ``cols``: the :data:`METHOD_COLUMNS` as string arrays."""
+    name, sess = pc.fill_null(cols["event_name"], ""), pc.fill_null(cols["session_id"], "")
+    pair = pc.utf8_trim(pc.binary_join_element_wise(pc.fill_null(cols["logon_type"], ""),
+                                                    pc.fill_null(cols["client_app"], ""), " / "), " /")
+    null = pa.scalar(None, pa.string())
+    out = pc.if_else(pc.equal(pair, ""), null, pair)
+    out = pc.if_else(pc.starts_with(sess, "AKIA"), "long-term access key", out)
+    out = pc.if_else(pc.starts_with(sess, "ASIA"), "temporary credentials (session token)", out)
+    ssh = pc.binary_join_element_wise("ssh", pc.utf8_slice_codeunits(name, len("sshd:accepted_")), " ")
+    return pc.if_else(pc.starts_with(name, "sshd:accepted_"), ssh, out)
 
 
 def method_labels(frame: pd.DataFrame) -> pd.Series:
-    """How each event authenticated, where its log says: the sshd method (``publickey``, ``password``), the kind
-    of AWS credential (a long-term access key ``AKIA…``, temporary credentials ``ASIA…``), or the sign-in's
-    logon type and client application (Entra ``non_interactive / Microsoft Teams``). Null where nothing says."""
-    n = len(frame)
-    empty = pd.Series([None] * n, index=frame.index, dtype=object)
-    name = frame["event_name"].fillna("") if "event_name" in frame else empty.fillna("")
-    sess = frame["session_id"].fillna("") if "session_id" in frame else empty.fillna("")
-    ltype = frame["logon_type"].fillna("") if "logon_type" in frame else empty.fillna("")
-    app = frame["client_app"].fillna("") if "client_app" in frame else empty.fillna("")
-    out = empty.copy()
-    pair = (ltype + " / " + app).str.strip(" /")
-    out = out.mask(pair != "", pair)
-    out = out.mask(sess.str.startswith("AKIA"), "long-term access key")
-    out = out.mask(sess.str.startswith("ASIA"), "temporary credentials (session token)")
-    ssh = name.str.startswith("sshd:accepted_")
-    out = out.mask(ssh, "ssh " + name.str.slice(len("sshd:accepted_")))
-    return out
+    """:func:`method_labels_arrow` for a frame's rows."""
+    cols = {c: pa.array(frame[c].where(frame[c].notna(), None).tolist() if c in frame else [None] * len(frame),
+                        pa.string()) for c in METHOD_COLUMNS}
+    return pd.Series(method_labels_arrow(cols).to_pylist(), index=frame.index, dtype=object)
 
 
 _LAST: list[tuple[Any, tuple, Index]] = []

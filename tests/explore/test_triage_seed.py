@@ -9,8 +9,8 @@ import pytest
 from triage_cases import (BROWSER, DAY, RCLONE, answers, finding, seed, signin, ssh, trail, weekdays, write_lines,
                           write_signins, write_trail)
 
+from workbench.explore.triage import MET, NORMAL, NOT_MET, OUTSIDE, SUSPICIOUS, UNKNOWN, assess
 from workbench.pipeline import analyze
-from workbench.explore.triage import MET, NOT_MET, NORMAL, OUTSIDE, SUSPICIOUS, UNKNOWN, assess
 
 S, N, U, O = SUSPICIOUS, NORMAL, UNKNOWN, OUTSIDE
 HOME, OFFICE, RU, RU2 = "81.2.69.20", "73.162.87.7", "45.155.205.99", "62.76.41.10"
