@@ -212,7 +212,7 @@ def method(ctx: Context) -> list[Flowable]:
     ran = [c for c in analysis.checks if c.ran]
     story.append(para(
         f"{len(ran)} of {len(analysis.checks)} checks ran over the {analysis.events_total:,} normalized events "
-        "of all inputs (each check's description in its first sentence; the README's Checks table has the rest). "
+        "of all inputs (each check's description shortened; the README's Checks table has it whole). "
         "A check that did not run could not look for its pattern: its absence from the findings "
         "says nothing about this evidence. Thresholds are those in force for this report (see Scope and "
         "evidence)."))

@@ -191,10 +191,14 @@ def shown_in_method(config: dict[str, Any], section: str, key: str, checks: Iter
     return section in checks and (not isinstance(value, (list, tuple, set, dict)) or len(_value(value)) <= 40)
 
 
-def first_sentence(text: str) -> str:
-    """The first sentence of a check's description (the whole of it is in the README's Checks table)."""
+def first_sentence(text: str, limit: int = 170) -> str:
+    """A check's description up to its first sentence's end, at most about ``limit`` characters cut at a word
+    (the whole of it is in the README's Checks table)."""
     cut = text.find(". ")
-    return text if cut < 0 else text[:cut + 1]
+    text = text if cut < 0 else text[:cut + 1]
+    if len(text) <= limit:
+        return text
+    return text[:text.rfind(" ", 0, limit)].rstrip(",;:(—- ") + " …"
 
 
 def config_table(config: dict[str, Any], total: float, checks: Iterable[str] = ()) -> Table:
