@@ -127,12 +127,17 @@ def print_org(result: dict) -> None:
             print(f"| {chk.id} | {n} | {k} | {_ratio(k, n)} | {t} | {fa} | {_ratio(t, t + fa)} |")
     print(f"| **all** | {tot['n']} | {tot['k']} | {_ratio(tot['k'], tot['n'])} | {tot['t']} | {tot['f']} | "
           f"{_ratio(tot['t'], tot['t'] + tot['f'])} |")
+    others = {c: n for c, n in f_false.items() if c not in {chk.id for chk in CHECKS}}
+    if others:
+        print(f"\nAlso false: {', '.join(f'{c} {n}' for c, n in sorted(others.items()))} (not in the table's checks)")
     n_short = [lab for lab in labels if lab["short_refs"] and lab["short"]]
     k_short = sum(s_found.get(lab["id"], False) for lab in n_short)
     st, sf = sum(s_true.values()), sum(s_false.values())
     limited = sorted(c.id for c in status.values() if c.status == "limited")
     print(f"\nShort export: {k_short} of {len(n_short)} variants that need no history found; "
-          f"{st} true and {sf} false findings (precision {_ratio(st, st + sf)}); limited: {', '.join(limited) or 'none'}")
+          f"{st} true and {sf} false findings (precision {_ratio(st, st + sf)}"
+          + (f": false ones by {', '.join(f'{c} {n}' for c, n in sorted(s_false.items()))}" if sf else "")
+          + f"); limited: {', '.join(limited) or 'none'}")
     if sf or tot["f"]:
         print("\nFalse findings (full export), by check and account:")
         for f in full.findings:
