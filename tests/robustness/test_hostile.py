@@ -128,3 +128,11 @@ def test_csv_cells_a_spreadsheet_could_evaluate_are_quoted():
         assert csv_safe(risky) == "'" + risky, risky
     for plain in ("alice", "a=b", "  text", "1-2"):
         assert csv_safe(plain) == plain
+
+
+def test_a_member_named_in_invalid_utf8_is_read_and_so_is_its_neighbour(tmp_path):
+    folder = write(_case("zip/bad-utf8-name"), tmp_path / "e")
+    members = [i for i in load([folder], year=2024).inputs if "export.zip!" in i.path]
+    assert len(members) == 2 and members[0].events == members[1].events > 0
+    odd = next(i for i in members if "auth.log" not in i.path)
+    assert "DOS code page" in odd.notes[0] and odd.path.endswith("bad\u00a0\u25a0me.log")

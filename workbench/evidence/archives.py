@@ -188,7 +188,16 @@ class Archive:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.zip = zipfile.ZipFile(path)
+        self.misnamed: set[int] = set()  # members whose names were not the UTF-8 they claim (see zipnames)
+        try:
+            self.zip = zipfile.ZipFile(path)
+        except UnicodeDecodeError:
+            from .zipnames import PatchedView, bad_name_flags
+
+            patches, self.misnamed = bad_name_flags(path)
+            if not patches:
+                raise
+            self.zip = zipfile.ZipFile(io.BufferedReader(PatchedView(path, patches)))  # type: ignore[arg-type]
         self.infos = self.zip.infolist()
         self.first: dict[str, int] = {}
         for i, info in enumerate(self.infos):

@@ -203,7 +203,8 @@ def _file(path: Path, root: str) -> Evidence:
 def _members(ev: Evidence) -> list[Evidence]:
     """The file members of a zip archive (or the archive itself, refused with the reason it is not read)."""
     try:
-        infos = archive(ev.path).infos
+        zipped = archive(ev.path)
+        infos = zipped.infos
     except UnicodeDecodeError:
         return [replace(ev, refused="a zip archive whose member names are not valid UTF-8 although it says they "
                                     "are: its members cannot be listed")]
@@ -225,6 +226,8 @@ def _members(ev: Evidence) -> list[Evidence]:
         if count[name] > 1:
             notes += (f"the archive holds {count[name]} members named {name!r}; each is read and named by its "
                       f"place in the archive (this is member {i + 1})",)
+        if i in zipped.misnamed:
+            notes += ("its name is not the UTF-8 the archive says it is: shown as read in the DOS code page",)
         out.append(Evidence(ev.path, name, i, marked=name in seen, notes=notes))
         seen.add(name)
     if len(files) > MAX_MEMBERS:
