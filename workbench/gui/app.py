@@ -84,6 +84,18 @@ def selftest() -> int:
         qInstallMessageHandler(previous)
 
 
+def _collation() -> None:
+    """German sorts ä with a, Swedish after z: proves the collation data is there (the bundle trims Qt's ICU data)."""
+    from .qt import QCollator, QLocale
+
+    def order(locale: str) -> list[str]:
+        return sorted(["z", "ä", "a"], key=QCollator(QLocale(locale)).sortKey)
+
+    got = order("de_DE"), order("sv_SE")
+    if got != (["a", "ä", "z"], ["a", "z", "ä"]):
+        raise RuntimeError(f"collation is missing: de_DE {got[0]}, sv_SE {got[1]}")
+
+
 def _selftest() -> int:
     step = "start"
     try:
@@ -110,6 +122,9 @@ def _selftest() -> int:
             app.processEvents()
 
         _step(step, show)
+
+        step = "sort words by the user's language (Qt's ICU collation data)"
+        _step(step, _collation)
 
         step = "select the first finding"
         if not analysis.findings:

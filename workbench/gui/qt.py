@@ -9,6 +9,7 @@ from PySide6.QtCore import (
     QAbstractItemModel,
     QAbstractTableModel,
     QByteArray,
+    QCollator,
     QEvent,
     QItemSelectionModel,
     QLocale,
@@ -110,7 +111,7 @@ __all__ = [
     "QPainter", "QPainterPath", "QPaintEvent", "QPen", "QPolygonF", "QTransform", "QWheelEvent", "QShortcut",
     "QCheckBox", "QComboBox", "QDialog", "QDialogButtonBox", "QDockWidget", "QFormLayout", "QGroupBox",
     "QLineEdit", "QListWidget", "QListWidgetItem", "QSpinBox", "QTabWidget", "QTimeEdit", "QToolTip",
-    "QStyleFactory", "QMenu", "QInputDialog",
+    "QStyleFactory", "QMenu", "QInputDialog", "QCollator",
     "QScrollArea",
     "safe_tooltip",
 ]
