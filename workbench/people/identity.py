@@ -477,6 +477,11 @@ def resolve(table: pa.Table, decisions: Iterable[LinkDecision | dict[str, Any]] 
         entity_of.update((k, eid) for k in keys)
     findings = list(findings)
     profiles = _profiles(table, entity_of, key_column, evidence_mask(table, findings))
+    links_of: dict[str, list[Link]] = {}  # each entity's links, in the links' order (one pass, not one per entity)
+    for link in links:
+        for eid in dict.fromkeys((entity_of.get(link.a), entity_of.get(link.b))):
+            if eid is not None:
+                links_of.setdefault(eid, []).append(link)
     entities = []
     for eid, keys in members_of.items():
         members = [names[k] for k in keys]
@@ -486,8 +491,7 @@ def resolve(table: pa.Table, decisions: Iterable[LinkDecision | dict[str, Any]] 
                 idents.setdefault(kind, [])
                 if value not in idents[kind]:
                     idents[kind].append(value)
-        mine = set(keys)
-        own_links = tuple(link for link in links if link.a in mine or link.b in mine)
+        own_links = tuple(links_of.get(eid, ()))
         conflicts = tuple((link.a, link.b) for link in own_links
                           if link.decision == "rejected" and entity_of[link.a] == entity_of[link.b])
         sources: dict[str, int] = {}
