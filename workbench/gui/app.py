@@ -31,12 +31,42 @@ def _application():  # -> QApplication
     return app
 
 
+NO_DISPLAY_HELP = ("headless, `./run` writes the demo report, `workbench analyze PATH --report out/report.pdf` "
+                   "analyzes your logs and `workbench --selftest` checks the install; for a window, log in with "
+                   "X forwarding (ssh -X) or run it on the desktop")
+
+
+def display_missing(env: dict[str, str] | None = None) -> str | None:
+    """Why no window can open here, in words, or None. Qt aborts (with advice about libxcb-cursor0 that sends the
+    user after the wrong fix) when it finds no display, so this is asked before Qt is started. Windows and macOS
+    always have one; a non-window Qt platform (offscreen, vnc, ...) needs none."""
+    env = os.environ if env is None else env
+    if sys.platform in ("win32", "darwin"):
+        return None
+    platform = env.get("QT_QPA_PLATFORM", "")
+    if platform and not platform.startswith(("xcb", "wayland")):
+        return None
+    display, wayland = env.get("DISPLAY", ""), env.get("WAYLAND_DISPLAY", "")
+    if wayland:
+        return None
+    if not display:
+        return "no display to open a window on (neither DISPLAY nor WAYLAND_DISPLAY is set)"
+    local = display.split(".")[0]
+    if local.startswith(":") and local[1:].isdigit() and not Path(f"/tmp/.X11-unix/X{local[1:]}").exists():
+        return f"no X server is listening on DISPLAY={display}"
+    return None
+
+
 def main(argv: list[str]) -> int:
     """Open the main window, load the paths given (or the demo case with ``--demo``), run the event loop."""
     parser = argparse.ArgumentParser(prog="workbench gui")
     parser.add_argument("paths", nargs="*")
     parser.add_argument("--demo", action="store_true")
     args = parser.parse_args(argv)
+    missing = display_missing()
+    if missing:
+        print(f"workbench: {missing}; {NO_DISPLAY_HELP}", file=sys.stderr)
+        return 2
     paths = list(args.paths)
     demo_case = args.demo and not paths  # the demo alone opens in its own case (per-user data folder)
     if args.demo and paths:
