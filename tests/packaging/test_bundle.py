@@ -235,7 +235,7 @@ def test_third_party_notices_ship_with_the_bundle(bundle):
     table = (bundle / "THIRD-PARTY.md").read_text(encoding="utf-8")
     rows = {line.split("|")[1].strip(): line for line in table.splitlines() if line.startswith("| ")}
     for name in ("pySigma", "PySide6_Essentials", "shiboken6", "pyarrow", "pandas", "numpy", "reportlab", "evtx",
-                 "google-re2", "jq", "PyYAML", "orjson", "msgspec", "maxminddb", "Jinja2",
+                 "google-re2", "PyYAML", "orjson", "msgspec", "maxminddb", "Jinja2",
                  "pyparsing", "pyinstaller",
                  "DB-IP City Lite and ip-location-db ASN (GeoIP data)", "iporigin provider ranges (data only)",
                  "Natural Earth 1:110m countries (world outline)",
