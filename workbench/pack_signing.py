@@ -35,14 +35,25 @@ class SigningError(WorkbenchError):
     """A key or a signature that cannot be made, read or trusted."""
 
 
-def _crypto():
+# An Ed25519 private key as OpenSSL writes it (`openssl genpkey -algorithm ed25519`): PKCS#8 DER (RFC 8410) is this
+# fixed 16-byte prefix and the 32-byte seed, in a PEM "PRIVATE KEY" block.
+_PKCS8_ED25519 = bytes.fromhex("302e020100300506032b657004220420")
+_PEM = re.compile(rb"-----BEGIN PRIVATE KEY-----\s*([A-Za-z0-9+/=\s]+?)\s*-----END PRIVATE KEY-----")
+
+
+def _nacl():
+    """PyNaCl (libsodium): Ed25519 signing and verification."""
     try:
-        from cryptography.exceptions import InvalidSignature
-        from cryptography.hazmat.primitives import serialization
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+        from nacl.exceptions import BadSignatureError
+        from nacl.signing import SigningKey, VerifyKey
     except ImportError:  # pragma: no cover  (a dependency of the workbench)
-        raise SigningError("the 'cryptography' package is missing: update packs cannot be signed or verified")
-    return InvalidSignature, serialization, Ed25519PrivateKey, Ed25519PublicKey
+        raise SigningError("the 'PyNaCl' package is missing: update packs cannot be signed or verified")
+    return BadSignatureError, SigningKey, VerifyKey
+
+
+def _pem(seed: bytes) -> bytes:
+    body = base64.encodebytes(_PKCS8_ED25519 + seed).decode().strip()
+    return f"-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n".encode()
 
 
 def key_id(raw_public: bytes) -> str:
@@ -83,17 +94,16 @@ def read_public_key(path: Path) -> PublicKey:
 def keygen(private_out: Path, comment: str = "") -> PublicKey:
     """A new key pair: the private key (PKCS#8 PEM, owner-only) at ``private_out``, the public key beside it
     as ``<private_out>.pub``. Refuses to overwrite a key."""
-    _, serialization, Ed25519PrivateKey, _ = _crypto()
+    _, SigningKey, _ = _nacl()
     public_out = private_out.with_name(private_out.name + ".pub")
     for path in (private_out, public_out):
         if path.exists():
             raise SigningError("refusing to overwrite an existing key", path)
     if comment and not re.fullmatch(r"[\w .@:+-]{1,80}", comment):
         raise SigningError("a key comment is at most 80 letters, digits, spaces and . @ : + - _")
-    key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
-    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    key = SigningKey.generate()
+    pem = _pem(bytes(key))
+    raw = key.verify_key.encode()
     private_out.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(private_out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:
@@ -104,25 +114,29 @@ def keygen(private_out: Path, comment: str = "") -> PublicKey:
 
 
 def _private_key(path: Path):
-    _, serialization, Ed25519PrivateKey, _ = _crypto()
+    _, SigningKey, _ = _nacl()
     try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        text = path.read_bytes()
     except OSError as exc:
         raise SigningError(f"cannot read the private key: {exc.strerror}", path) from None
-    except (ValueError, TypeError):
+    match = _PEM.search(text)
+    if not match:
+        raise SigningError("not an unencrypted PEM private key", path)
+    try:
+        der = base64.b64decode(b"".join(match.group(1).split()), validate=True)
+    except ValueError:
         raise SigningError("not an unencrypted PEM private key", path) from None
-    if not isinstance(key, Ed25519PrivateKey):
+    if len(der) != len(_PKCS8_ED25519) + 32 or not der.startswith(_PKCS8_ED25519):
         raise SigningError("not an Ed25519 private key", path)
-    return key
+    return SigningKey(der[len(_PKCS8_ED25519):])
 
 
 def signature_for(manifest_bytes: bytes, private_key: Path) -> bytes:
     """The ``manifest.sig`` member for these exact manifest bytes."""
-    _, serialization, _, _ = _crypto()
     key = _private_key(private_key)
-    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    raw = key.verify_key.encode()
     doc = {"algorithm": "ed25519", "key_id": key_id(raw),
-           "signature": base64.b64encode(key.sign(manifest_bytes)).decode()}
+           "signature": base64.b64encode(key.sign(manifest_bytes).signature).decode()}
     return json.dumps(doc, indent=2).encode()
 
 
@@ -182,7 +196,7 @@ class Verdict:
 def verify(manifest_bytes: bytes, signature: bytes | None, root: Path, allow_unsigned: bool = False) -> Verdict:
     """Whether the pack may be imported: a valid signature by a trusted key, or no signature when
     ``allow_unsigned``. Raises :class:`SigningError` with the reason otherwise."""
-    InvalidSignature, _, _, Ed25519PublicKey = _crypto()
+    BadSignatureError, _, VerifyKey = _nacl()
     keys = trusted_keys(root)
     if signature is None:
         if allow_unsigned:
@@ -202,7 +216,7 @@ def verify(manifest_bytes: bytes, signature: bytes | None, root: Path, allow_uns
         raise SigningError(f"signed by key {kid}, which this laptop does not trust"
                            + ("" if keys else " (no pack key is trusted yet: 'workbench update-pack trust KEY.pub')"))
     try:
-        Ed25519PublicKey.from_public_bytes(key.raw).verify(sig, manifest_bytes)
-    except InvalidSignature:
+        VerifyKey(key.raw).verify(manifest_bytes, sig)
+    except (BadSignatureError, ValueError):  # ValueError: a signature that is not 64 bytes
         raise SigningError(f"the signature by key {kid} does not match the manifest (altered after signing)") from None
     return Verdict(True, kid, key.comment)

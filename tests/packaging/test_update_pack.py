@@ -3,8 +3,11 @@ written), the previous pack kept, a report of what changed; the CLI commands."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -361,3 +364,24 @@ def test_a_pack_named_like_the_state_file_is_refused_and_a_broken_state_recovers
     (data / "packs" / "state.json").write_text("{not json", encoding="utf-8")
     assert read_state(data) == {"active": None, "previous": None}
     assert any(p.name.startswith(".broken-state-") for p in (data / "packs").iterdir())
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="the openssl command is not installed")
+def test_keys_are_openssls_own_format_both_ways(tmp_path, sources):
+    """An organisation can make its key with `openssl genpkey -algorithm ed25519`, and read ours with openssl."""
+    theirs = tmp_path / "org.pem"
+    subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", str(theirs)], check=True)
+    der = subprocess.run(["openssl", "pkey", "-in", str(theirs), "-pubout", "-outform", "DER"], check=True,
+                         capture_output=True).stdout
+    public = tmp_path / "org.pem.pub"
+    public.write_text("workbench-pack-key ed25519 " + base64.b64encode(der[-32:]).decode() + " org\n")
+    pack = _build(tmp_path, sources)
+    sign_pack(pack, theirs)
+    data = tmp_path / "data"
+    trust(public, data)
+    assert "signed" in import_pack(pack, data).lines()[0]
+    ours = tmp_path / "ours.key"
+    made = keygen(ours)
+    der = subprocess.run(["openssl", "pkey", "-in", str(ours), "-pubout", "-outform", "DER"], check=True,
+                         capture_output=True).stdout
+    assert der[-32:] == made.raw
