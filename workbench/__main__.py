@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from .cli.analyze import run_analyze
-from .cli.lookup import run_lookup
 from .cli.parser import build_parser
-from .cli.update_pack import run_update_pack
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,19 +18,26 @@ def main(argv: list[str] | None = None) -> int:
         from .gui.app import selftest
 
         return selftest()
+    # each command's module is imported when it runs, so --help and --version load nothing heavy
     if args.command == "analyze":
+        from .cli.analyze import run_analyze
+
         return run_analyze(args)
     if args.command == "export-events":
         from .cli.export_events import run_export
 
         return run_export(args)
     if args.command == "update-pack":
+        from .cli.update_pack import run_update_pack
+
         return run_update_pack(args)
     if args.command == "fetch-geoip":
         from .enrich.fetch import run_fetch
 
         return run_fetch(args)
     if args.command == "lookup":
+        from .cli.lookup import run_lookup
+
         return run_lookup(args)
     if args.command == "query":
         from .cli.query import run_query

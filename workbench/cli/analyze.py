@@ -9,12 +9,12 @@ were analyzed and the outputs still written; one stderr line per such input); 2 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from ..errors import WorkbenchError, printable
 from ..evidence.outputs import check_outputs, write_json_atomic
-from ..pipeline import analyze_with_pack
 from .common import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, add_geoip_arguments, print_summary, progress_printer
 
 SIGMA_ERRORS_SHOWN = 20  # rule errors printed; a SigmaHQ checkout has hundreds of rules for logs we do not read
@@ -66,6 +66,13 @@ def run_analyze(args: argparse.Namespace) -> int:
     if not args.paths:
         print("workbench: analyze: give at least one PATH (or --engine spark --parquet DIR)", file=sys.stderr)
         return EXIT_USAGE
+    missing = [p for p in args.paths if not os.path.lexists(p)]  # a broken link is the ingest's to report
+    if missing:
+        print(printable(f"workbench: analyze: no such file or folder: {missing[0]}"
+                        + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")), file=sys.stderr)
+        return EXIT_USAGE
+    from ..pipeline import analyze_with_pack  # here, not at the top: --help and --version stay instant
+
     outputs = [p for p in (args.report, args.findings_json) if p is not None]
     problem = check_outputs(outputs, args.paths)
     if problem:

@@ -6,10 +6,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..analysis import Analysis
 from ..errors import printable
-from ..events import format_ts
+
+if TYPE_CHECKING:
+    from ..analysis import Analysis
 
 EXIT_OK, EXIT_USAGE, EXIT_PARTIAL = 0, 2, 3
 
@@ -38,6 +40,8 @@ def progress_printer(enabled: bool):
 
 
 def print_summary(analysis: Analysis) -> None:
+    from ..events import format_ts
+
     first, last = analysis.time_range()
     print(f"{len(analysis.inputs)} inputs, {analysis.events_total} events, "
           f"{format_ts(first)} .. {format_ts(last)}, {len(analysis.findings)} findings")
@@ -59,3 +63,18 @@ def geoip_databases(args: argparse.Namespace, pack) -> list[Path] | None:
     if args.no_geoip:
         return []
     return [*(args.geoip_db or ()), *pack.geoip_dbs] or None
+
+
+def open_geo(args: argparse.Namespace):
+    """The GeoIP reader ``lookup`` and ``query`` use, as ``analyze`` does: the analyst's databases, then the active
+    update pack's databases and provider lists (none with ``--no-update-pack``), then the bundled ones."""
+    from ..enrich.geoip import open_geoip
+    from ..enrich.provider import open_provider_lists
+    from ..update_pack import active_overrides
+
+    pack = active_overrides() if not args.no_update_pack else None
+    dbs = [] if args.no_geoip else ([*(args.geoip_db or ()), *(pack.geoip_dbs if pack else ())] or None)
+    lists = pack.ip_lists if pack else []
+    return open_geoip(dbs, use_default=not args.no_default_geoip,
+                      providers=open_provider_lists([p for p in lists if p.suffix == ".bin"],
+                                                    [p for p in lists if p.suffix == ".csv"]) if lists else None)

@@ -7,10 +7,12 @@ import argparse
 import sys
 from pathlib import Path
 
-import orjson
+from typing import TYPE_CHECKING
 
-from ..enrich.geoip import GeoResult, open_geoip
-from .common import EXIT_OK, EXIT_USAGE, add_geoip_arguments
+from .common import EXIT_OK, EXIT_USAGE, add_geoip_arguments, open_geo
+
+if TYPE_CHECKING:
+    from ..enrich.geoip import GeoResult
 
 
 def add_lookup_arguments(p: argparse.ArgumentParser) -> None:
@@ -45,16 +47,9 @@ def _lookup_block(result: GeoResult) -> list[str]:
 
 
 def run_lookup(args: argparse.Namespace) -> int:
-    from ..enrich.provider import open_provider_lists
-    from ..update_pack import active_overrides
+    import orjson
 
-    # the active update pack's databases and provider lists, as analyze uses them (newer data carried in)
-    pack = active_overrides() if not args.no_update_pack else None
-    dbs = [] if args.no_geoip else ([*(args.geoip_db or ()), *(pack.geoip_dbs if pack else ())] or None)
-    lists = pack.ip_lists if pack else []
-    geo = open_geoip(dbs, use_default=not args.no_default_geoip,
-                     providers=open_provider_lists([p for p in lists if p.suffix == ".bin"],
-                                                   [p for p in lists if p.suffix == ".csv"]) if lists else None)
+    geo = open_geo(args)
     try:
         results = geo.lookup_many(args.ips)
     finally:

@@ -1,4 +1,4 @@
-"""The headless command line: ``workbench analyze PATH... [--report out.pdf] [--findings-json out.json]``.
+"""The headless command line: workbench analyze PATH... [--report out.pdf] [--findings-json out.json].
 
 Exit codes: 0 every input loaded cleanly; 3 some inputs were rejected or partly unreadable (the rest
 were analyzed and the outputs still written; one stderr line per such input); 2 usage errors.
@@ -17,13 +17,41 @@ from .query import add_query_arguments
 from .update_pack import add_update_pack_arguments
 
 
+DESCRIPTION = """Offline incident-response workbench: exported cloud, identity and host logs in, findings,
+incidents and a PDF handoff report out. With no command it opens the desktop app."""
+
+EXAMPLES = """examples (after ./run or ./test, with .venv/bin on PATH: export PATH="$PWD/.venv/bin:$PATH"):
+  workbench gui --demo                          open the app on the bundled demo case
+  workbench analyze resources/demo --report out/demo.pdf --findings-json out/demo.json
+  workbench analyze /evidence/acme --year 2024 --title "ACME breach" --report out/acme.pdf
+  workbench query resources/demo --query 'user:r.patel country:RU'
+  workbench lookup 8.8.8.8 --json
+  workbench --selftest                          check the install without a display
+
+exit codes: 0 all inputs read cleanly; 3 some inputs rejected or partly unreadable (the rest analyzed, outputs
+written, one line per input on stderr); 2 usage error (nothing written). Each command has --help."""
+
+ANALYZE_DESCRIPTION = """Analyze log files or folders headless: every source is recognised by its content (CloudTrail,
+Entra ID, Azure Activity, Google Cloud, Workspace, Windows EVTX/XML/CSV, Linux auth.log, journald, S3 access, M365),
+normalized, checked and grouped into findings and incidents. Inputs are only read; outputs are refused inside or
+beside them. Or, with --engine spark --parquet DIR, the checks run on Apache Spark over a folder export-events
+wrote."""
+
+ANALYZE_EXAMPLES = """examples:
+  workbench analyze resources/demo --report out/demo.pdf --findings-json out/demo.json
+  workbench analyze Security.evtx auth.log.gz cloudtrail/ --year 2024 --sigma ~/sigma/rules/cloud
+  workbench analyze /evidence --classification TLP:AMBER --analyst "J. Doe" --report out/acme.pdf"""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="workbench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="workbench", description=DESCRIPTION, epilog=EXAMPLES,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"workbench {__version__}")
     parser.add_argument("--selftest", action="store_true",
                         help="analyze the demo case, render the main window offscreen, write a PDF; exit 0 if all worked")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    add_analyze_arguments(sub.add_parser("analyze", help="analyze log files headless"))
+    add_analyze_arguments(sub.add_parser("analyze", help="analyze log files headless", description=ANALYZE_DESCRIPTION,
+                                         epilog=ANALYZE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter))
     gui = sub.add_parser("gui", help="open the desktop app (the default with no command)")
     gui.add_argument("paths", nargs="*", metavar="PATH", help="log files or folders to open")
     gui.add_argument("--demo", action="store_true", help="open the bundled demo case")

@@ -10,17 +10,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from ..enrich.geoip import enrich, open_geoip
 from ..errors import WorkbenchError, printable
-from ..events import format_ts
-from ..export import write_events_csv, write_events_jsonl
-from ..ingest import load
 from ..evidence.outputs import check_outputs
-from ..explore.query import FIELDS, EventIndex, QueryError, parse
-from .common import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, add_geoip_arguments, progress_printer
+from .common import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, add_geoip_arguments, open_geo, progress_printer
+
+if TYPE_CHECKING:
+    import numpy as np
 
 PRINTED = ("ts", "source", "action", "outcome", "user", "src_ip", "country", "host", "event_name")
 
@@ -39,6 +36,8 @@ def add_query_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run_query(args: argparse.Namespace) -> int:
+    from ..explore.query import FIELDS, QueryError, parse
+
     try:
         query = parse(args.query)
     except QueryError as exc:
@@ -56,10 +55,15 @@ def run_query(args: argparse.Namespace) -> int:
         if problem:
             print(printable(f"workbench: {problem}"), file=sys.stderr)
             return EXIT_USAGE
+    from ..enrich.geoip import enrich
+    from ..explore.query import EventIndex
+    from ..export import write_events_csv, write_events_jsonl
+    from ..ingest import load
+
     show_progress = sys.stderr.isatty()
     try:
         loaded = load(args.paths, year=args.year, progress=progress_printer(show_progress))
-        geo = open_geoip([] if args.no_geoip else args.geoip_db, use_default=not args.no_default_geoip)
+        geo = open_geo(args)  # the update pack's databases too, as analyze and lookup use them
         try:
             table = enrich(loaded.table, geo if geo.available else None)
         finally:
@@ -85,10 +89,13 @@ def run_query(args: argparse.Namespace) -> int:
 
 
 def _print_rows(table, rows: np.ndarray) -> None:  # noqa: ANN001  (pa.Table)
+    import pyarrow as pa
+
+    from ..events import format_ts
+
     cols = [c for c in PRINTED if c in table.column_names]
     if not len(rows):
         return
-    import pyarrow as pa
 
     values = {c: table.column(c).take(pa.array(rows)).to_pylist() for c in cols}
     for i in range(len(rows)):

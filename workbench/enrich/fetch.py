@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .asntable import build_arrays, write_table
 
 DBIP_CREDIT = "IP Geolocation by DB-IP.com (https://db-ip.com)"
 
@@ -132,6 +131,8 @@ def install(target: Path, folder: Path | None = None) -> list[str]:
                 shutil.copyfile(unpacked / name, target / f"{source.package.split('/')[-1]}-{name}")
             if source.package.endswith("/asn"):
                 texts = [(unpacked / name).read_text(encoding="utf-8") for name in source.files]
+                from .asntable import build_arrays, write_table  # numpy: only when a table is built
+
                 arrays = build_arrays(texts, built_at(source), f"{source.package} {source.version}")
                 write_table(target / (ASN_TABLE + ".part"), arrays)
                 os.replace(target / (ASN_TABLE + ".part"), target / ASN_TABLE)
