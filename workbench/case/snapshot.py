@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 
 from ..enrich.geoip import DatabaseInfo
+from ..enrich.provider import ListInfo
 from ..evidence.outputs import atomic_path
 from ..findings import Finding
 from ..ingest import InputInfo
@@ -47,6 +48,7 @@ def freeze(analysis: Analysis) -> dict[str, Any]:
                    "licence": d.licence, "bundled": d.bundled} for d in analysis.geoip],
         "geoip_errors": list(analysis.geoip_errors),
         "geoip_warnings": list(analysis.geoip_warnings),
+        "ip_lists": [{**x.to_dict(), "built": x.built.isoformat()} for x in analysis.ip_lists],
         "checks": [asdict(c) for c in analysis.checks],  # every field, as CheckStatus grows
         "created": analysis.created.isoformat(),
         "version": analysis.version,
@@ -64,13 +66,15 @@ def thaw(doc: dict[str, Any], table: pa.Table, playbook_dirs: Iterable[Path] = (
     findings = [Finding.from_dict(f) for f in doc["findings_json"]["findings"]]
     geoip = [DatabaseInfo(g["path"], g["database_type"], datetime.fromisoformat(g["built"]), g.get("licence", ""),
                           g.get("bundled", False)) for g in doc.get("geoip", ())]
+    ip_lists = [ListInfo(x["name"], x["path"], datetime.fromisoformat(x["built"]), x["entries"], x.get("licence", ""),
+                         x.get("bundled", False)) for x in doc.get("ip_lists", ())]
     known = {f.name for f in fields(CheckStatus)}
     checks = [CheckStatus(**{k: tuple(v) if isinstance(v, list) else v for k, v in c.items() if k in known})
               for c in doc.get("checks", ())]
     analysis = Analysis(inputs, table, findings, PlaybookLibrary.load([playbooks_dir(), *playbook_dirs]),
                         doc.get("config", {}), geoip, list(doc.get("geoip_errors", ())), checks,
                         created=datetime.fromisoformat(doc["created"]), version=doc.get("version", ""),
-                        geoip_warnings=list(doc.get("geoip_warnings", ())))
+                        geoip_warnings=list(doc.get("geoip_warnings", ())), ip_lists=ip_lists)
     saved = doc["findings_json"]
     if saved.get("sigma_rules") or saved.get("sigma_errors"):  # the Sigma run's summary, as it was
         from ..sigma import RuleError, SigmaRun
