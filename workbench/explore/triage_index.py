@@ -265,7 +265,8 @@ class Context:
         self.mine = index.rows_of("user", self.users)
         m = self.mine
         run_up = m["src_ip"].isin(self.ips) & (m["ts"] >= self.start - RUN_UP)
-        self.base = m[(m["ts"] < self.start) & ~m["flagged"] & ~run_up]  # the baseline (module docstring)
+        self.base_mask = (m["ts"] < self.start) & ~m["flagged"] & ~run_up  # the baseline (module docstring)
+        self.base = m[self.base_mask]
         failed = self.base["action"].isin(FAILURE_ACTIONS) | (self.base["outcome"] == "failure")
         self.base_done = self.base[~failed]  # what the account did, not what was tried against it
         self.base_ok = self.base[self.base["action"].isin(SUCCESS_ACTIONS) & (self.base["outcome"] == "success")]

@@ -282,7 +282,9 @@ def privileged(c: Context) -> Fact:
 
 
 def changes(c: Context) -> Fact:
-    t = pd.concat([c.mine, c.index.rows_of("target", c.users)]).drop_duplicates("row")
+    on = c.index.rows_of("target", c.users)
+    t = pd.concat([c.mine[c.mine["action"].isin(CHANGE_ACTIONS)], on[on["action"].isin(CHANGE_ACTIONS)]]) \
+        .drop_duplicates("row")
     hit = t[t["action"].isin(CHANGE_ACTIONS) & (t["outcome"] != "failure")
             & (t["user"].isin(c.users) | t["target_user"].isin(c.users))]
     near = hit[(hit["ts"] >= c.start - timedelta(days=7)) & (hit["ts"] <= c.end + timedelta(days=1))]
@@ -313,7 +315,7 @@ def data(c: Context) -> Fact:
              and f.first_seen <= (c.end + WINDOW).to_pydatetime() and f.last_seen >= (c.start - WINDOW).to_pydatetime()]
     m = c.mine
     reads = m["event_name"].isin(DATA_READS) | m["bytes"].notna()
-    base = m[reads & m["row"].isin(c.base["row"])]
+    base = m[reads & c.base_mask]
     now = m[reads & (m["ts"] >= c.start - WINDOW) & (m["ts"] <= c.end + WINDOW)]
     hourly = base.groupby(base["ts"].dt.floor("h")).agg(n=("row", "size"), b=("bytes", "sum")) if len(base) else None
     usual_n = int(hourly["n"].max()) if hourly is not None else 0
@@ -360,7 +362,7 @@ def hosts(c: Context) -> Fact:
     now = _values(logons[(logons["ts"] >= c.start) & (logons["ts"] <= c.end + WINDOW)]["host"])
     if not now:
         return Fact("hosts", UNKNOWN, "the finding shows no logon to a named host or service")
-    before = logons[logons["row"].isin(c.base["row"])]
+    before = logons[c.base_mask.reindex(logons.index, fill_value=False)]
     known = Counter(before["host"])
     if not known and c.lookback < MIN_LOOKBACK:
         return Fact("hosts", UNKNOWN, f"the evidence begins {days_text(c.lookback)} before the finding: no history of "
