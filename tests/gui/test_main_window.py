@@ -30,19 +30,22 @@ def test_open_select_export(window, qtbot, case_dir, tmp_path):
     assert window.sources_model.rowCount() == len(analysis.inputs) >= 2
     names = {window.sources_model.index(r, 0).data() for r in range(window.sources_model.rowCount())}
     assert {"cloudtrail.json", "auth.log"} <= names
-    assert window.findings_model.rowCount() == len(analysis.findings) > 0
+    model = window.findings_model
+    assert sum(len(model.findings_at(r)) for r in range(model.rowCount())) == len(analysis.findings) > 0
     assert window.events_model.rowCount() == analysis.events_total > 0
 
-    row = window.findings_model.row_of(lambda f: f.check == "brute_force_success")
+    row = model.row_of(lambda f: f.check == "brute_force_success")
     assert row >= 0
     window.select_finding(row)
-    finding = analysis.findings[row]
+    finding = model.finding(row)
+    assert len(model.findings_at(row)) == 1  # not folded with another: its own evidence only
     assert window.events_model.rowCount() == len(finding.evidence) == len(analysis.evidence_rows(finding))
     assert window.show_all_action.isEnabled()
     book = analysis.playbook_for(finding)
     assert book is not None and book.questions
     pane = squash(window.playbook_pane.toPlainText())
     assert squash(book.questions[0]) in pane and squash(finding.explanation) in pane
+    window.show_record(True)
     assert window.detail_pane.toPlainText().strip()  # the first evidence record is shown
 
     window.show_all_action.trigger()

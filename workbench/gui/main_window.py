@@ -14,6 +14,8 @@ from collections import Counter
 from pathlib import Path, PurePath
 from typing import Any, Iterable
 
+import numpy as np
+
 from ..case.folder import Case
 from ..findings import SEVERITIES
 from ..analysis import Analysis
@@ -22,7 +24,8 @@ from .about import about_text
 from .models import FindingsModel, SourcesModel
 from .qt import (
     QAction, QApplication, QCloseEvent, QDragEnterEvent, QDropEvent, QFontDatabase, QFrame, QKeySequence, QLabel,
-    QMainWindow, QMessageBox, QModelIndex, QProgressBar, QPushButton, QSplitter, QTabWidget, QThreadPool, QWidget,
+    QMainWindow, QMessageBox, QModelIndex, QProgressBar, QPushButton, QSplitter, QTabWidget, QThreadPool,
+    QVBoxLayout, QWidget,
     Qt, Signal, safe_tooltip,
 )
 from .settings import Settings, edit_settings, format_ts, load_settings, set_display_zone
@@ -30,7 +33,8 @@ from .tasks import Task
 from .theme import apply_theme
 from .widgets import EventDetailPane, PlaybookPane
 from .widgets.common import fit_columns, panel, plural, table_view
-from .widgets.findings import FindingsView
+from .widgets.findings import FindingsFilterBar, FindingsView
+from .widgets.incidents import IncidentsPane
 from .widgets.stack import StackPane
 from .widgets.events_pane import EventsPane
 from .widgets.triage import TriagePanel
@@ -47,6 +51,7 @@ class MainWindow(Docks, Loading, CaseActions, MarksActions, Exports, Layout, QMa
         self.analysis: Analysis | None = None
         self.case: Case | None = None  # the case file the triage is saved in (File ▸ New case / Open case)
         self.playbook_dirs: list[Path] = []  # the analyst's own playbook folders (File ▸ Add playbook folder)
+        self._focus_finding: str | None = None  # a finding chosen by id (People, Incidents) inside a folded row
         self.sigma_dirs: list[Path] = []  # the analyst's Sigma folders added this session (File ▸ Add Sigma…)
         self.input_paths: list[str] = []
         self._loading_paths: list[str] = []
@@ -175,7 +180,20 @@ class MainWindow(Docks, Loading, CaseActions, MarksActions, Exports, Layout, QMa
                                       "double-click an event to show it)")
         self.record_button.toggled.connect(self.show_record)
         sources_panel, _ = panel("Sources", self.sources_view)
-        findings_panel, self.findings_caption = panel("Findings", self.findings_view)
+        self.findings_filter = FindingsFilterBar(self.findings_model)
+        findings_box = QWidget()
+        box = QVBoxLayout(findings_box)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(3)
+        box.addWidget(self.findings_filter)
+        box.addWidget(self.findings_view, 1)
+        self.incidents_pane = IncidentsPane()
+        self.incidents_pane.finding_activated.connect(self._on_entities_pane_finding_activated)
+        self.incidents_pane.show_events.connect(self._on_incidents_pane_show_events)
+        self.left_tabs = QTabWidget()
+        self.left_tabs.addTab(self.incidents_pane, "Incidents")
+        self.left_tabs.addTab(findings_box, "Findings")
+        findings_panel, self.findings_caption = panel("Findings", self.left_tabs)
         events_panel, self.events_caption = panel("Events", self.events_pane, self.record_button,
                                                   self.show_all_button)
         self.detail_panel, self.detail_caption = panel("Original record", self.detail_pane)
@@ -195,7 +213,7 @@ class MainWindow(Docks, Loading, CaseActions, MarksActions, Exports, Layout, QMa
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(sources_panel)
         left.addWidget(findings_panel)
-        left.setSizes([150, 670])
+        left.setSizes([110, 710])
         centre = QSplitter(Qt.Orientation.Vertical)
         centre.addWidget(events_panel)
         centre.addWidget(detail_panel)
@@ -237,7 +255,6 @@ class MainWindow(Docks, Loading, CaseActions, MarksActions, Exports, Layout, QMa
         self.analysis = analysis
         self.input_paths = list(paths) if paths is not None else [i.path for i in analysis.inputs]
         self.sources_model.set_inputs(analysis.inputs)
-        self.findings_model.set_findings(analysis.findings, analysis.playbook_for)
         self.events_pane.evidence_paths = self.input_paths
         self.events_pane.set_table(analysis.table, analysis.findings,
                                    self.case.marks("event") if self.case is not None else ())
@@ -245,7 +262,17 @@ class MainWindow(Docks, Loading, CaseActions, MarksActions, Exports, Layout, QMa
         fit_columns(self.sources_view)  # a handful of rows: cheap
         self.findings_view.fit_columns()
         self._clear_detail()
-        self.findings_caption.set_caption(f"Findings ({len(analysis.findings)})")
+        try:
+            incidents = analysis.stories()
+        except ValueError:  # an analysis made by hand, without incidents
+            incidents = []
+        self.findings_model.set_findings(analysis.findings, analysis.playbook_for, incidents)
+        self.incidents_pane.set_incidents(incidents)
+        self.left_tabs.setCurrentWidget(self.incidents_pane if incidents else self.left_tabs.widget(1))
+        self.left_tabs.setTabText(0, f"Incidents ({len(incidents)})")
+        self.left_tabs.setTabText(1, f"Findings ({len(analysis.findings)})")
+        self.findings_caption.set_caption(f"{plural(len(incidents), 'incident')}, "
+                                          f"{plural(len(analysis.findings), 'finding')}")
         self._show_overview()
         self.map_pane.set_analysis(analysis)
         self.update_map()
@@ -266,6 +293,18 @@ class MainWindow(Docks, Loading, CaseActions, MarksActions, Exports, Layout, QMa
         self.right_tabs.setCurrentWidget(self.stack_pane)
         self.stack_pane.set_view(self.events_model.events_index, self.events_model.rows)
         self.stack_pane.refresh()
+
+    def _on_incidents_pane_show_events(self, incident: Any) -> None:
+        """Every event of the incident's findings in the grid."""
+        if self.analysis is None:
+            return
+        by_id = {f.id: f for f in self.analysis.findings}
+        parts = [self.analysis.evidence_rows(by_id[fid]) for fid in incident.findings if fid in by_id]
+        rows = np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
+        self.findings_view.selectionModel().clear()
+        self.events_pane.set_scope(rows, clear_filters=True)
+        self.events_caption.set_caption(f"Incident {incident.title}: {plural(len(rows), 'event')}")
+        self._update_actions()
 
     def _on_stack_pane_value_chosen(self, column: str, value: Any) -> None:
         self.events_pane.keep_value(column, value)
@@ -357,8 +396,11 @@ class MainWindow(Docks, Loading, CaseActions, MarksActions, Exports, Layout, QMa
             self._show_overview()
             self.update_map()
             return
-        finding = self.findings_model.finding(current.row())
-        self.events_pane.set_scope(self.analysis.evidence_rows(finding), clear_filters=True)
+        folded = self.findings_model.findings_at(current.row())  # near-duplicates: the evidence of all of them
+        finding = next((f for f in folded if f.id == self._focus_finding), folded[0])
+        rows = self.analysis.evidence_rows(finding) if len(folded) == 1 else \
+            np.unique(np.concatenate([self.analysis.evidence_rows(f) for f in folded]))
+        self.events_pane.set_scope(rows, clear_filters=True)
         self.playbook_pane.show_finding(finding, self.analysis.playbook_for(finding))
         self.triage_pane.show_finding(self.analysis, finding)
         self.update_map()

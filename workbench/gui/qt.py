@@ -67,6 +67,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QFrame,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -111,7 +112,7 @@ __all__ = [
     "QPainter", "QPainterPath", "QPaintEvent", "QPen", "QPolygonF", "QTransform", "QWheelEvent", "QShortcut",
     "QCheckBox", "QComboBox", "QDialog", "QDialogButtonBox", "QDockWidget", "QFormLayout", "QGroupBox",
     "QLineEdit", "QListWidget", "QListWidgetItem", "QSpinBox", "QTabWidget", "QTimeEdit", "QToolTip",
-    "QStyleFactory", "QMenu", "QInputDialog", "QCollator",
+    "QStyleFactory", "QMenu", "QInputDialog", "QCollator", "QGridLayout",
     "QScrollArea",
     "safe_tooltip",
 ]

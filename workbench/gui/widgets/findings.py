@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...case.folder import STATES
+from ...explore.findings_view import GROUPS
+from ...findings import SEVERITIES
 from ..models.findings import COLUMNS, KEYS, SEVERITY_COL, TITLE_COL
-from ..qt import QAbstractItemView, QHeaderView, QModelIndex, Qt, QTreeView
+from ..qt import (QAbstractItemView, QCheckBox, QComboBox, QGridLayout, QHeaderView, QLineEdit, QModelIndex, Qt,
+                  QTreeView, QWidget)
 
 # widths in characters, so the narrow columns stay readable beside a long title
-WIDTHS = {"starred": 2, "severity": 8, "title": 34, "check": 16, "users": 14, "state": 11, "first_seen": 21,
-          "last_seen": 21, "events": 6, "tags": 12, "playbook": 9}
+WIDTHS = {"starred": 2, "severity": 8, "title": 34, "count": 3, "check": 16, "users": 14, "state": 11,
+          "first_seen": 21, "last_seen": 21, "events": 6, "tags": 12, "incident": 20, "playbook": 9}
 
 
 class FindingsView(QTreeView):
@@ -62,4 +66,49 @@ class FindingsView(QTreeView):
         return KEYS[column]
 
 
-__all__ = ["FindingsView", "TITLE_COL"]
+class FindingsFilterBar(QWidget):
+    """Text, lowest severity, triage state, grouping and folding of the findings table."""
+
+    def __init__(self, model: Any, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.text = QLineEdit()
+        self.text.setPlaceholderText("Filter: title, check, person, IP, host")
+        self.text.setClearButtonEnabled(True)
+        self.severity = QComboBox()
+        self.severity.addItem("Any severity", "")
+        for sev in SEVERITIES:
+            self.severity.addItem(f"{sev}+" if sev != "critical" else sev, sev)
+        self.state = QComboBox()
+        self.state.addItem("Any state", "")
+        for state in STATES:
+            self.state.addItem(state, state)
+        self.group = QComboBox()
+        for name in GROUPS:
+            self.group.addItem("No grouping" if name == "none" else f"By {name}", name)
+        self.fold = QCheckBox("Fold")
+        self.fold.setChecked(True)
+        self.fold.setToolTip("Near-duplicates (same check, same IPs or same person within a day) as one row ×N")
+        for box in (self.severity, self.state, self.group):
+            box.setMinimumContentsLength(3)  # the bar never widens the left-hand pane
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.currentIndexChanged.connect(self.apply)
+        self.text.textChanged.connect(self.apply)
+        self.fold.toggled.connect(self.apply)
+        self.text.setMinimumWidth(60)
+        layout = QGridLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(3)
+        layout.addWidget(self.text, 0, 0, 1, 2)
+        layout.addWidget(self.fold, 0, 2)
+        layout.addWidget(self.severity, 1, 0)
+        layout.addWidget(self.state, 1, 1)
+        layout.addWidget(self.group, 1, 2)
+
+    def apply(self) -> None:
+        self.model.set_view(folded=self.fold.isChecked(), group_by=self.group.currentData(),
+                            filter={"text": self.text.text().strip(), "min_severity": self.severity.currentData(),
+                                    "state": self.state.currentData()})
+
+
+__all__ = ["FindingsFilterBar", "FindingsView", "TITLE_COL"]

@@ -162,7 +162,15 @@ class Docks:
         self._update_actions()
 
     def _on_entities_pane_finding_activated(self, finding_id: str) -> None:
-        for row in range(self.findings_model.rowCount()):
-            if self.findings_model.finding(row).id == finding_id:
-                self.select_finding(row)
-                return
+        row = self.findings_model.row_of(lambda f: f.id == finding_id)  # folded into a row too
+        if row < 0 and self.findings_model.filter:  # filtered out: show every finding again
+            self.findings_filter.text.clear()
+            self.findings_filter.severity.setCurrentIndex(0)
+            self.findings_filter.state.setCurrentIndex(0)
+            row = self.findings_model.row_of(lambda f: f.id == finding_id)
+        if row >= 0:
+            self._focus_finding = finding_id  # the one meant, when near-duplicates share its row
+            if self.findings_view.currentIndex().row() == row:
+                self._on_findings_current_changed(self.findings_model.index(row, 0), self.findings_model.index(row, 0))
+            self.select_finding(row)
+            self._focus_finding = None
