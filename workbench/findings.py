@@ -4,6 +4,7 @@ with the events that make it. Never one finding per event."""
 from __future__ import annotations
 
 import hashlib
+from functools import cached_property
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable
@@ -52,9 +53,10 @@ class Finding:
         if self.severity not in SEVERITIES:
             raise ValueError(f"unknown severity {self.severity!r}")
 
-    @property
+    @cached_property
     def id(self) -> str:
-        """Stable across runs on the same evidence: derived from the check and the evidence refs."""
+        """Stable across runs on the same evidence: derived from the check and the evidence refs (computed
+        once per finding: the fields it depends on are frozen)."""
         digest = hashlib.sha256(self.check.encode())
         for ev in sorted(self.evidence, key=lambda e: (e.file, e.ref)):
             digest.update(f"\0{ev.file}\0{ev.ref}".encode())
