@@ -66,7 +66,7 @@ class MainWindow(Docks, Loading, CaseActions, MarksActions, Exports, Layout, QMa
         self._build_map_dock()
         self._build_cross_source_docks()
         self._build_status_bar()
-        self._fit_to_screen(1400, 860)
+        self._fit_to_screen(1680, 1000)
         self._fit_docks_to_screen()
         self._update_actions()
         self._default_layout = self._layout_state()

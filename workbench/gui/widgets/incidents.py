@@ -23,6 +23,15 @@ LABELS = 120  # pixels for the lane names at the left
 AXIS = 16
 
 
+def _span(delta: Any) -> str:
+    """A duration in words: "45 min", "3.5 h", "2 days"."""
+    minutes = delta.total_seconds() / 60
+    if minutes < 120:
+        return f"{minutes:.0f} min"
+    hours = minutes / 60
+    return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.0f} days"
+
+
 class StorylineView(QWidget):
     """The incident's findings on a time axis, one lane per kill-chain tactic reached (plus "other")."""
 
@@ -79,10 +88,13 @@ class StorylineView(QWidget):
         for step, rect in self.step_rects():
             painter.fillRect(rect, SEVERITY_COLORS.get(step.severity, QColor("#6b7280")))
         y = 4 + len(self.lanes) * LANE + 2
-        painter.drawText(QRectF(LABELS, y, self.width() - LABELS - 6, AXIS),
-                         int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop), format_ts(self.incident.first))
-        painter.drawText(QRectF(LABELS, y, self.width() - LABELS - 6, AXIS),
-                         int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop), format_ts(self.incident.last))
+        room = QRectF(LABELS, y, self.width() - LABELS - 6, AXIS)
+        left, right = format_ts(self.incident.first), "+" + _span(self.incident.last - self.incident.first)
+        metrics = painter.fontMetrics()
+        if metrics.horizontalAdvance(f"{left}  {right}") > room.width():  # narrow: the start's time of day only
+            left = left[11:16] if len(left) >= 16 else left
+        painter.drawText(room, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop), left)
+        painter.drawText(room, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop), right)
 
     def _step_at(self, x: float, y: float) -> Any:
         for step, rect in self.step_rects():

@@ -89,7 +89,7 @@ class CaseActions:
         self.set_analysis(analysis, case.sources())
         self.statusBar().showMessage(
             f"Case {case.folder}: " + ("evidence unchanged (hashes verified), analysis restored." if reused
-                                       else f"analyzed again. {case.problem}".strip()), 15000)
+                                       else f"analyzed. {case.problem}".strip()), 15000)
 
     def _on_new_case_action_triggered(self) -> None:
         self.new_case()
