@@ -30,23 +30,28 @@ def build(findings: Iterable[Finding], table: pa.Table, identities: Any = None, 
     """The incidents of ``findings``: most severe first. ``identities`` (workbench identity entities with their
     findings filled in) and ``credentials`` (the lineage) supply the person and credential links; without them
     findings link by address and machine only."""
-    findings = sorted(findings, key=lambda f: (f.first_seen, f.id))
-    if not findings:
+    # a finding's id hashes its evidence: each is computed once here (per use, 1,000s of refs made it quadratic)
+    pairs = sorted(((f.id, f) for f in findings), key=lambda p: (p[1].first_seen, p[0]))
+    if not pairs:
         return []
+    ids = [fid for fid, _ in pairs]
+    findings = [f for _, f in pairs]
     cfg = settings(config)
     use = link.usage(table, findings)
     check(cancel)
-    keys = link.finding_keys(findings, identities, list(credentials or ()), use, cfg)
+    keys = link.finding_keys(findings, ids, identities, list(credentials or ()), use, cfg)
     out = []
-    for idx, reasons in link.group(findings, keys, cfg, use):
+    for idx, reasons in link.group(findings, ids, keys, cfg, use):
         check(cancel)
-        idx = sorted(idx, key=lambda i: (findings[i].first_seen, story.rank(findings[i]), findings[i].id))
-        out.append(_incident([findings[i] for i in idx], [keys[i] for i in idx], reasons, use))
+        idx = sorted(idx, key=lambda i: (findings[i].first_seen, story.rank(findings[i]), ids[i]))
+        out.append(_incident([findings[i] for i in idx], [ids[i] for i in idx], [keys[i] for i in idx], reasons,
+                             use))
     return sort_incidents(out)
 
 
-def _incident(members: list[Finding], keys: list[link.Keys], reasons: list[str], use: link.Usage) -> Incident:
-    steps = story.steps(members)
+def _incident(members: list[Finding], member_ids: list[str], keys: list[link.Keys], reasons: list[str],
+              use: link.Usage) -> Incident:
+    steps = story.steps(members, member_ids)
     tactics = tuple(t for t in KILL_CHAIN if t in {s.tactic for s in steps})
     people = tuple(Person(eid, label) for eid, label in dict.fromkeys(p for k in keys for p in k.people))
     accounts = tuple(story.first_of(u for f in members for u in f.users))
@@ -57,8 +62,8 @@ def _incident(members: list[Finding], keys: list[link.Keys], reasons: list[str],
     confidence, confidence_reasons = story.confidence(members)
     labels = [p.label for p in people]
     return Incident(
-        id=incident_id(f.id for f in members), title=story.title(labels, accounts, tactics, members),
-        findings=tuple(f.id for f in members), steps=tuple(steps), tactics=tactics,
+        id=incident_id(member_ids), title=story.title(labels, accounts, tactics, members),
+        findings=tuple(member_ids), steps=tuple(steps), tactics=tactics,
         severity=severity, severity_reasons=severity_reasons,
         confidence=confidence, confidence_reasons=confidence_reasons,
         people=people, accounts=accounts, credentials=tuple(cid for cid, _ in creds), ips=ips, hosts=hosts,

@@ -83,18 +83,18 @@ class Keys:
     hosts: tuple[str, ...] = ()
 
 
-def finding_keys(findings: list[Finding], identities: Any, credentials: Iterable[Any], use: Usage,
+def finding_keys(findings: list[Finding], ids: list[str], identities: Any, credentials: Iterable[Any], use: Usage,
                  cfg: dict[str, Any]) -> list[Keys]:
-    """The linking keys of each finding (same order as ``findings``)."""
+    """The linking keys of each finding (same order as ``findings``; ``ids`` their ids)."""
     people: dict[str, list[tuple[str, str]]] = {}
     if identities is not None:
         for entity in identities.entities:
             for fid in entity.findings:
                 people.setdefault(fid, []).append((entity.id, entity.label))
     by_ref: dict[tuple[str, str], list[str]] = {}
-    for f in findings:
+    for f, fid in zip(findings, ids):
         for e in f.evidence:
-            by_ref.setdefault((e.file, e.ref), []).append(f.id)
+            by_ref.setdefault((e.file, e.ref), []).append(fid)
     creds: dict[str, list[tuple[str, str]]] = {}
     for c in credentials:
         label = f"{c.kind.replace('_', ' ')} {c.key_id or ''}".strip() + (f" for {c.owner}" if c.owner else "")
@@ -102,11 +102,11 @@ def finding_keys(findings: list[Finding], identities: Any, credentials: Iterable
         for fid in dict.fromkeys(fid for r in refs for fid in by_ref.get((r.file, r.ref), ())):
             creds.setdefault(fid, []).append((c.id, label))
     out = []
-    for f in findings:
+    for f, fid in zip(findings, ids):
         few = len(f.users) <= cfg["max_people"]
         out.append(Keys(
-            people=tuple(dict.fromkeys(people.get(f.id, ()))) if few else (),
-            credentials=tuple(dict.fromkeys(creds.get(f.id, ()))),
+            people=tuple(dict.fromkeys(people.get(fid, ()))) if few else (),
+            credentials=tuple(dict.fromkeys(creds.get(fid, ()))),
             ips=tuple(ip for ip in f.ips if use.ip_accounts.get(ip, 0) <= cfg["ip_max_accounts"]),
             hosts=tuple(h for h in f.hosts if h in use.host_accounts
                         and use.host_accounts[h] <= cfg["host_max_accounts"]),
@@ -132,7 +132,7 @@ class _Union:
         return True
 
 
-def group(findings: list[Finding], keys: list[Keys], cfg: dict[str, Any],
+def group(findings: list[Finding], ids: list[str], keys: list[Keys], cfg: dict[str, Any],
           use: Usage) -> list[tuple[list[int], list[str]]]:
     """Findings (by index) joined into incidents, each with the reasons its findings were joined."""
     window = timedelta(hours=cfg["window_hours"])
@@ -157,7 +157,7 @@ def group(findings: list[Finding], keys: list[Keys], cfg: dict[str, Any],
     union = _Union(len(findings))
     joined: dict[int, list[tuple[str, str]]] = {}
     for key, idx in members.items():
-        idx = sorted(set(idx), key=lambda i: (findings[i].first_seen, findings[i].id))
+        idx = sorted(set(idx), key=lambda i: (findings[i].first_seen, ids[i]))
         end = findings[idx[0]].last_seen
         for prev, cur in zip(idx, idx[1:]):
             f = findings[cur]

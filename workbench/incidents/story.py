@@ -48,9 +48,10 @@ def place(findings: Sequence[Finding]) -> list[tuple[str | None, str | None, tup
     return out
 
 
-def steps(findings: Sequence[Finding]) -> list[Step]:
-    return [Step(f.id, f.first_seen, f.last_seen, tactic, tactics, tid, f.severity, printable(f.title))
-            for f, (tid, tactic, tactics) in zip(findings, place(findings))]
+def steps(findings: Sequence[Finding], ids: Sequence[str]) -> list[Step]:
+    """The findings (in time order; ``ids`` their ids) as storyline steps."""
+    return [Step(fid, f.first_seen, f.last_seen, tactic, tactics, tid, f.severity, printable(f.title))
+            for f, fid, (tid, tactic, tactics) in zip(findings, ids, place(findings))]
 
 
 def severity(findings: Sequence[Finding], tactics: Sequence[str]) -> tuple[str, tuple[str, ...]]:
@@ -74,11 +75,15 @@ def independent(findings: Sequence[Finding]) -> list[Finding]:
     reported; a new-country sign-in that is one end of an impossible travel) adds no corroboration. A broad
     finding (an hour of surging requests) does not swallow the specific ones inside it."""
     refs = [frozenset((e.file, e.ref) for e in f.evidence) for f in findings]
-    lead = [(f.techniques[0].split(".")[0] if f.techniques else "") for f in findings]
+    by_lead: dict[str, list[int]] = {}
+    for i, f in enumerate(findings):
+        by_lead.setdefault(f.techniques[0].split(".")[0] if f.techniques else "", []).append(i)
     out = []
     for i, f in enumerate(findings):
-        inside = any(j != i and refs[i] and lead[i] == lead[j] and refs[i] <= refs[j]
-                     and (refs[i] != refs[j] or j < i) for j in range(len(findings)))
+        peers = by_lead[f.techniques[0].split(".")[0] if f.techniques else ""]
+        inside = bool(refs[i]) and any(
+            j != i and len(refs[i]) <= len(refs[j]) and (len(refs[i]) < len(refs[j]) or j < i)
+            and refs[i] <= refs[j] for j in peers)
         if not inside:
             out.append(f)
     return out
