@@ -8,6 +8,7 @@ import pandas as pd
 
 from ..events import format_ts
 from ..findings import Finding
+from .requirements import BASELINE
 from .base import Check, CheckInput, distinct, escalating, refs
 
 ID = "access_surge"
@@ -95,7 +96,12 @@ def run(inp: CheckInput) -> list[Finding]:
     return sorted(findings, key=lambda f: (f.users, f.first_seen))
 
 
+REQUIRES = (("limited", lambda f: f.max_active_hours >= f.config[ID]["min_active_hours"],
+             "no account has the active hours a baseline needs"), BASELINE)
+PARTITION = "user"
+
 CHECK = Check(
+    requires=REQUIRES, partition=PARTITION,
     id=ID, title="Access surge", techniques=("T1586.003", "T1530"), run=escalating(run),
     description=("Per account and hour: the number of events, of failed events and the bytes transferred "
                  "(where logs say); an hour at least `factor` times the account's own 95th-percentile hour, "

@@ -18,10 +18,6 @@ import pyarrow as pa
 from ..findings import SEVERITIES, EvidenceRef, Finding
 from ..events import raw_record
 
-CLOUD_SOURCES = frozenset({"cloudtrail", "entra_signin", "entra_audit", "azure_activity", "gcp_audit", "workspace",
-                           "m365_audit"})
-SSH_SOURCES = frozenset({"authlog", "journald"})  # sshd logins
-
 
 @dataclass
 class CheckInput:
@@ -111,6 +107,9 @@ def privileged_note(accounts: list[str]) -> str:
             f" {', '.join(accounts)} are privileged or service accounts.")
 
 
+LOCAL_ONLY = "local only"
+
+
 @dataclass(frozen=True)
 class Check:
     id: str
@@ -118,6 +117,12 @@ class Check:
     techniques: tuple[str, ...]
     description: str  # what it looks for and why, shown in the report's method section
     run: Callable[[CheckInput], list[Finding]]
+    # what it needs of the loaded data (workbench.checks.requirements), read by the coverage report; () when
+    # any data will do, said so, never left out
+    requires: tuple[Any, ...]
+    # on Spark: the column whose events it needs together; None: all events in one group; LOCAL_ONLY: it
+    # runs only in the workbench (it needs the resolved identities)
+    partition: str | None
     needs_geo: bool = False
 
 

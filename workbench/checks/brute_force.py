@@ -9,7 +9,9 @@ import pandas as pd
 
 from ..events import format_ts
 from ..findings import Finding
-from .base import CLOUD_SOURCES, SSH_SOURCES, Check, CheckInput, bursts, distinct, escalating, minutes, place, refs
+from ..sources import CLOUD_ACCOUNTS, SSH_SOURCES
+from .requirements import LOGINS, FAILURES
+from .base import Check, CheckInput, bursts, distinct, escalating, minutes, place, refs
 
 ID = "brute_force_success"
 COLUMNS = ["ts", "source", "file", "ref", "action", "user", "src_ip", "host", "country", "city", "ip_class", "asn",
@@ -93,7 +95,7 @@ def run(inp: CheckInput) -> list[Finding]:
 
 
 def _context(source: str, logon_type: object) -> tuple[str, ...]:
-    if source in CLOUD_SOURCES:
+    if source in CLOUD_ACCOUNTS:
         return ("T1586.003", "T1078.004")
     if logon_type == "remote_interactive":
         return ("T1021.001", "T1078")  # RDP
@@ -168,7 +170,11 @@ def _failed_only(inp: CheckInput, logins: pd.DataFrame, cfg: dict) -> list[Findi
     return findings
 
 
+REQUIRES = (LOGINS, FAILURES)
+PARTITION = "user"
+
 CHECK = Check(
+    requires=REQUIRES, partition=PARTITION,
     id=ID, title="Failed logins then success", techniques=("T1110.001",), run=escalating(run),
     description=("For every successful login, counts the same account's failed logins since its previous "
                  "success and within the window (or, slowly, within hours, when most come from addresses the "

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..events import format_ts
 from ..findings import Finding
+from .requirements import BASELINE, history
 from .base import Check, CheckInput, bursts, distinct, escalating, place, refs
 
 ID = "cloud_cli"
@@ -104,7 +105,13 @@ def _days_per_user(codes: np.ndarray, days: np.ndarray, n_users: int) -> np.ndar
     return np.bincount(pairs // (days.max() - first + 1), minlength=n_users)
 
 
+REQUIRES = (("not_run", lambda f: f.present.get("user_agent", 0) + f.present.get("client_app", 0) > 0,
+             "neither user agents nor client applications are in this export"),
+            history(ID, "new_ip_min_history_days", "telling a console user's first CLI use"), BASELINE)
+PARTITION = "user"
+
 CHECK = Check(
+    requires=REQUIRES, partition=PARTITION,
     id=ID, title="Cloud CLI use by a console user", techniques=("T1021.007", "T1059.009"), run=escalating(run),
     description=("Events from command-line clients and SDKs (by user agent or the sign-in's client application, "
                  "name or first-party app id: the lists in config.yaml) by an account that used such clients on "

@@ -3,8 +3,8 @@ export, and gaps in time per source.
 
 A check is ``ran`` (it had what it needs), ``limited`` (it ran, but the data gives it too thin a
 baseline to find much: a short time range, few logins per account) or ``not_run`` (it did not run, or
-the data holds nothing it looks at: no sign-in logs, no host logons, no indicator files). The
-requirements are declared per check in :data:`REQUIREMENTS`, apart from the logic that evaluates them.
+the data holds nothing it looks at: no sign-in logs, no host logons, no indicator files). What each
+check requires is declared with it (``Check.requires``, :mod:`workbench.checks.requirements`) and evaluated here.
 
 A gap is a stretch without events in one source (per host for host logs) where the source's own
 usual rate would have given at least ``min_expected_events``, and at least ``min_gap_minutes`` long.
@@ -18,30 +18,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-DEFAULTS = {"min_gap_minutes": 60, "min_expected_events": 30, "min_events": 100}
-HOST_SOURCES = frozenset({"authlog", "journald", "windows"})
-LOGIN_SOURCES = frozenset({"entra_signin", "m365_audit", "workspace", "authlog", "journald", "cloudtrail",
-                           "cloudtrail_lookup", "cloudtrail_csv", "windows"})
-CONTROL_PLANE = frozenset({"cloudtrail", "cloudtrail_lookup", "cloudtrail_csv", "entra_audit", "m365_audit",
-                           "azure_activity", "gcp_audit", "workspace"})
-# Fields each source normally gives: absent in every event of a loaded source means the export lacks it.
-SOURCE_FIELDS = {
-    "entra_signin": ("src_ip", "user_agent", "log_country", "client_app", "logon_type"),
-    "cloudtrail": ("src_ip", "user_agent", "session_id"),
-    "workspace": ("src_ip", "log_country"),
-    "gcp_audit": ("src_ip", "user_agent"),
-    "azure_activity": ("src_ip",),
-    "m365_audit": ("src_ip", "user_agent"),
-    "entra_audit": ("src_ip",),
-    "authlog": ("src_ip", "host"),
-}
-FIELDS = ("src_ip", "user_agent", "log_country", "client_app", "logon_type", "session_id", "host", "bytes")
+from ..config import load_config
+from ..sources import HOST_SOURCES, SOURCE_FIELDS
+from .requirements import FIELDS, Facts, facts
+
 
 
 @dataclass(frozen=True)
@@ -128,138 +114,29 @@ class Coverage:
                 "not_looked_at": self.not_looked_at()}
 
 
-# --- facts about the loaded data, computed once -----------------------------------------------------------
+def requirements() -> dict[str, tuple[Any, ...]]:
+    """What each check declares it needs (``Check.requires``), by check id; the Sigma rules need nothing."""
+    from . import CHECKS  # the checks import this package's requirements; their list is read when asked for
+    from .cross_source import CROSS_CHECKS
 
-
-@dataclass
-class Facts:
-    sources: set[str]
-    actions: dict[str, int]
-    span_days: float
-    present: dict[str, int]  # non-null values per field over all events
-    logon_types: set[str]
-    max_logins: int  # most logins (successes and failures) of one account
-    max_located_successes: int
-    max_active_hours: int  # most distinct hours with events of one account
-    geo: bool
-    config: dict[str, Any]
-
-    def has(self, action: str) -> bool:
-        return self.actions.get(action, 0) > 0
-
-
-def facts(table: pa.Table, config: dict[str, Any], geo_available: bool) -> Facts:
-    n = table.num_rows
-    sources = set(pc.unique(table.column("source")).to_pylist()) if n else set()
-    counts = pc.value_counts(table.column("action")).to_pylist() if n else []
-    actions = {c["values"]: c["counts"] for c in counts if c["values"]}
-    span = 0.0
-    if n:
-        span = (pc.max(table.column("ts")).as_py() - pc.min(table.column("ts")).as_py()).total_seconds() / 86400
-    present = {f: n - table.column(f).null_count for f in FIELDS if f in table.column_names}
-    logon_types = {v for v in pc.unique(table.column("logon_type")).to_pylist() if v} if n else set()
-    auth = table.filter(pc.is_in(table.column("action"), value_set=pa.array(["auth.success", "auth.failure"])))
-    auth = auth.filter(pc.is_valid(auth.column("user")))
-    max_logins = max((c["counts"] for c in pc.value_counts(auth.column("user")).to_pylist()), default=0)
-    located = auth.filter(pc.and_(pc.equal(auth.column("action"), "auth.success"),
-                                  pc.is_valid(auth.column("country")))) if "country" in auth.column_names else auth
-    max_located = max((c["counts"] for c in pc.value_counts(located.column("user")).to_pylist()), default=0) \
-        if "country" in auth.column_names else 0
-    hours = pa.table({"user": table.column("user"),
-                      "hour": pc.floor_temporal(table.column("ts"), unit="hour")}) if n else None
-    max_hours = 0
-    if hours is not None:
-        hours = hours.filter(pc.is_valid(hours.column("user")))
-        distinct = hours.group_by(["user", "hour"]).aggregate([])
-        max_hours = max((c["counts"] for c in pc.value_counts(distinct.column("user")).to_pylist()), default=0)
-    return Facts(sources, actions, span, present, logon_types, max_logins, max_located, max_hours,
-                 geo_available, config)
-
-
-# --- requirements per check -----------------------------------------------------------------------------
-
-# (not_run | limited, holds?, reason when it does not: text, or a function of the facts giving it)
-Requirement = tuple[str, Callable[[Facts], bool], "str | Callable[[Facts], str]"]
-
-
-def _logins(f: Facts) -> bool:
-    return bool(f.sources & LOGIN_SOURCES) and (f.has("auth.success") or f.has("auth.failure"))
-
-
-NO_LOGINS = "no sign-in or logon logs loaded (Entra sign-ins, auth.log, Workspace login, CloudTrail ConsoleLogin)"
-GEO = ("not_run", lambda f: f.geo, "no GeoIP database")
-LOGINS = ("not_run", _logins, NO_LOGINS)
-LOCATED = ("not_run", lambda f: f.max_located_successes > 0, "no successful login from a located (public) IP")
-CONTROL = ("not_run", lambda f: bool(f.sources & CONTROL_PLANE),
-           "no cloud control-plane audit log loaded (CloudTrail, Entra audit, Azure Activity, GCP audit, Workspace)")
-
-def _history(check: str, key: str, default: float, what: str) -> Requirement:
-    """Limited when the loaded period is shorter than the days of history a behavioural check judges by."""
-    def days(f: Facts) -> float:
-        return float(f.config.get(check, {}).get(key, default))
-    return ("limited", lambda f: f.span_days >= days(f),
-            lambda f: f"the loaded period is {f.span_days:.1f} days; {what} needs {days(f):g} days of history "
-                      "before the candidate")
-
-
-FAILURES = ("not_run", lambda f: f.has("auth.failure") or f.has("auth.invalid_user"), "no failed logins in the data")
-
-REQUIREMENTS: dict[str, list[Requirement]] = {
-    "brute_force_success": [LOGINS, FAILURES],
-    "password_spray": [LOGINS, FAILURES],
-    "mfa_fatigue": [("not_run", lambda f: bool(f.sources & {"entra_signin", "m365_audit"}),
-                     "no Entra ID sign-in logs or unified audit log loaded (MFA denials are logged only there)")],
-    "new_country": [GEO, LOGINS, LOCATED,
-                    ("limited", lambda f: f.max_located_successes > f.config.get("new_country", {}).get(
-                        "min_history", 3), "no account has the earlier located sign-ins a baseline needs")],
-    "impossible_travel": [GEO, LOGINS, LOCATED,
-                          ("limited", lambda f: f.max_located_successes >= 2,
-                           "no account has two located successful logins")],
-    "unusual_hours": [LOGINS, _history("unusual_hours", "min_days", 5, "judging the hour of a login")],
-    "cloud_cli": [("not_run", lambda f: f.present.get("user_agent", 0) + f.present.get("client_app", 0) > 0,
-                   "neither user agents nor client applications are in this export"),
-                  _history("cloud_cli", "new_ip_min_history_days", 3, "telling a console user's first CLI use")],
-    "token_use": [("not_run", lambda f: bool(f.logon_types & set(f.config.get("token_use", {}).get(
-        "logon_types", ["non_interactive", "service_principal", "managed_identity"]))),
-                   "no non-interactive, service principal or managed identity sign-ins loaded "
-                   "(the portal downloads them separately)"),
-                  _history("token_use", "min_history_days", 1, "telling an unusual network for a token")],
-    "new_credentials": [CONTROL],
-    "privilege_change": [CONTROL, _history("privilege_change", "min_history_days", 3,
-                                           "telling a routine administrator from a first change")],
-    "lateral_movement": [("not_run", lambda f: bool(f.logon_types & {"network", "remote_interactive"})
-                          and f.present.get("host", 0) > 0,
-                          "no host logon logs loaded (Windows Security, auth.log, journald)"),
-                         _history("lateral_movement", "min_history_days", 3, "telling new hosts from usual ones")],
-    "sensitive_actions": [CONTROL, ("limited", lambda f: f.span_days >= f.config.get("sensitive_actions", {}).get(
-        "min_history_days", 7), "the loaded time range is shorter than the history the check needs")],
-    "access_surge": [("limited", lambda f: f.max_active_hours >= f.config.get("access_surge", {}).get(
-        "min_active_hours", 24), "no account has the active hours a baseline needs")],
-    "indicator_match": [("not_run", lambda f: bool(f.config.get("indicator_match", {}).get("files")),
-                         "no indicator files given (--indicators)")],
-    "cross_new_country_then_hosts": [
-        GEO, LOGINS, ("not_run", lambda f: bool(f.logon_types & {"network", "remote_interactive"}),
-                      "no host logon logs loaded (Windows Security, auth.log, journald)")],
-    "cross_failed_signins_then_aws_console": [
-        ("not_run", lambda f: "entra_signin" in f.sources, "no Entra ID sign-in logs loaded"),
-        ("not_run", lambda f: bool(f.sources & {"cloudtrail", "cloudtrail_lookup", "cloudtrail_csv"}),
-         "no CloudTrail loaded")],
-}
+    return {"sigma": (), **{c.id: c.requires for c in (*CHECKS, *CROSS_CHECKS)}}
 
 
 def assess_checks(statuses: Iterable[Any], fx: Facts, events: int) -> list[CheckCoverage]:
     """Coverage of each check the pipeline ran (``statuses``: objects with id, title, ran, reason)."""
+    declared = requirements()
     out = []
     for st in statuses:
         reasons: list[str] = []
         status = "ran"
+        needs = declared[st.id]  # a check that declares nothing fails here, never reads as "ran"
         if not st.ran:  # a restored analysis keeps the reasons coverage gave (limits)
             status, reasons = "not_run", list(getattr(st, "limits", ()) or [st.reason or "did not run"])
         elif not events:
             status, reasons = "not_run", ["no events loaded"]
         else:
-            for level, holds, reason in REQUIREMENTS.get(st.id, []):
-                if holds(fx):
+            for level, holds, reason in needs:
+                if level == "baseline" or holds(fx):
                     continue
                 if level == "not_run":
                     status = "not_run"
@@ -267,10 +144,9 @@ def assess_checks(statuses: Iterable[Any], fx: Facts, events: int) -> list[Check
                     status = "limited"
                 reasons.append(reason(fx) if callable(reason) else reason)
             reasons = list(dict.fromkeys(reasons))
-        if fx.span_days < 1 and events and status == "ran" and st.id in ("unusual_hours", "access_surge",
-                                                                         "new_country", "cloud_cli", "token_use"):
-            status, reasons = "limited", [f"the loaded time range is {fx.span_days * 24:.1f} h, too short "
-                                          "for a baseline"]
+        for level, holds, reason in needs:
+            if level == "baseline" and events and status == "ran" and not holds(fx):
+                status, reasons = "limited", [reason(fx) if callable(reason) else reason]
         out.append(CheckCoverage(st.id, st.title, status, tuple(reasons)))
     return out
 
@@ -343,7 +219,7 @@ def _gaps_of(ts_us: np.ndarray, min_gap_us: int, min_expected: float) -> list[tu
 
 def gaps(table: pa.Table, settings: dict[str, Any] | None = None) -> list[Gap]:
     """Gaps per source (per host for host logs), against each one's own hour-of-day rate."""
-    cfg = {**DEFAULTS, **(settings or {})}
+    cfg = {**load_config()["coverage"], **(settings or {})}  # the defaults: resources/config.yaml
     if not table.num_rows:
         return []
     source = table.column("source")

@@ -17,17 +17,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .base import Check, CheckInput, distinct, minutes, place, refs
+from .requirements import GEO, HOST_LOGONS, LOGINS
+from .base import LOCAL_ONLY, Check, CheckInput, distinct, minutes, place, refs
 from ..events import format_ts
 from ..findings import Finding
-from ..people.identity import HOST_SCOPED, Identities, local_part
+from ..people.identity import Identities, local_part
+from ..sources import HOST_ACCOUNTS
 
 NEW_COUNTRY_ID = "cross_new_country_then_hosts"
 FAILED_CONSOLE_ID = "cross_failed_signins_then_aws_console"
-DEFAULTS = {
-    NEW_COUNTRY_ID: {"window_hours": 6, "min_hosts": 3, "logon_types": ["network", "remote_interactive"]},
-    FAILED_CONSOLE_ID: {"window_minutes": 60, "min_failures": 5},
-}
 _HOST_TECHNIQUE = {"remote_interactive": "T1021.001", "network": "T1021.004"}
 
 
@@ -37,7 +35,7 @@ class IdentityCheckInput(CheckInput):
 
 
 def _keys(frame: pd.DataFrame) -> pd.Series:
-    scope = frame["host"].fillna("").where(frame["source"].isin(HOST_SCOPED), "")
+    scope = frame["host"].fillna("").where(frame["source"].isin(HOST_ACCOUNTS), "")
     return frame["source"].astype(str) + "|" + scope.astype(str) + "|" + frame["user"].astype(str)
 
 
@@ -46,7 +44,7 @@ def _naive(ts: pd.Series) -> np.ndarray:
 
 
 def _cfg(inp: CheckInput, check_id: str) -> dict:
-    return {**DEFAULTS[check_id], **inp.config.get(check_id, {})}
+    return inp.config[check_id]  # its settings and their defaults: resources/config.yaml
 
 
 def _suggested_keys(ids: Identities, entity_keys: set[str]) -> set[str]:
@@ -198,6 +196,7 @@ def run_failed_signins_then_console(inp: CheckInput) -> list[Finding]:
 NEW_COUNTRY_CHECK = Check(
     id=NEW_COUNTRY_ID, title="New-country sign-in, then logons to several hosts",
     techniques=("T1078", "T1021", "T1021.001", "T1021.004"), run=run_new_country_then_hosts, needs_geo=True,
+    requires=(GEO, LOGINS, HOST_LOGONS), partition=LOCAL_ONLY,
     description=("A successful sign-in from a country new for the person (all its names together, any "
                  "source), then successful network or remote-interactive logons by the same person (exact or "
                  "confirmed identity links only) to at least the threshold of hosts within the window. Names "
@@ -207,6 +206,8 @@ NEW_COUNTRY_CHECK = Check(
 FAILED_CONSOLE_CHECK = Check(
     id=FAILED_CONSOLE_ID, title="Failed Entra sign-ins, then AWS console login",
     techniques=("T1110.001", "T1078.004"), run=run_failed_signins_then_console,
+    requires=(("not_run", lambda f: "entra_signin" in f.sources, "no Entra ID sign-in logs loaded"),
+              ("not_run", lambda f: "cloudtrail" in f.sources, "no CloudTrail loaded")), partition=LOCAL_ONLY,
     description=("A CloudTrail ConsoleLogin (an SSO session named by e-mail, or an IAM user linked to the "
                  "person) preceded within the window by at least the threshold of failed Entra ID sign-ins "
                  "of the same person. High when the console login comes from an IP of the failures."),

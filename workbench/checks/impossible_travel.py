@@ -8,6 +8,7 @@ import pandas as pd
 
 from ..events import format_ts
 from ..findings import Finding
+from .requirements import GEO, LOCATED, LOGINS
 from .base import Check, CheckInput, bursts, distinct, minutes, refs
 from .baseline import shared_egress
 
@@ -96,7 +97,12 @@ def run(inp: CheckInput) -> list[Finding]:
     return findings
 
 
+REQUIRES = (GEO, LOGINS, LOCATED,
+            ("limited", lambda f: f.max_located_successes >= 2, "no account has two located successful logins"))
+PARTITION = "user"
+
 CHECK = Check(
+    requires=REQUIRES, partition=PARTITION,
     id=ID, title="Impossible travel", techniques=("T1078.004", "T1021.007"), run=run, needs_geo=True,
     description=("Consecutive successful logins of one account from different IPs whose distance (offline "
                  "GeoIP, less the accuracy radius of both ends, or a default per city or country precision) "

@@ -58,7 +58,11 @@ def run(inp: CheckInput) -> list[Finding]:
     return findings
 
 
+REQUIRES = (("not_run", lambda f: bool(f.config[ID]["files"]), "no indicator files given (--indicators)"),)
+PARTITION = "user"  # row by row: any key would do
+
 CHECK = Check(
+    requires=REQUIRES, partition=PARTITION,
     id=ID, title="Analyst indicators", techniques=("T1078",), run=run,
     description=("Events whose source IP is in a listed IP or CIDR, whose user agent contains a listed "
                  "fragment, or whose account is listed, from the analyst's indicator files (--indicators)."),

@@ -17,7 +17,9 @@ import pandas as pd
 
 from ..events import format_ts
 from ..findings import Finding
-from .base import SSH_SOURCES, Check, CheckInput, distinct, minutes, refs
+from ..sources import SSH_SOURCES
+from .requirements import history
+from .base import Check, CheckInput, distinct, minutes, refs
 from .baseline import peer_groups, prior
 
 ID = "lateral_movement"
@@ -140,7 +142,13 @@ def run(inp: CheckInput) -> list[Finding]:
     return findings
 
 
+REQUIRES = (("not_run", lambda f: bool(f.logon_types & {"network", "remote_interactive"}) and f.present.get("host", 0) > 0,
+             "no host logon logs loaded (Windows Security, auth.log, journald)"),
+            history(ID, "min_history_days", "telling new hosts from usual ones"))
+PARTITION = "user"
+
 CHECK = Check(
+    requires=REQUIRES, partition=PARTITION,
     id=ID, title="Lateral movement", techniques=("T1021", "T1021.001", "T1021.004"), run=run,
     description=("Successful network or remote-interactive logons (Windows 4624 types 3/10, RDP, sshd) of one "
                  "account to at least the threshold of hosts new for it within the window, once it has some days "

@@ -43,7 +43,12 @@ def run(inp: CheckInput) -> list[Finding]:
     return findings
 
 
+REQUIRES = (("not_run", lambda f: bool(f.sources & {"entra_signin", "m365_audit"}),
+             "no Entra ID sign-in logs or unified audit log loaded (MFA denials are logged only there)"),)
+PARTITION = "user"
+
 CHECK = Check(
+    requires=REQUIRES, partition=PARTITION,
     id=ID, title="MFA fatigue", techniques=("T1621",), run=escalating(run),
     description=("Sign-ins whose error code says the MFA request was denied or not answered (Entra 500121 "
                  "and the configured codes), at least the threshold for one account in a window; high when a "

@@ -7,6 +7,7 @@ import pandas as pd
 
 from ..events import format_ts
 from ..findings import Finding
+from .requirements import BASELINE, GEO, LOCATED, LOGINS
 from .base import Check, CheckInput, distinct, escalating, place, refs
 from .baseline import shared_egress
 
@@ -89,7 +90,13 @@ def _networks(inp: CheckInput, cfg: dict, egress: frozenset[int]) -> list[Findin
     return findings
 
 
+REQUIRES = (GEO, LOGINS, LOCATED,
+            ("limited", lambda f: f.max_located_successes > f.config[ID]["min_history"],
+             "no account has the earlier located sign-ins a baseline needs"), BASELINE)
+PARTITION = "user"
+
 CHECK = Check(
+    requires=REQUIRES, partition=PARTITION,
     id=ID, title="Sign-in from a new country or network", techniques=("T1078.004", "T1021.007"), run=escalating(run), needs_geo=True,
     description=("A successful login from a country (offline GeoIP) that the account never signed in from "
                  "before, once the account has enough earlier located sign-ins to form a baseline; and "

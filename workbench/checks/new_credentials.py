@@ -6,6 +6,7 @@ import pandas as pd
 
 from ..events import format_ts
 from ..findings import Finding
+from .requirements import CONTROL
 from .base import Check, CheckInput, bursts, distinct, place, refs
 
 ID = "new_credentials"
@@ -63,7 +64,11 @@ def run(inp: CheckInput) -> list[Finding]:
     return findings
 
 
+REQUIRES = (CONTROL,)
+PARTITION = "user"
+
 CHECK = Check(
+    requires=REQUIRES, partition=PARTITION,
     id=ID, title="New cloud credentials", techniques=("T1098.001",), run=run,
     description=("Every successful credential creation (AWS CreateAccessKey, CreateLoginProfile, CreateKeyPair, "
                  "ImportKeyPair, UploadSSHPublicKey, CreateServiceSpecificCredential; Entra credentials added to "

@@ -8,7 +8,9 @@ import pandas as pd
 
 from ..events import format_ts
 from ..findings import Finding
-from .base import CLOUD_SOURCES, SSH_SOURCES, Check, CheckInput, bursts, distinct, minutes, refs
+from ..sources import CLOUD_ACCOUNTS, SSH_SOURCES
+from .requirements import LOGINS, FAILURES
+from .base import Check, CheckInput, bursts, distinct, minutes, refs
 
 ID = "password_spray"
 
@@ -107,7 +109,7 @@ def run(inp: CheckInput) -> list[Finding]:
         text += "."
         findings.append(Finding(
             check=ID, title=title, severity="high" if len(won) else "medium",
-            techniques=("T1110.003", *(("T1078.004",) if burst["source"].iloc[0] in CLOUD_SOURCES
+            techniques=("T1110.003", *(("T1078.004",) if burst["source"].iloc[0] in CLOUD_ACCOUNTS
                                        else ("T1021.004",) if burst["source"].iloc[0] in SSH_SOURCES
                                        else ("T1078",))), explanation=text,
             first_seen=evidence["ts"].min().to_pydatetime(), last_seen=evidence["ts"].max().to_pydatetime(),
@@ -120,7 +122,11 @@ def run(inp: CheckInput) -> list[Finding]:
     return findings
 
 
+REQUIRES = (LOGINS, FAILURES)
+PARTITION = None  # one address (or network) against many accounts
+
 CHECK = Check(
+    requires=REQUIRES, partition=PARTITION,
     id=ID, title="Password spray", techniques=("T1110.003",), run=run,
     description=("Failed logins from one source IP (or, where the log names no IP, validated at one host — Windows "
                  "4771 / 4776 on a domain controller — or one account's explicit credentials, 4648), unknown "

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..events import format_ts
 from ..findings import Finding
+from .requirements import CONTROL, history
 from .base import Check, CheckInput, bursts, distinct, place, refs
 from .baseline import principal
 
@@ -110,7 +111,11 @@ def run(inp: CheckInput) -> list[Finding]:
     return findings
 
 
+REQUIRES = (CONTROL, history(ID, "min_history_days", "telling a routine administrator from a first change"))
+PARTITION = "user"
+
 CHECK = Check(
+    requires=REQUIRES, partition=PARTITION,
     id=ID, title="Privilege and role changes", techniques=("T1098",), run=run,
     description=("Every successful privilege change (AWS policy attachments and group adds, Entra role "
                  "membership adds, GCP SetIamPolicy, Windows security-group member adds), grouped per acting "

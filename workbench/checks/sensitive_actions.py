@@ -7,6 +7,7 @@ import pandas as pd
 
 from ..events import format_ts
 from ..findings import Finding
+from .requirements import CONTROL
 from .base import Check, CheckInput, bursts, distinct, place, refs
 from .catalogue import unconditional_names
 
@@ -42,7 +43,12 @@ def run(inp: CheckInput) -> list[Finding]:
     return findings
 
 
+REQUIRES = (CONTROL, ("limited", lambda f: f.span_days >= f.config[ID]["min_history_days"],
+                      "the loaded time range is shorter than the history the check needs"))
+PARTITION = "user"
+
 CHECK = Check(
+    requires=REQUIRES, partition=PARTITION,
     id=ID, title="First sensitive action", techniques=("T1078",), run=run,
     description=("A listed sensitive action (configurable) performed successfully for the first time by an "
                  "account that has been active in the logs for at least the given number of days. Actions the "

@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..events import format_ts
 from ..findings import Finding
+from .requirements import BASELINE, history_days
 from .base import Check, CheckInput, distinct, escalating, place, refs
 from .baseline import shared_egress
 
@@ -81,7 +82,14 @@ def run(inp: CheckInput) -> list[Finding]:
     return findings
 
 
+REQUIRES = (("not_run", lambda f: bool(f.logon_types & set(f.config[ID]["logon_types"])),
+             "no non-interactive, service principal or managed identity sign-ins loaded "
+             "(the portal downloads them separately)"),
+            history_days(1, "telling an unusual network for a token"), BASELINE)
+PARTITION = "user"
+
 CHECK = Check(
+    requires=REQUIRES, partition=PARTITION,
     id=ID, title="Atypical token use", techniques=("T1550.001",), run=escalating(run),
     description=("A successful non-interactive, service-principal or managed-identity sign-in from a network "
                  "(autonomous system, else IP) the account never signed in from — not shared egress — either "

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..events import format_ts
 from ..findings import Finding
+from .requirements import BASELINE, LOGINS, history
 from .base import Check, CheckInput, distinct, escalating, place, refs
 from .baseline import _count_before
 
@@ -143,7 +144,11 @@ def run(inp: CheckInput) -> list[Finding]:
     return findings
 
 
+REQUIRES = (LOGINS, history(ID, "min_days", "judging the hour of a login"), BASELINE)
+PARTITION = "user"
+
 CHECK = Check(
+    requires=REQUIRES, partition=PARTITION,
     id=ID, title="Unusual hours", techniques=("T1078",), run=escalating(run),
     description=("An interactive login outside the account's working day (a configured length from its usual "
                  "first activity of the day) at an hour (UTC, ± a spread) near which the account was active on less "

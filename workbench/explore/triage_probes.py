@@ -15,11 +15,11 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from ..sources import CONTROL_PLANE
 from .triage_index import FAILURE_ACTIONS, SUCCESS_ACTIONS, Context, days_text, method_labels, top
 
 SUSPICIOUS, NORMAL, UNKNOWN, OUTSIDE = "suspicious", "normal", "unknown", "outside the logs"
 CHANGE_ACTIONS = ("credential.create", "credential.change", "privilege.change", "account.create")
-AUDIT_SOURCE_PREFIXES = ("cloudtrail", "entra_audit", "m365", "azure_activity", "gcp_audit", "workspace")
 # Native event names that read data out (S3 data events, SharePoint / OneDrive, Drive, Cloud Storage).
 DATA_READS = frozenset({"GetObject", "SelectObjectContent", "FileDownloaded", "FileSyncDownloadedFull",
                         "FileAccessed", "download", "storage.objects.get"})
@@ -289,7 +289,7 @@ def changes(c: Context) -> Fact:
             & (t["user"].isin(c.users) | t["target_user"].isin(c.users))]
     near = hit[(hit["ts"] >= c.start - timedelta(days=7)) & (hit["ts"] <= c.end + timedelta(days=1))]
     if not len(near):
-        if not any(s.startswith(AUDIT_SOURCE_PREFIXES) for s in c.index.sources.values):
+        if not any(s in CONTROL_PLANE for s in c.index.sources.values):
             return Fact("changes", UNKNOWN, "no audit log among the inputs: credential and role changes are not "
                         "recorded")
         return Fact("changes", NORMAL, "no credential or privilege change by or on the account in the audit logs "

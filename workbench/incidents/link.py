@@ -25,7 +25,7 @@ from typing import Any, Iterable
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..checks.base import CLOUD_SOURCES
+from ..sources import CLOUD_ACCOUNTS
 from ..errors import printable
 from ..findings import Finding
 
@@ -61,7 +61,7 @@ def usage(table: pa.Table, findings: list[Finding]) -> Usage:
                 if bits:
                     out.ip_place[row["src_ip"]] = ", ".join(bits)
     if hosts:
-        machine = pc.invert(pc.is_in(table.column("source"), value_set=pa.array(sorted(CLOUD_SOURCES))))
+        machine = pc.invert(pc.is_in(table.column("source"), value_set=pa.array(sorted(CLOUD_ACCOUNTS))))
         on = pc.and_kleene(machine, pc.is_in(table.column("host"), value_set=pa.array(hosts, pa.string())))
         hit = table.filter(pc.fill_null(pc.and_kleene(on, ok), False))
         for row in hit.group_by("host").aggregate([("user", "count_distinct")]).to_pylist():

@@ -54,7 +54,8 @@ def _emit(ctx: ParseContext, batch: EventBatch, where: str, when: Any, record: d
               session_id=cols["session_id"])
 
 
-@register("cloudtrail_lookup", "AWS CloudTrail event history (lookup-events JSON)", _json_sniff, priority=65)
+@register("cloudtrail_lookup", "AWS CloudTrail event history (lookup-events JSON)", _json_sniff, priority=65,
+          source=SOURCE)
 def parse_json(ctx: ParseContext) -> Iterator[EventBatch]:
     with ctx.open_binary() as fh:
         data = ctx.read_whole(fh)
@@ -83,7 +84,8 @@ def parse_json(ctx: ParseContext) -> Iterator[EventBatch]:
         yield batch
 
 
-@register("cloudtrail_csv", "AWS CloudTrail event history (console CSV download)", _csv_sniff, priority=45)
+@register("cloudtrail_csv", "AWS CloudTrail event history (console CSV download)", _csv_sniff, priority=45,
+          source=SOURCE)
 def parse_csv(ctx: ParseContext) -> Iterator[EventBatch]:
     batch = EventBatch(SOURCE, ctx.display_path)
     for where, row in csvio.iter_rows(ctx):

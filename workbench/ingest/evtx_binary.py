@@ -225,7 +225,7 @@ def _batch(ctx: ParseContext, ids: list[Any], raws: list[str]) -> pa.RecordBatch
                                   "file": pa.array([ctx.display_path] * len(keep), pa.string()), **cols})
 
 
-@register("evtx", "Windows event log (.evtx)", _sniff, priority=90)
+@register("evtx", "Windows event log (.evtx)", _sniff, priority=90, source=SOURCE)
 def parse(ctx: ParseContext) -> Iterator[pa.RecordBatch]:
     source, cut = _source(ctx)
     size, expected = _expected(ctx)

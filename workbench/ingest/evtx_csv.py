@@ -83,7 +83,7 @@ def _summary(row: dict[str, str]) -> dict[str, Any]:
     return out
 
 
-@register("evtxecmd_csv", "Windows event log (EvtxECmd CSV)", _sniff, priority=60)
+@register("evtxecmd_csv", "Windows event log (EvtxECmd CSV)", _sniff, priority=60, source=SOURCE)
 def parse(ctx: ParseContext) -> Iterator[EventBatch]:
     batch = EventBatch(SOURCE, ctx.display_path)
     for where, row in csvio.iter_rows(ctx):

@@ -107,7 +107,7 @@ def _events(ctx: ParseContext) -> Iterator[tuple[int, str | None, str | None]]:
             ctx.on_bytes(fh.tell())
 
 
-@register("evtx_xml", "Windows event log (XML export)", _sniff, priority=70)
+@register("evtx_xml", "Windows event log (XML export)", _sniff, priority=70, source=SOURCE)
 def parse(ctx: ParseContext) -> Iterator[EventBatch]:
     batch = EventBatch(SOURCE, ctx.display_path)
     for line, xml, problem in _events(ctx):

@@ -130,18 +130,21 @@ class Parser:
     parse: ParseFn
     priority: int = 50  # higher is tried first
     needs_year: bool = False  # timestamps lack a year: parse after the inputs that have one
+    source: str = ""  # the id its events carry in the source column (workbench.sources)
 
 
 PARSERS: dict[str, Parser] = {}
 
 
-def register(id: str, title: str, sniff: Sniffer, priority: int = 50, needs_year: bool = False):
-    """Decorator: register ``parse`` as the parser for source ``id``."""
+def register(id: str, title: str, sniff: Sniffer, priority: int = 50, needs_year: bool = False,
+             source: str | None = None):
+    """Decorator: register ``parse`` as parser ``id``, whose events carry ``source`` (default: ``id``) in the
+    source column, a source declared in :mod:`workbench.sources`."""
 
     def wrap(parse: ParseFn) -> ParseFn:
         if id in PARSERS:
             raise ValueError(f"parser {id!r} registered twice")
-        PARSERS[id] = Parser(id, title, sniff, parse, priority, needs_year)
+        PARSERS[id] = Parser(id, title, sniff, parse, priority, needs_year, source or id)
         return parse
 
     return wrap

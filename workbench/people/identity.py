@@ -37,12 +37,8 @@ import pyarrow.compute as pc
 
 from ..findings import Finding, evidence_mask
 from ..events import raw_record
+from ..sources import HOST_ACCOUNTS, RAW_IDENTIFIERS, WINDOWS_SOURCES
 
-HOST_SCOPED = frozenset({"authlog", "journald"})
-WINDOWS_SOURCES = frozenset({"windows", "evtx", "evtx_xml", "evtxecmd_csv"})
-# Sources whose original record holds identifiers worth reading (one or two records per name).
-RAW_SOURCES = frozenset({"cloudtrail", "cloudtrail_lookup", "cloudtrail_csv", "entra_signin", "entra_audit",
-                         "m365_audit", "azure_activity", "workspace", "gcp_audit"}) | WINDOWS_SOURCES
 # Local parts that name no one person: never suggested.
 GENERIC = frozenset({"root", "admin", "administrator", "guest", "system", "local service", "network service",
                      "ubuntu", "ec2-user", "centos", "debian", "user", "test", "anonymous", "nobody", "daemon",
@@ -206,7 +202,7 @@ class Identities:
         return next((e for e in self.entities if e.id == entity_id), None)
 
     def entity_of_user(self, source: str, user: str, host: str | None = None) -> Entity | None:
-        scope = (host or "") if source in HOST_SCOPED else ""
+        scope = (host or "") if source in HOST_ACCOUNTS else ""
         eid = self.entity_of.get(name_key(source, user, scope))
         return self.entity(eid) if eid else None
 
@@ -235,7 +231,7 @@ class Identities:
 def row_keys(table: pa.Table) -> pa.ChunkedArray:
     """The name key of every row (null where the event names no account)."""
     source = table.column("source")
-    scoped = pc.is_in(source, value_set=pa.array(sorted(HOST_SCOPED)))
+    scoped = pc.is_in(source, value_set=pa.array(sorted(HOST_ACCOUNTS)))
     scope = pc.if_else(scoped, pc.fill_null(table.column("host"), ""), "")
     return pc.binary_join_element_wise(source, scope, table.column("user"), "|")
 
@@ -347,7 +343,7 @@ def collect_names(table: pa.Table, keys: pa.ChunkedArray | None = None) -> dict[
                                                      groups["row_count"], groups["row_min"], groups["row_max"]):
         source, scope, user = key.split("|", 2)
         ids = _from_name(source, user)
-        if source in RAW_SOURCES:
+        if source in RAW_IDENTIFIERS:
             for row in dict.fromkeys((row_a, row_b)):
                 ids += _from_raw(source, user, raw_record(table, row))
         ids += [("aws_access_key", k) for k in sorted(keys_of.get(key, ()))]

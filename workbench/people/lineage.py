@@ -36,6 +36,7 @@ import pyarrow.compute as pc
 
 from ..findings import EvidenceRef, Finding
 from ..events import raw_record
+from ..sources import SSH_SOURCES
 
 LOOKBACK = timedelta(hours=24)  # "after what": the creator's activity this long before
 MAX_REFS = 200  # evidence refs of uses written to JSON per credential
@@ -170,7 +171,7 @@ def _relevant(table: pa.Table, creates: pd.DataFrame, found: list[tuple[str, str
     mask = pc.or_kleene(mask, pc.is_in(col("event_name"), value_set=pa.array(["ConsoleLogin", "RunInstances"])))
     mask = pc.or_kleene(mask, pc.and_kleene(pc.equal(source, "gcp_audit"), pc.is_valid(col("session_id"))))
     mask = pc.or_kleene(mask, pc.ends_with(col("event_name"), "accepted_publickey"))
-    host_log = pc.is_in(source, value_set=pa.array(["authlog", "journald"]))
+    host_log = pc.is_in(source, value_set=pa.array(sorted(SSH_SOURCES)))
     edits = pc.match_substring(pc.fill_null(col("raw"), ""), "authorized_keys")
     return pc.or_kleene(mask, pc.and_kleene(host_log, edits))
 
@@ -269,7 +270,7 @@ def _ssh_keys(table: pa.Table, ev: pd.DataFrame, log_start: dict[str, Any]) -> l
     if not keys:
         return []
     hosts = set(accepted["host"].dropna())
-    edits = ev[ev["source"].isin(["authlog", "journald"]) & ev["host"].isin(hosts)]
+    edits = ev[ev["source"].isin(SSH_SOURCES) & ev["host"].isin(hosts)]
     edits = edits.loc[[i for i in edits.index if "authorized_keys" in (raw_record(table, int(i)) or "")]]
     out = []
     for (user, fp), rows in keys.items():
@@ -298,7 +299,7 @@ def trace(table: pa.Table, findings: Iterable[Finding] = ()) -> list[Credential]
     creates = _frame(table, is_create)
     found = [_identify(row, raw_record(table, int(i))) for i, row in creates.iterrows()]
     ev = _frame(table, _relevant(table, creates, found))
-    host_logs = table.filter(pc.and_kleene(pc.is_in(col("source"), value_set=pa.array(["authlog", "journald"])),
+    host_logs = table.filter(pc.and_kleene(pc.is_in(col("source"), value_set=pa.array(sorted(SSH_SOURCES))),
                                            pc.is_valid(col("host"))))
     by_user = {str(u): g for u, g in ev.groupby("user", sort=False)}
     log_start = {r["host"]: r["ts_min"] for r in host_logs.group_by("host").aggregate([("ts", "min")]).to_pylist()}

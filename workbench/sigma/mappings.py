@@ -28,7 +28,9 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-WINDOWS = "windows"  # the parser id of Windows event logs (.evtx, wevtutil XML, EvtxECmd CSV), every channel
+from ..sources import SIGMA_LOGSOURCES
+
+WINDOWS = "windows"  # the source of Windows event logs (.evtx, wevtutil XML, EvtxECmd CSV), every channel
 
 
 @dataclass(frozen=True)
@@ -40,23 +42,6 @@ class FieldSpec:
     # ``cidr`` tests (an address outside the network there is outside it in the record too).
     bound: str | None = None
 
-
-# (product, service) of a rule's logsource → the parser ids it covers. ``None`` as service: any.
-LOGSOURCES: dict[tuple[str, str | None], tuple[str, ...]] = {
-    ("aws", "cloudtrail"): ("cloudtrail",),
-    ("azure", "signinlogs"): ("entra_signin",),
-    ("azure", "auditlogs"): ("entra_audit",),
-    ("azure", "activitylogs"): ("azure_activity",),
-    ("m365", None): ("m365_audit",),
-    ("gcp", "gcp.audit"): ("gcp_audit",),
-    ("google_workspace", None): ("workspace",),
-    ("gcp", "google_workspace.admin"): ("workspace",),
-    ("gcp", "google_workspace.login"): ("workspace",),
-    ("linux", None): ("authlog", "journald"),  # auth, sshd, sudo, syslog, cron, ... and no service at all
-    ("windows", "security"): (WINDOWS,),
-    ("windows", "system"): (WINDOWS,),
-    ("windows", "application"): (WINDOWS,),
-}
 
 # What a log source adds to every rule's condition: one Windows source holds every channel.
 LOGSOURCE_FIELDS: dict[tuple[str, str], tuple[str, str]] = {
@@ -71,7 +56,7 @@ def sources_for(product: str | None, service: str | None, category: str | None) 
     if category:
         return None  # categories (process_creation, ...) name Sysmon-style telemetry we do not read
     product, service = (product or "").lower(), (service or "").lower()
-    return LOGSOURCES.get((product, service)) or LOGSOURCES.get((product, None))
+    return SIGMA_LOGSOURCES.get((product, service)) or SIGMA_LOGSOURCES.get((product, None))
 
 
 def _signin_code(table: pa.Table) -> pa.Array:

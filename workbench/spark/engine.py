@@ -5,7 +5,7 @@ One definition per check: Spark does not get its own version of any check. Each 
 the events by that key across the cluster and runs the very same check module (:mod:`workbench.checks`) on
 each group with ``groupBy(key).applyInPandas``; the embedded engine runs it on all groups at once. Checks
 whose state spans accounts (password spray: one address against many accounts) run in one group holding
-every event, which is exact but does not spread; :data:`PARTITION` says which is which, and a test holds
+every event, which is exact but does not spread; each check's ``partition`` says which is which, and a test holds
 every check to it by comparing both engines' findings on the same events.
 
 The cross-source checks of :mod:`workbench.people.identity` need the resolved identities of the whole case and
@@ -29,24 +29,6 @@ from ..errors import WorkbenchError
 from ..events import SCHEMA
 from ..findings import Finding, sort_findings
 
-# The key whose events a check needs together; None: all events in one group.
-PARTITION: dict[str, str | None] = {
-    "brute_force_success": "user",
-    "password_spray": None,  # one address (or network) against many accounts
-    "mfa_fatigue": "user",
-    "new_country": "user",
-    "impossible_travel": "user",
-    "unusual_hours": "user",
-    "cloud_cli": "user",
-    "token_use": "user",
-    "new_credentials": "user",
-    "privilege_change": "user",
-    "lateral_movement": "user",
-    "sensitive_actions": "user",
-    "access_surge": "user",
-    "indicator_match": "user",  # row by row: any key would do
-    "cloud_catalogue": None,  # "ours" (accounts, projects, domains, people's addresses) is read from all events
-}
 _ALL = "__all__"
 
 
@@ -135,9 +117,7 @@ def run_checks_on_spark(folder: str | os.PathLike, config: dict[str, Any], geo_a
         for c in CHECKS:
             if c.id in skipped:
                 continue
-            if c.id not in PARTITION:
-                raise SparkEngineError(f"check {c.id!r} declares no Spark partition key (workbench.spark.engine)")
-            by_key.setdefault(PARTITION[c.id] or _ALL, []).append(c.id)
+            by_key.setdefault(c.partition or _ALL, []).append(c.id)  # declared with the check
         texts: list[str] = []
         groups: dict[str, int] = {}
         for key, ids in by_key.items():

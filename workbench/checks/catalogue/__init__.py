@@ -15,6 +15,7 @@ from .conditions import CONDITIONS
 from .gcp import ENTRIES as _GCP
 from .model import FAMILIES, PROVIDERS, STRATUS, Entry
 from ..base import Check, CheckInput
+from ..requirements import CONTROL
 
 ENTRIES: tuple[Entry, ...] = (*_AWS, *_AZURE, *_GCP)
 OWN = tuple(e for e in ENTRIES if not (e.covered_by or e.rule or e.unsupported))
@@ -46,6 +47,8 @@ def _validate() -> None:
 
 
 CHECK = Check(
+    # on Spark one group: "ours" (accounts, projects, domains, people's addresses) is read from all events
+    requires=(CONTROL,), partition=None,
     id=ID, title="Cloud attack catalogue", techniques=tuple(dict.fromkeys(t for e in OWN for t in e.techniques)),
     run=_run,
     description=(f"{len(OWN)} cloud attack techniques (of {len(ENTRIES)} catalogued: Stratus Red Team's AWS, Azure, "
