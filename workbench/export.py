@@ -173,7 +173,7 @@ def _mark_cells(mark: Any) -> dict[str, Any]:
 
 def write_findings_csv(findings: Iterable[Finding], out: Path, marks: Mapping[str, Any] | None = None) -> Path:
     """One line per finding (columns :data:`FINDING_COLUMNS`), formula-safe; with ``marks`` (finding id →
-    :class:`workbench.marks.Mark`) the analyst's tags, star and comment too."""
+    :class:`workbench.case.marks.Mark`) the analyst's tags, star and comment too."""
     columns = FINDING_COLUMNS + (MARK_FINDING_COLUMNS if marks is not None else ())
     with atomic_open(out, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
@@ -188,7 +188,7 @@ def write_findings_csv(findings: Iterable[Finding], out: Path, marks: Mapping[st
 
 def write_findings_jsonl(findings: Iterable[Finding], out: Path, marks: Mapping[str, Any] | None = None) -> Path:
     """Timesketch JSON Lines: each finding at its first event, with its fields as attributes (and with
-    ``marks``, finding id → :class:`workbench.marks.Mark`, its ``tag`` list, ``starred`` and ``comment``)."""
+    ``marks``, finding id → :class:`workbench.case.marks.Mark`, its ``tag`` list, ``starred`` and ``comment``)."""
     with atomic_open(out, "wb") as fh:
         for f in findings:
             when = _timesketch_time(f.first_seen)

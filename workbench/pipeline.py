@@ -166,7 +166,7 @@ def analyze_with_pack(paths: Iterable[str | os.PathLike], *, use_pack: bool = Tr
     GeoIP databases, playbooks, Sigma rules and ATT&CK reference (unless ``use_pack`` is false), then the
     analyst's own options, which win. ``geoip_dbs=[]`` is no GeoIP at all (``--no-geoip``); None the pack's
     databases, or the bundled one. The other ``options`` go to :func:`analyze` as they are."""
-    from .update_pack import in_use
+    from .update.pack import in_use
 
     pack = in_use(ignore=not use_pack)
     if geoip_dbs is None or list(geoip_dbs):

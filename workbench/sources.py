@@ -13,6 +13,7 @@ the three Windows event log shapes all write ``windows``; each parser names its 
   ``windows_event`` (a Windows event, its names and SIDs side by side);
 - ``host_accounts``: an account name means one account per host (``root`` on two machines is two accounts);
 - ``ssh``: its logins are sshd's (remote logins to a Linux host);
+- ``mfa``: it records MFA prompts answered and denied (Entra ID's sign-ins, Microsoft 365's audit);
 - ``sigma``: the Sigma log sources ``(product, service)`` it answers (``None`` as service: any).
 """
 
@@ -34,6 +35,7 @@ class Source:
     raw: str = "json"
     host_accounts: bool = False
     ssh: bool = False
+    mfa: bool = False
     sigma: tuple[tuple[str, str | None], ...] = ()
 
 
@@ -41,14 +43,14 @@ SOURCES: tuple[Source, ...] = (
     Source("cloudtrail", "AWS CloudTrail", "cloud", frozenset({LOGIN, CONTROL_PLANE_KIND}),
            fields=("src_ip", "user_agent", "session_id"), sigma=(("aws", "cloudtrail"),)),
     Source("entra_signin", "Microsoft Entra ID sign-in logs", "cloud", frozenset({LOGIN}),
-           fields=("src_ip", "user_agent", "log_country", "client_app", "logon_type"),
+           fields=("src_ip", "user_agent", "log_country", "client_app", "logon_type"), mfa=True,
            sigma=(("azure", "signinlogs"),)),
     Source("entra_audit", "Microsoft Entra ID audit logs", "cloud", frozenset({CONTROL_PLANE_KIND}),
            fields=("src_ip",), sigma=(("azure", "auditlogs"),)),
     Source("azure_activity", "Azure Activity log", "cloud", frozenset({CONTROL_PLANE_KIND}),
            fields=("src_ip",), sigma=(("azure", "activitylogs"),)),
     Source("m365_audit", "Microsoft 365 unified audit log", "cloud", frozenset({LOGIN, CONTROL_PLANE_KIND}),
-           fields=("src_ip", "user_agent"), sigma=(("m365", None),)),
+           fields=("src_ip", "user_agent"), mfa=True, sigma=(("m365", None),)),
     Source("gcp_audit", "Google Cloud audit logs", "cloud", frozenset({CONTROL_PLANE_KIND}),
            fields=("src_ip", "user_agent"), sigma=(("gcp", "gcp.audit"),)),
     Source("workspace", "Google Workspace audit", "cloud", frozenset({LOGIN, CONTROL_PLANE_KIND}),
@@ -77,6 +79,7 @@ HOST_SOURCES = ids(lambda s: s.place == "host")
 CLOUD_ACCOUNTS = ids(lambda s: s.place == "cloud" and bool(s.kinds & {LOGIN, CONTROL_PLANE_KIND}))
 HOST_ACCOUNTS = ids(lambda s: s.host_accounts)
 SSH_SOURCES = ids(lambda s: s.ssh)
+MFA_SOURCES = ids(lambda s: s.mfa)
 WINDOWS_SOURCES = ids(lambda s: s.raw == "windows_event")
 # sources whose original record names the account's other identifiers (ARN, object id, e-mail, SID)
 RAW_IDENTIFIERS = CLOUD_ACCOUNTS | WINDOWS_SOURCES

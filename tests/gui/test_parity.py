@@ -11,7 +11,7 @@ import pytest
 
 from workbench import attack
 from workbench.__main__ import main
-from workbench.update_pack import build_pack, import_pack
+from workbench.update.pack import build_pack, import_pack
 
 ROOT = Path(__file__).resolve().parents[2]
 PACK_QUESTION = "Did the pack's own question reach the app?"

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from workbench.__main__ import main
-from workbench.pack_signing import keygen, sign_pack, trust
-from workbench.update_pack import (UpdatePackError, active_overrides, build_pack, data_dir, import_pack, read_state,
+from workbench.update.signing import keygen, sign_pack, trust
+from workbench.update.pack import (UpdatePackError, active_overrides, build_pack, data_dir, import_pack, read_state,
                                    rollback)
 
 ROOT = Path(__file__).resolve().parents[2]

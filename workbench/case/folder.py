@@ -32,7 +32,7 @@ API (plain dataclasses and methods; every method is thread-safe, one connection 
     case.add_bookmark(file, ref, source="", finding_id="", note="") -> Bookmark; remove_bookmark(id)
     case.bookmarks(finding_id=None) -> list[Bookmark]
     case.set_mark(kind, file, ref, tags=None, starred=None, comment=None) -> Mark; case.marks(kind=None)
-                                                # tags, stars and comments on events and findings (workbench.marks)
+                                                # tags, stars and comments on events and findings (workbench.case.marks)
     case.triage(fid) -> FindingTriage           # all of the above for one finding, for the GUI and the report
     case.all_triage() -> dict[str, FindingTriage]  # every finding with any triage stored
     case.report_view() -> dict                  # the analyst's work in the shape of

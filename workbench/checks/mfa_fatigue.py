@@ -6,6 +6,7 @@ import pandas as pd
 
 from ..events import format_ts
 from ..findings import Finding
+from ..sources import MFA_SOURCES
 from .base import Check, CheckInput, bursts, distinct, escalating, minutes, place, refs
 
 ID = "mfa_fatigue"
@@ -43,7 +44,7 @@ def run(inp: CheckInput) -> list[Finding]:
     return findings
 
 
-REQUIRES = (("not_run", lambda f: bool(f.sources & {"entra_signin", "m365_audit"}),
+REQUIRES = (("not_run", lambda f: bool(f.sources & MFA_SOURCES),
              "no Entra ID sign-in logs or unified audit log loaded (MFA denials are logged only there)"),)
 PARTITION = "user"
 

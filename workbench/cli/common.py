@@ -52,7 +52,7 @@ def print_summary(analysis: Analysis) -> None:
 def pack_overrides(ignore: bool = False):
     """What the imported update pack adds to a run (nothing when ``ignore``); its ATT&CK reference is put in
     use. The analyst's own options come after the pack's files, so they win."""
-    from ..update_pack import in_use
+    from ..update.pack import in_use
 
     return in_use(ignore)
 
@@ -70,7 +70,7 @@ def open_geo(args: argparse.Namespace):
     update pack's databases and provider lists (none with ``--no-update-pack``), then the bundled ones."""
     from ..enrich.geoip import open_geoip
     from ..enrich.provider import open_provider_lists
-    from ..update_pack import active_overrides
+    from ..update.pack import active_overrides
 
     pack = active_overrides() if not args.no_update_pack else None
     dbs = [] if args.no_geoip else ([*(args.geoip_db or ()), *(pack.geoip_dbs if pack else ())] or None)

@@ -1,5 +1,5 @@
 """``workbench update-pack build|import|status|rollback``: offline updates of playbooks, config, GeoIP
-databases, Sigma rules and the ATT&CK reference (:mod:`workbench.update_pack`)."""
+databases, Sigma rules and the ATT&CK reference (:mod:`workbench.update.pack`)."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def add_update_pack_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run_update_pack(args: argparse.Namespace) -> int:
-    from .. import pack_signing, update_pack
+    from ..update import pack as update_pack, signing as pack_signing
 
     try:
         if args.pack_command == "build":

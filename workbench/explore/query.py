@@ -50,7 +50,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "session_id": ("session_id",), "app": ("client_app",), "client_app": ("client_app",),
     "logon": ("logon_type",), "logon_type": ("logon_type",), "asn": ("asn",), "org": ("as_org",),
     "as_org": ("as_org",), "class": ("ip_class",), "ip_class": ("ip_class",),
-    # the analyst's marks (workbench.marks: columns the GUI adds from the case)
+    # the analyst's marks (workbench.case.marks: columns the GUI adds from the case)
     "tag": ("tags",), "tags": ("tags",), "starred": ("starred",), "comment": ("comment",),
 }
 LIST_KEYS = ("tag", "tags")  # fields holding a comma-separated list: a term matches any one item

@@ -34,12 +34,12 @@ from typing import Any, Iterable, Sequence
 import maxminddb
 import yaml
 
-from . import __version__
-from .config import load_config
-from .errors import ConfigError, PlaybookError, WorkbenchError
-from .evidence.outputs import atomic_open
-from .pack_signing import SIGNATURE, SigningError, Verdict, signature_for, trusted_keys, verify
-from .playbooks import PLAYBOOK_SUFFIXES, parse
+from .. import __version__
+from ..config import load_config
+from ..errors import ConfigError, PlaybookError, WorkbenchError
+from ..evidence.outputs import atomic_open
+from .signing import SIGNATURE, SigningError, Verdict, signature_for, trusted_keys, verify
+from ..playbooks import PLAYBOOK_SUFFIXES, parse
 
 FORMAT = "workbench-update-pack"
 FORMAT_VERSION = 1
@@ -105,12 +105,12 @@ def _validate(member: str, path: Path) -> str:
             titles = [str(d.get("title", "")) for d in docs if d.get("title")]
             return f"Sigma rule {titles[0][:60]!r}" if titles else "Sigma rule file"
         if kind == "attack":
-            from .attack import read_reference
+            from ..attack import read_reference
 
             ref = read_reference(path)
             return f"ATT&CK reference v{ref.attack_version}, {len(ref.techniques)} techniques"
         if kind == "ipintel" or member.lower().endswith(".npz"):
-            from .enrich.geoip import ip_data_description
+            from ..enrich.geoip import ip_data_description
 
             return ip_data_description(path)
         with maxminddb.open_database(str(path)) as reader:
@@ -453,7 +453,7 @@ def active_overrides(root: Path | None = None) -> Overrides:
 
 def in_use(ignore: bool = False, root: Path | None = None) -> Overrides:
     """What the active pack adds to a run (nothing when ``ignore``), with its ATT&CK reference put in use."""
-    from . import attack
+    from .. import attack
 
     pack = Overrides([], [], []) if ignore else active_overrides(root)
     attack.use_reference(pack.attack_reference)

@@ -23,8 +23,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import WorkbenchError
-from .evidence.outputs import atomic_open
+from ..errors import WorkbenchError
+from ..evidence.outputs import atomic_open
 
 SIGNATURE = "manifest.sig"
 KEY_PREFIX = "workbench-pack-key ed25519 "

@@ -23,7 +23,7 @@ from ..settings import format_ts, time_header
 # (header, column in the table)
 COLUMNS: list[tuple[str, str]] = [
     ("Time (UTC)", "ts"),
-    ("★", "starred"),  # the analyst's marks (workbench.marks), kept in the case
+    ("★", "starred"),  # the analyst's marks (workbench.case.marks), kept in the case
     ("Tags", "tags"),
     ("Source", "source"),
     ("Action", "action"),

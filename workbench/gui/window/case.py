@@ -57,7 +57,7 @@ class CaseActions:
         """The demo evidence in its own case, kept in the per-user data folder (never beside the demo files):
         made on first use, reopened after, so triage, tags and stars work at once."""
         from ...paths import demo_dir
-        from ...update_pack import data_dir
+        from ...update.pack import data_dir
 
         if self.busy:
             return None

@@ -1,6 +1,6 @@
 """The analyst's marks from the window: star (Ctrl+B), tags (Ctrl+T) and comment (Ctrl+Shift+T) on the selected
 events, or on the selected finding when the findings list has the focus; kept in the open case at once
-(:mod:`workbench.marks`) and shown in the grid and the findings table."""
+(:mod:`workbench.case.marks`) and shown in the grid and the findings table."""
 
 from __future__ import annotations
 
