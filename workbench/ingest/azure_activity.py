@@ -35,7 +35,7 @@ from .entra import Item, as_obj, get, json_records, place_raw, to_time, upn
 from .jsonio import looks_like_json
 from .fields import ip_or_none, text
 from ..evidence.files import HEAD_BYTES
-from .registry import BATCH_SIZE, ParseContext, register
+from .registry import ParseContext, emit, register
 
 SOURCE = "azure_activity"
 
@@ -142,11 +142,8 @@ def _emit(ctx: ParseContext, items: Iterable[Item],
                   user=upn(e.caller), src_ip=ip_or_none(e.ip), host=_host(e), event_name=name or None,
                   client_app=text(get(e.claims, "appid")) or None, session_id=text(e.correlation) or None)
         place_raw(batch, offset, length)
-        if len(batch) >= BATCH_SIZE:
-            yield batch
-            batch = EventBatch(SOURCE, ctx.display_path)
-    if len(batch):
-        yield batch
+        yield from emit(batch)
+    yield from emit(batch, last=True)
 
 
 # --- sniffing and parsing ---------------------------------------------------------------------------------

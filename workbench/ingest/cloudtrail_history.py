@@ -18,7 +18,7 @@ from . import csvio
 from .cloudtrail import _columns, _loose_record
 from .fields import parse_time
 from .jsonio import iter_records
-from .registry import BATCH_SIZE, ParseContext, register
+from .registry import ParseContext, emit, register
 
 SOURCE = "cloudtrail"
 _JSON_SNIFF = re.compile(rb'"Events"\s*:\s*\[')
@@ -77,11 +77,8 @@ def parse_json(ctx: ParseContext) -> Iterator[EventBatch]:
         record.setdefault("userIdentity", {"userName": item.get("Username"), "accessKeyId": item.get("AccessKeyId")})
         _emit(ctx, batch, where, record.get("eventTime") or item.get("EventTime"), record,
               inner if isinstance(inner, str) else orjson.dumps(item).decode())
-        if len(batch) >= BATCH_SIZE:
-            yield batch
-            batch = EventBatch(SOURCE, ctx.display_path)
-    if len(batch):
-        yield batch
+        yield from emit(batch)
+    yield from emit(batch, last=True)
 
 
 @register("cloudtrail_csv", "AWS CloudTrail event history (console CSV download)", _csv_sniff, priority=45,
@@ -106,11 +103,8 @@ def parse_csv(ctx: ParseContext) -> Iterator[EventBatch]:
             # without the full record the CSV says a login failed only through its error code
             record["responseElements"] = {"ConsoleLogin": "Failure" if row.get("Error code") else "Success"}
         _emit(ctx, batch, where, row.get("Event time"), record, orjson.dumps(row).decode())
-        if len(batch) >= BATCH_SIZE:
-            yield batch
-            batch = EventBatch(SOURCE, ctx.display_path)
-    if len(batch):
-        yield batch
+        yield from emit(batch)
+    yield from emit(batch, last=True)
 
 
 __all__ = ["parse_csv", "parse_json"]

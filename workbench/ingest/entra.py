@@ -53,7 +53,7 @@ from .jsonio import looks_like_json
 from .fields import ip_or_none, parse_time, text
 from ..evidence.files import HEAD_BYTES
 from .salvage import looks_like_json_lines, salvage
-from .registry import BATCH_SIZE, ParseContext, register
+from .registry import ParseContext, emit, register
 
 SOURCE = "entra_signin"
 
@@ -294,11 +294,8 @@ def _emit(ctx: ParseContext, items: Iterable[Item], extract: Callable[[Any], _Si
                   event_name="signin" if code is None else f"signin:{code}", logon_type=s.logon_type,
                   client_app=text(s.app) or None, session_id=text(s.session) or None, log_country=s.country)
         place_raw(batch, offset, length)
-        if len(batch) >= BATCH_SIZE:
-            yield batch
-            batch = EventBatch(SOURCE, ctx.display_path)
-    if len(batch):
-        yield batch
+        yield from emit(batch)
+    yield from emit(batch, last=True)
 
 
 # --- sniffing --------------------------------------------------------------------------------------------

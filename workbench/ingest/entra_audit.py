@@ -34,7 +34,7 @@ from .entra import Item, as_obj, get, json_records, place_raw, to_time, upn
 from .jsonio import looks_like_json
 from .fields import ip_or_none, text
 from ..evidence.files import HEAD_BYTES
-from .registry import BATCH_SIZE, ParseContext, register
+from .registry import ParseContext, emit, register
 
 SOURCE = "entra_audit"
 
@@ -219,11 +219,8 @@ def _emit(ctx: ParseContext, items: Iterable[Item], extract: Callable[[Any], _Au
                   host=text(a.host) or None, user_agent=text(a.user_agent) or None, event_name=name,
                   session_id=text(a.session) or None)
         place_raw(batch, offset, length)
-        if len(batch) >= BATCH_SIZE:
-            yield batch
-            batch = EventBatch(SOURCE, ctx.display_path)
-    if len(batch):
-        yield batch
+        yield from emit(batch)
+    yield from emit(batch, last=True)
 
 
 # --- sniffing and parsing ---------------------------------------------------------------------------------

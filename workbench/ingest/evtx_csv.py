@@ -20,7 +20,7 @@ from ..errors import words
 from ..events import EventBatch
 from . import csvio
 from .fields import parse_time
-from .registry import BATCH_SIZE, ParseContext, register
+from .registry import ParseContext, emit, register
 from .windows import SOURCE, add
 
 COLUMNS = {"EventRecordId", "TimeCreated", "EventId", "Computer", "Channel"}
@@ -99,8 +99,5 @@ def parse(ctx: ParseContext) -> Iterator[EventBatch]:
         add(batch, ctx, where, record_id=(row.get("EventRecordId") or "").strip() or None, when=when,
             event_id=row.get("EventId"), channel=row.get("Channel"), computer=row.get("Computer"),
             keywords=row.get("Keywords"), data=data, raw=orjson.dumps(row).decode())
-        if len(batch) >= BATCH_SIZE:
-            yield batch
-            batch = EventBatch(SOURCE, ctx.display_path)
-    if len(batch):
-        yield batch
+        yield from emit(batch)
+    yield from emit(batch, last=True)

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from ..errors import words
 from ..events import EventBatch
 from .fields import parse_time
-from .registry import BATCH_SIZE, MAX_LINE, ParseContext, register
+from .registry import MAX_LINE, ParseContext, emit, register
 from .windows import SOURCE, add
 
 EVENT_NS = "http://schemas.microsoft.com/win/2004/08/events/event"
@@ -137,8 +137,5 @@ def parse(ctx: ParseContext) -> Iterator[EventBatch]:
             channel=sys["Channel"].text if "Channel" in sys else None,
             computer=sys["Computer"].text if "Computer" in sys else None,
             keywords=sys["Keywords"].text if "Keywords" in sys else None, data=_fields(event), raw=xml)
-        if len(batch) >= BATCH_SIZE:
-            yield batch
-            batch = EventBatch(SOURCE, ctx.display_path)
-    if len(batch):
-        yield batch
+        yield from emit(batch)
+    yield from emit(batch, last=True)

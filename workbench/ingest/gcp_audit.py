@@ -28,7 +28,7 @@ from ..errors import words
 from ..events import EventBatch
 from .entra import Item, json_records, place_raw, to_time
 from .fields import dig, ip_or_none, text
-from .registry import BATCH_SIZE, ParseContext, register
+from .registry import ParseContext, emit, register
 
 SOURCE = "gcp_audit"
 
@@ -157,11 +157,8 @@ def _emit(ctx: ParseContext, items: Iterable[Item]) -> Iterator[EventBatch]:
                       host=_host(entry), user_agent=text(meta.get("callerSuppliedUserAgent")) or None,
                       event_name=method, session_id=text(auth.get("serviceAccountKeyName")) or None)
         place_raw(batch, offset, length)
-        if len(batch) >= BATCH_SIZE:
-            yield batch
-            batch = EventBatch(SOURCE, ctx.display_path)
-    if len(batch):
-        yield batch
+        yield from emit(batch)
+    yield from emit(batch, last=True)
 
 
 # --- sniffing and parsing ---------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import orjson
 from ..errors import words
 from ..events import EventBatch
 from .fields import text
-from .registry import BATCH_SIZE, ParseContext, register
+from .registry import ParseContext, emit, register
 from .syslog_auth import interpret
 
 SOURCE = "journald"
@@ -57,8 +57,5 @@ def parse(ctx: ParseContext) -> Iterator[EventBatch]:
             batch.add(ts, text(entry.get("__CURSOR")) or str(lineno), action, outcome, line.decode("utf-8", "replace").strip(),
                       user=user, target_user=target, src_ip=ip, host=text(entry.get("_HOSTNAME")), event_name=name,
                       logon_type="network" if prog == "sshd" and action.startswith("auth.") else None)
-            if len(batch) >= BATCH_SIZE:
-                yield batch
-                batch = EventBatch(SOURCE, ctx.display_path)
-    if len(batch):
-        yield batch
+            yield from emit(batch)
+    yield from emit(batch, last=True)

@@ -34,7 +34,7 @@ from . import csvio
 from .entra import classify, get, to_time, upn
 from .entra_audit import activity_action
 from .fields import ip_or_none, text
-from .registry import BATCH_SIZE, ParseContext, register
+from .registry import ParseContext, emit, register
 
 SOURCE = "m365_audit"
 
@@ -133,8 +133,5 @@ def parse(ctx: ParseContext) -> Iterator[EventBatch]:
             session_id=text(get(audit.get("AppAccessContext"), "AADSessionId") or audit.get("SessionId")
                             or audit.get("InterSystemsId")) or None,
         )
-        if len(batch) >= BATCH_SIZE:
-            yield batch
-            batch = EventBatch(SOURCE, ctx.display_path)
-    if len(batch):
-        yield batch
+        yield from emit(batch)
+    yield from emit(batch, last=True)

@@ -159,3 +159,14 @@ def sniff(head: bytes) -> Parser | None:
 
 
 BATCH_SIZE = 50_000  # records per Arrow batch
+
+
+def emit(batch: EventBatch, *, last: bool = False) -> Iterator[EventBatch]:
+    """How every parser hands its events on: what ``batch`` holds, as a batch of its own, once it holds
+    :data:`BATCH_SIZE` events (``last``: any at all, at the end of a file), and ``batch`` empty to go on
+    filling. A parser adds each event to one ``batch``, ``yield from emit(batch)`` after each record and
+    ``yield from emit(batch, last=True)`` once at the end."""
+    if len(batch) >= (1 if last else BATCH_SIZE):
+        full = EventBatch(batch.source, batch.file, batch.columns)
+        batch.columns = {name: [] for name in batch.columns}
+        yield full

@@ -27,7 +27,7 @@ from ..errors import Unreadable, words
 from ..events import EventBatch
 from .cloudtrail import principal
 from .fields import ip_or_none
-from .registry import BATCH_SIZE, ParseContext, register
+from .registry import ParseContext, emit, register
 
 SOURCE = "s3_access"
 MIN_FIELDS = 17  # through user_agent
@@ -114,8 +114,5 @@ def parse(ctx: ParseContext) -> Iterator[EventBatch]:
                       user=requester(f[REQUESTER]), src_ip=ip_or_none(f[REMOTE_IP]), host=_none(f[BUCKET]),
                       user_agent=_none(f[USER_AGENT]), event_name=_none(f[OPERATION]),
                       bytes=int(sent) if sent.isascii() and sent.isdigit() and len(sent) <= 18 else None)
-            if len(batch) >= BATCH_SIZE:
-                yield batch
-                batch = EventBatch(SOURCE, ctx.display_path)
-    if len(batch):
-        yield batch
+            yield from emit(batch)
+    yield from emit(batch, last=True)

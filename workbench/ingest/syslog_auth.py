@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import Iterator
 
 from ..events import EventBatch, as_utc
-from .registry import BATCH_SIZE, ParseContext, register
+from .registry import ParseContext, emit, register
 
 SOURCE = "authlog"
 _MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
@@ -199,8 +199,5 @@ def parse(ctx: ParseContext) -> Iterator[EventBatch]:
         batch.add(line.ts, str(line.lineno), action, outcome, line.raw, user=user, target_user=target,
                   src_ip=ip, host=line.host, event_name=name,
                   logon_type="network" if line.prog == "sshd" and action.startswith("auth.") else None)
-        if len(batch) >= BATCH_SIZE:
-            yield batch
-            batch = EventBatch(SOURCE, ctx.display_path)
-    if len(batch):
-        yield batch
+        yield from emit(batch)
+    yield from emit(batch, last=True)

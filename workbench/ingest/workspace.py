@@ -50,7 +50,7 @@ from .entra import Item, country, json_records, place_raw, to_time, upn
 from .jsonio import looks_like_json
 from .fields import dig, ip_or_none, text
 from ..evidence.files import HEAD_BYTES
-from .registry import BATCH_SIZE, ParseContext, register
+from .registry import ParseContext, emit, register
 
 SOURCE = "workspace"
 
@@ -164,11 +164,8 @@ def _emit_api(ctx: ParseContext, items: Iterable[Item]) -> Iterator[EventBatch]:
             batch.add(ts, qualifier if len(events) == 1 else f"{qualifier}#{n}", action, outcome, raw,
                       target_user=target, event_name=name, client_app=app, **common)
             place_raw(batch, offset, length)
-        if len(batch) >= BATCH_SIZE:
-            yield batch
-            batch = EventBatch(SOURCE, ctx.display_path)
-    if len(batch):
-        yield batch
+        yield from emit(batch)
+    yield from emit(batch, last=True)
 
 
 # --- the Admin console CSV -----------------------------------------------------------------------------------
@@ -228,11 +225,8 @@ def _emit_csv(ctx: ParseContext, cols: dict[str, str]) -> Iterator[EventBatch]:
         action, outcome = event_action(name, "login", description if name in CHALLENGE_EVENTS else None)
         batch.add(ts, where, action, outcome, orjson.dumps(row).decode(), user=upn(row.get(cols["user"])),
                   src_ip=ip_or_none(row.get(cols["ip"])), event_name=name)
-        if len(batch) >= BATCH_SIZE:
-            yield batch
-            batch = EventBatch(SOURCE, ctx.display_path)
-    if len(batch):
-        yield batch
+        yield from emit(batch)
+    yield from emit(batch, last=True)
     if naive:
         ctx.notes.append(f"{naive} Date values carry no time zone (the exporting browser's zone): taken as UTC")
 
