@@ -51,7 +51,11 @@ def run(inp: CheckInput) -> list[Finding]:
     keep = ~inp.logins["event_name"].isin(mfa_denials).to_numpy()  # the password was right: MFA fatigue's
     all_logins = inp.logins.loc[keep, COLUMNS]
     slow_window = pd.Timedelta(hours=cfg["slow_window_hours"])
-    for (user, source), logins in all_logins.groupby(["user", "source"], sort=True):
+    # only accounts with a success can have failures "then a success" (scanners' thousands of invalid
+    # names never do; the failed-only pass below handles them at once)
+    won = all_logins.loc[(all_logins["action"] == "auth.success").to_numpy(), "user"].unique()
+    with_success = all_logins[all_logins["user"].isin(won).to_numpy()]
+    for (user, source), logins in with_success.groupby(["user", "source"], sort=True):
         fast = _incidents(logins, cfg["min_failures"], window)
         seen = {inc.index[-1] for inc in fast}
         slow = [inc for inc in _incidents(logins, cfg["slow_min_failures"], slow_window) if inc.index[-1] not in seen
