@@ -462,3 +462,11 @@ def test_no_playbook_is_said(analysis, tmp_path):
 def test_page_count_is_sane(report):
     assert re.search(r"page \d+ of (\d+)", report[1][1])
     assert len(report[1]) < 40
+
+
+def test_findings_replaced_after_the_pipeline_still_each_in_one_incident(analysis, tmp_path):
+    fewer = dataclasses.replace(analysis, findings=analysis.findings[1:3])  # the incidents kept are stale
+    entries = outline(write_report(fewer, tmp_path / "r.pdf"))
+    assert sorted(t.split(".")[0] for t in entries if t.startswith("Incident ")) == ["Incident 1", "Incident 2"]
+    for f in fewer.findings:
+        assert any(t.endswith(f"{f.severity.upper()}: {f.title}") for t in entries), f.title

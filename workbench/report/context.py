@@ -12,6 +12,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable
 
 from ..findings import Finding
+from ..incidents import build as build_incidents
 from ..analysis import Analysis
 from .layout import Anchor
 from .model import CaseView
@@ -41,7 +42,7 @@ class Context:
     assessed: int = 0  # findings whose criteria were measured so far (at most MAX_ASSESSED)
 
     def __post_init__(self) -> None:
-        self.incidents = views(self.analysis.stories(), self.analysis.findings, self.case)
+        self.incidents = views(stories_of(self.analysis), self.analysis.findings, self.case)
         placed = {fid for v in self.incidents for fid in v.incident.findings}
         order = [f for v in self.incidents for f in v.findings]
         order += [f for f in self.analysis.findings if f.id not in placed]  # none: every finding has one
@@ -82,6 +83,17 @@ class Context:
 
     def by_id(self, finding_id: str | None) -> Finding | None:
         return next((f for f in self.analysis.findings if f.id == finding_id), None) if finding_id else None
+
+
+def stories_of(analysis: Analysis) -> list:
+    """The analysis's incidents, or incidents built here when they do not cover exactly its findings (an
+    analysis whose findings were replaced after the pipeline ran): the report tells every finding once."""
+    found = analysis.incidents
+    ids = {f.id for f in analysis.findings}
+    if found is not None and sorted(fid for i in found for fid in i.findings) == sorted(ids):
+        return found
+    return build_incidents(analysis.findings, analysis.table, analysis.identities, analysis.credentials or (),
+                           analysis.config)
 
 
 def heading(key: str, text: str, style: str = "h1", level: int = 0) -> list[Flowable]:
