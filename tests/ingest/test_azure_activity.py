@@ -8,6 +8,7 @@ import pytest
 
 import workbench.ingest.azure_activity as azure_activity  # registers
 from workbench.ingest import load
+from workbench.ingest.entra import to_time
 from workbench.evidence.files import expand
 from workbench.events import raw_record
 
@@ -103,7 +104,7 @@ def test_log_analytics_json(data_dir, tmp_path):
     out = []
     for row in rows:
         rec = {k.removesuffix(" [UTC]"): v for k, v in row.items()}
-        rec["TimeGenerated"] = azure_activity.to_time(rec["TimeGenerated"]).isoformat().replace("+00:00", "Z")
+        rec["TimeGenerated"] = to_time(rec["TimeGenerated"]).isoformat().replace("+00:00", "Z")
         out.append(rec)
     path = tmp_path / "query.json"
     path.write_text(json.dumps(out, indent=2))

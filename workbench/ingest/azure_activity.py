@@ -23,19 +23,19 @@ all are kept, each with its own ``eventDataId``; a Started event's outcome is ``
 
 from __future__ import annotations
 
+from datetime import datetime
 import re
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 import orjson
 
-from ..errors import words
 from ..events import EventBatch
 from . import csvio
-from .entra import Item, as_obj, get, json_records, place_raw, to_time, upn
+from .entra import Item, as_obj, emit_records, get, json_records, upn
 from .jsonio import looks_like_json
 from .fields import ip_or_none, text
 from ..evidence.files import HEAD_BYTES
-from .registry import ParseContext, emit, register
+from .registry import ParseContext, register
 
 SOURCE = "azure_activity"
 
@@ -126,24 +126,17 @@ def _host(e: _Event) -> str | None:
     return m.group(1).lower() if m else None
 
 
+def _add(batch: EventBatch, ts: datetime, where: str, e: _Event, raw: str) -> None:
+    name = text(e.operation)
+    name = name.strip() if name else None
+    batch.add(ts, text(e.ref) or where, operation_action(name), status_outcome(e.status), raw,
+              user=upn(e.caller), src_ip=ip_or_none(e.ip), host=_host(e), event_name=name or None,
+              client_app=text(get(e.claims, "appid")) or None, session_id=text(e.correlation) or None)
+
+
 def _emit(ctx: ParseContext, items: Iterable[Item],
           extract: Callable[[dict[str, Any]], _Event]) -> Iterator[EventBatch]:
-    batch = EventBatch(SOURCE, ctx.display_path)
-    for where, rec, raw, offset, length in items:
-        e = extract(rec)
-        try:
-            ts = to_time(e.time)
-        except ValueError as exc:
-            ctx.record_error(where, f"no usable event time ({words(exc)})")
-            continue
-        name = text(e.operation)
-        name = name.strip() if name else None
-        batch.add(ts, text(e.ref) or where, operation_action(name), status_outcome(e.status), raw,
-                  user=upn(e.caller), src_ip=ip_or_none(e.ip), host=_host(e), event_name=name or None,
-                  client_app=text(get(e.claims, "appid")) or None, session_id=text(e.correlation) or None)
-        place_raw(batch, offset, length)
-        yield from emit(batch)
-    yield from emit(batch, last=True)
+    return emit_records(ctx, SOURCE, items, extract, "event time", _add)
 
 
 # --- sniffing and parsing ---------------------------------------------------------------------------------

@@ -277,25 +277,36 @@ def place_raw(batch: EventBatch, offset: int | None, length: int | None) -> None
         batch.columns["raw_length"][-1] = length
 
 
-def _emit(ctx: ParseContext, items: Iterable[Item], extract: Callable[[Any], _SignIn]) -> Iterator[EventBatch]:
-    """One batch per BATCH_SIZE events."""
-    batch = EventBatch(SOURCE, ctx.display_path)
+def emit_records(ctx: ParseContext, source: str, items: Iterable[Item], extract: Callable[[Any], Any], what: str,
+                 add: Callable[[EventBatch, datetime, str, Any, str], None]) -> Iterator[EventBatch]:
+    """The events of Microsoft-shaped records (Entra sign-ins and audit, Azure Activity): ``extract`` reads each
+    record into a shape with a ``time``, ``add`` puts its event into the batch; a record without a usable time
+    is recorded as bad (``no usable {what}``) and skipped."""
+    batch = EventBatch(source, ctx.display_path)
     for where, rec, raw, offset, length in items:
-        s = extract(rec)
+        shape = extract(rec)
         try:
-            ts = to_time(s.time)
+            ts = to_time(shape.time)
         except ValueError as exc:
-            ctx.record_error(where, f"no usable sign-in time ({words(exc)})")
+            ctx.record_error(where, f"no usable {what} ({words(exc)})")
             continue
-        action, outcome, code = classify(s.code, s.status)
-        batch.add(ts, text(s.ref) or where, action, outcome, raw,
-                  user=s.user, src_ip=ip_or_none(s.ip), host=text(s.host) or None,
-                  user_agent=text(s.user_agent) or None,
-                  event_name="signin" if code is None else f"signin:{code}", logon_type=s.logon_type,
-                  client_app=text(s.app) or None, session_id=text(s.session) or None, log_country=s.country)
+        add(batch, ts, where, shape, raw)
         place_raw(batch, offset, length)
         yield from emit(batch)
     yield from emit(batch, last=True)
+
+
+def _add(batch: EventBatch, ts: datetime, where: str, s: _SignIn, raw: str) -> None:
+    action, outcome, code = classify(s.code, s.status)
+    batch.add(ts, text(s.ref) or where, action, outcome, raw,
+              user=s.user, src_ip=ip_or_none(s.ip), host=text(s.host) or None,
+              user_agent=text(s.user_agent) or None,
+              event_name="signin" if code is None else f"signin:{code}", logon_type=s.logon_type,
+              client_app=text(s.app) or None, session_id=text(s.session) or None, log_country=s.country)
+
+
+def _emit(ctx: ParseContext, items: Iterable[Item], extract: Callable[[Any], _SignIn]) -> Iterator[EventBatch]:
+    return emit_records(ctx, SOURCE, items, extract, "sign-in time", _add)
 
 
 # --- sniffing --------------------------------------------------------------------------------------------

@@ -22,19 +22,19 @@ The M365 unified audit log reuses these tables for its Entra operations (``Add m
 
 from __future__ import annotations
 
+from datetime import datetime
 import re
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 import orjson
 
-from ..errors import words
 from ..events import EventBatch
 from . import csvio
-from .entra import Item, as_obj, get, json_records, place_raw, to_time, upn
+from .entra import Item, as_obj, emit_records, get, json_records, upn
 from .jsonio import looks_like_json
 from .fields import ip_or_none, text
 from ..evidence.files import HEAD_BYTES
-from .registry import ParseContext, emit, register
+from .registry import ParseContext, register
 
 SOURCE = "entra_audit"
 
@@ -203,24 +203,17 @@ def _portal_csv(row: dict[str, str], cols: dict[str, Any]) -> _Audit:
         props, agent, row.get("CorrelationId"), None)
 
 
+def _add(batch: EventBatch, ts: datetime, where: str, a: _Audit, raw: str) -> None:
+    name = text(a.activity)
+    name = name.strip() if name else None
+    batch.add(ts, text(a.ref) or where, activity_action(name, a.properties) or "api.call",
+              result_outcome(a.result), raw, user=a.user, target_user=a.target, src_ip=ip_or_none(a.ip),
+              host=text(a.host) or None, user_agent=text(a.user_agent) or None, event_name=name,
+              session_id=text(a.session) or None)
+
+
 def _emit(ctx: ParseContext, items: Iterable[Item], extract: Callable[[Any], _Audit]) -> Iterator[EventBatch]:
-    batch = EventBatch(SOURCE, ctx.display_path)
-    for where, rec, raw, offset, length in items:
-        a = extract(rec)
-        try:
-            ts = to_time(a.time)
-        except ValueError as exc:
-            ctx.record_error(where, f"no usable activity time ({words(exc)})")
-            continue
-        name = text(a.activity)
-        name = name.strip() if name else None
-        batch.add(ts, text(a.ref) or where, activity_action(name, a.properties) or "api.call",
-                  result_outcome(a.result), raw, user=a.user, target_user=a.target, src_ip=ip_or_none(a.ip),
-                  host=text(a.host) or None, user_agent=text(a.user_agent) or None, event_name=name,
-                  session_id=text(a.session) or None)
-        place_raw(batch, offset, length)
-        yield from emit(batch)
-    yield from emit(batch, last=True)
+    return emit_records(ctx, SOURCE, items, extract, "activity time", _add)
 
 
 # --- sniffing and parsing ---------------------------------------------------------------------------------
