@@ -25,7 +25,7 @@ PRINTED = ("ts", "source", "action", "outcome", "user", "src_ip", "country", "ho
 def add_query_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="log files or folders (read-only; searched recursively)")
     p.add_argument("--query", required=True, metavar="QUERY",
-                   help='the events grid\'s query syntax, e.g. \'user:alice country:RU after:2024-03-05 -user:bob "text"\'')
+                   help="the events grid's query syntax, e.g. 'user:r.patel country:RU after:2024-03-14' (the demo case)")
     p.add_argument("--out", type=Path, metavar="FILE", help="write every matching event here (.csv or .jsonl)")
     p.add_argument("--format", choices=("csv", "jsonl"), help="format of --out (default: from its suffix)")
     p.add_argument("--sort", default="ts", metavar="COLUMN", help="order by this column (default: ts, the time)")
