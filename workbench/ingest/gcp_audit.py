@@ -28,6 +28,7 @@ from ..errors import words
 from ..events import EventBatch
 from .entra import Item, json_records, place_raw, to_time
 from .fields import dig, ip_or_none, text
+from .jsonio import looks_like_json
 from .registry import ParseContext, emit, register
 
 SOURCE = "gcp_audit"
@@ -168,8 +169,7 @@ _AUDIT = re.compile(rb'type\.googleapis\.com/google\.cloud\.audit\.AuditLog|clou
 
 
 def _sniff(head: bytes) -> bool:
-    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-    return start in (b"{", b"[") and bool(_PAYLOAD.search(head) and _AUDIT.search(head))
+    return looks_like_json(head) and bool(_PAYLOAD.search(head) and _AUDIT.search(head))
 
 
 @register(SOURCE, "Google Cloud audit logs", _sniff, priority=55)
