@@ -25,9 +25,9 @@ from typing import Any, Iterable
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..sources import CLOUD_ACCOUNTS
 from ..errors import printable
 from ..findings import Finding
+from ..sources import HOST_SOURCES
 
 DEFAULTS = {"window_hours": 24, "max_people": 3, "ip_max_accounts": 3, "host_max_accounts": 5}
 
@@ -61,7 +61,7 @@ def usage(table: pa.Table, findings: list[Finding]) -> Usage:
                 if bits:
                     out.ip_place[row["src_ip"]] = ", ".join(bits)
     if hosts:
-        machine = pc.invert(pc.is_in(table.column("source"), value_set=pa.array(sorted(CLOUD_ACCOUNTS))))
+        machine = pc.is_in(table.column("source"), value_set=pa.array(sorted(HOST_SOURCES)))  # a machine's own log
         on = pc.and_kleene(machine, pc.is_in(table.column("host"), value_set=pa.array(hosts, pa.string())))
         hit = table.filter(pc.fill_null(pc.and_kleene(on, ok), False))
         for row in hit.group_by("host").aggregate([("user", "count_distinct")]).to_pylist():
