@@ -39,12 +39,21 @@ def progress_printer(enabled: bool):
     return progress
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def print_summary(analysis: Analysis) -> None:
     from ..events import format_ts
 
     first, last = analysis.time_range()
-    print(f"{len(analysis.inputs)} inputs, {analysis.events_total} events, "
-          f"{format_ts(first)} .. {format_ts(last)}, {len(analysis.findings)} findings")
+    incidents = list(getattr(analysis, "incidents", None) or ())
+    print(f"{_count(len(analysis.inputs), 'input')}, {_count(analysis.events_total, 'event')}, "
+          f"{format_ts(first)} .. {format_ts(last)}, {_count(len(analysis.findings), 'finding')}, "
+          f"{_count(len(incidents), 'incident')}")
+    for i in incidents:  # the story first: what a receiver reads before the findings
+        print(printable(f"  incident [{i.severity:>8}, {i.confidence} confidence] {i.title}  "
+                        f"({format_ts(i.first)} .. {format_ts(i.last)}; {_count(len(i.findings), 'finding')})"))
     for f in analysis.findings:
         print(printable(f"  [{f.severity:>8}] {f.title}  ({', '.join(f.techniques)}; playbook {f.playbook or '-'})"))
 
