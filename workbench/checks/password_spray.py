@@ -26,17 +26,35 @@ def _sprays(failures: pd.DataFrame, key: str, cfg: dict,
     failures = failures[failures[key].isin(wide.index[wide >= floor])]
     won_by_key = {} if successes is None or key not in successes else dict(
         tuple(successes[successes[key].isin(set(failures[key]))].groupby(key)))
+    if not len(failures):
+        return []
+    # every key's bursts at once: rows by key (stable: in time order within a key), a new burst at each new key
+    # or quiet gap; only bursts that can be a spray are looked at one by one
+    ordered = failures.sort_values(key, kind="stable")
+    values = ordered[key].to_numpy()
+    new_key = np.concatenate([[True], values[1:] != values[:-1]])
+    burst_no = np.cumsum(new_key | (ordered["ts"].diff() > gap).to_numpy())
+    per_user = pd.DataFrame({"b": burst_no, "user": ordered["user"].to_numpy()}).groupby(["b", "user"]).size()
+    b_of = per_user.index.get_level_values("b").to_numpy()
+    accounts = np.bincount(b_of, minlength=burst_no[-1] + 1)
+    tried = np.bincount(b_of, weights=per_user.to_numpy(), minlength=burst_no[-1] + 1)
+    likely = (accounts >= cfg["min_accounts"]) & (tried <= (cfg["max_tries_per_account"] + 1e-9) * accounts)
+    starts = np.flatnonzero(np.concatenate([[True], burst_no[1:] != burst_no[:-1]]))
+    ends = np.concatenate([starts[1:], [len(ordered)]])
     out = []
-    for value, per_key in failures.groupby(key, sort=True):
-        for burst in bursts(per_key, gap):
-            tries = burst.groupby("user").size()
-            won = won_by_key.get(value)
-            if won is not None:
-                during = won[(won["ts"] >= burst["ts"].min()) & (won["ts"] <= burst["ts"].max() + pd.Timedelta(seconds=1))]
-                extra = pd.Series(1, index=pd.Index(sorted(set(during["user"]) - set(tries.index)), name="user"))
-                tries = pd.concat([tries, extra]) if len(extra) else tries
-            if len(tries) >= cfg["min_accounts"] and tries.mean() <= cfg["max_tries_per_account"]:
-                out.append((value, burst, tries))
+    for b, (lo, hi) in enumerate(zip(starts, ends), start=1):
+        value = values[lo]
+        won = won_by_key.get(value)
+        if won is None and not likely[b]:
+            continue
+        burst = ordered.iloc[lo:hi]
+        tries = burst.groupby("user").size()
+        if won is not None:
+            during = won[(won["ts"] >= burst["ts"].min()) & (won["ts"] <= burst["ts"].max() + pd.Timedelta(seconds=1))]
+            extra = pd.Series(1, index=pd.Index(sorted(set(during["user"]) - set(tries.index)), name="user"))
+            tries = pd.concat([tries, extra]) if len(extra) else tries
+        if len(tries) >= cfg["min_accounts"] and tries.mean() <= cfg["max_tries_per_account"]:
+            out.append((value, burst, tries))
     return out
 
 
