@@ -1,7 +1,16 @@
-"""Creation of new cloud credentials (T1098.001): access keys, login profiles, key pairs, SSH keys."""
+"""Creation of new cloud credentials (T1098.001): access keys, login profiles, key pairs, SSH keys.
+
+Weighed by habit like privilege changes: an actor that created credentials for other principals on at
+least ``routine_min_days`` earlier days of the loaded history is a routine IAM administrator, and its
+onboarding (keys for accounts it just created, from a network it used before, with no suspicious sign-in
+shortly before) is not a finding. A first time, a key for a pre-existing account, a new country or
+network, a suspicious sign-in before it, or no history at all keeps the severity: impact never waits
+for history.
+"""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..events import format_ts
@@ -26,9 +35,30 @@ def run(inp: CheckInput) -> list[Finding]:
     # an account needs events from before the window for "new" to mean anything
     has_history = (located.groupby("user")["ts"].min() < creates["ts"].max()
                    - pd.Timedelta(hours=cfg["new_country_hours"])).to_dict()
+    # the habit: days on which each actor created credentials for accounts it had itself just created
+    day = creates["ts"].to_numpy(dtype="datetime64[us]").astype("datetime64[D]").astype(np.int64)
+    for_other = creates["target_user"].notna() & (creates["target_user"] != creates["user"])
+    onboard = for_other & (creates["target_user"].map(created_by) == creates["user"])
+    habit = pd.DataFrame({"user": creates["user"], "day": day})[onboard.to_numpy()].drop_duplicates()
+    # the actor's networks (ASN, else address) before each burst
+    mine_all = ev[ev["user"].isin(creates["user"].unique())]
+    net = mine_all["asn"].astype(object).where(mine_all["asn"].notna(), mine_all["src_ip"]) \
+        if "asn" in mine_all.columns else mine_all["src_ip"]
+    nets = pd.DataFrame({"user": mine_all["user"], "net": net, "ts": mine_all["ts"]}).dropna()
+    first_net = nets.groupby(["user", "net"])["ts"].min().to_dict()
+    logins = inp.logins
+    odd_logins = logins[(logins["action"] == "auth.success") & (logins["new_country"] | logins["new_asn"])]
     findings = []
     for actor, actor_events in creates.groupby("user", sort=True):
         for group in bursts(actor_events, pd.Timedelta(minutes=cfg["group_minutes"])):
+            start = group["ts"].min()
+            today = int(start.to_datetime64().astype("datetime64[D]").astype(np.int64))
+            routine_days = int(((habit["user"] == actor) & (habit["day"] < today)).sum())
+            group_net = net.reindex(group.index)
+            fresh = start - pd.Timedelta(hours=cfg["new_country_hours"])  # first seen less than this before
+            new_nets = sorted({str(n) for n in group_net.dropna() if first_net.get((actor, n), start) > fresh})
+            odd = odd_logins[(odd_logins["user"] == actor) & (odd_logins["ts"] <= start)
+                                & (odd_logins["ts"] >= start - pd.Timedelta(hours=cfg["suspicious_login_hours"]))]
             lines, others, preexisting = [], [], []
             for _, row in group.iterrows():
                 target = row["target_user"] if isinstance(row["target_user"], str) else actor
@@ -51,6 +81,23 @@ def run(inp: CheckInput) -> list[Finding]:
             if new_countries:
                 text += (f" The actor was first seen acting from {', '.join(new_countries)} less than "
                          f"{cfg['new_country_hours']} h before.")
+            routine = routine_days >= cfg["routine_min_days"]
+            if routine and others and not preexisting and not new_countries and not new_nets and odd.empty:
+                continue  # a routine administrator's onboarding from its usual network
+            if not odd.empty:
+                text += (f" The actor signed in from a new country or network at {format_ts(odd['ts'].max())} "
+                         f"({place(odd.iloc[-1])}), shortly before.")
+            if new_nets:
+                text += (f" Network{'s' * (len(new_nets) != 1)} {', '.join(new_nets)} new for the actor (first seen "
+                         f"less than {cfg['new_country_hours']} h before).")
+            if not has_history.get(actor, False) and not routine_days:
+                basis = ("No history of the actor before it in the loaded period (limited: judged on the "
+                         "action alone)")
+            else:
+                basis = (f"Baseline: the actor's own history; it created credentials for accounts it had just "
+                         f"created on {routine_days} earlier day{'s' * (routine_days != 1)} "
+                         f"({cfg['routine_min_days']} make a routine administrator)")
+            text += f" {basis}."
             severity = "high" if preexisting or new_countries else "medium"
             findings.append(Finding(
                 check=ID, title=f"New cloud credentials by {actor}", severity=severity,
@@ -59,7 +106,9 @@ def run(inp: CheckInput) -> list[Finding]:
                 users=tuple(dict.fromkeys([str(actor), *others])), ips=distinct(group["src_ip"]),
                 hosts=distinct(group["host"]), evidence=refs(group),
                 facts={"credentials": len(group), "for_other_accounts": sorted(set(others)),
-                       "for_preexisting_accounts": sorted(set(preexisting)), "new_countries": new_countries},
+                       "for_preexisting_accounts": sorted(set(preexisting)), "new_countries": new_countries,
+                       "routine_days": routine_days, "new_networks": new_nets,
+                       "after_suspicious_login": not odd.empty},
             ))
     return findings
 
@@ -74,5 +123,7 @@ CHECK = Check(
                  "ImportKeyPair, UploadSSHPublicKey, CreateServiceSpecificCredential; Entra credentials added to "
                  "applications and service principals; ...), grouped per actor. "
                  "High when the key is for another account that the actor did not just create, or the "
-                 "actor acts from a country never seen for it before."),
+                 "actor acts from a country never seen for it before. A routine administrator's onboarding "
+                 "(credentials for accounts it just created, on earlier days too, from its usual network, "
+                 "with no suspicious sign-in before) is not reported."),
 )
