@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from mmdb_writer import MMDBWriter
 from netaddr import IPSet
+
+from workbench.explore.worldmap import LoginMap, LoginPoint, TravelLeg
 
 # network → (ISO country, city, lat, lon)
 PLACES = {
@@ -31,3 +34,16 @@ def write_city_db(path: Path, places: dict[str, tuple[str, str, float, float]] =
         })
     writer.to_db_file(str(path))
     return path
+
+
+def pacific_map() -> LoginMap:
+    """San Francisco and Tokyo, with a leg there and one back (real cities' coordinates)."""
+    t = datetime(2024, 5, 1, 12, 0)
+    sf = LoginPoint(37.75, -122.5, "US", "San Francisco", ("eve",), ("73.162.10.20",), 2, 0, t, t, (0, 2))
+    tokyo = LoginPoint(35.75, 139.75, "JP", "Tokyo", ("eve",), ("126.1.1.1",), 1, 0, t, t, (1,))
+
+    def leg(a, b, rows):
+        return TravelLeg("eve", rows[0], rows[1], a.lon, a.lat, b.lon, b.lat, a.place, b.place, a.ips[0], b.ips[0],
+                         t, t + timedelta(hours=1), 8000.0, 7900.0, 7900.0, True)
+
+    return LoginMap(("eve",), (sf, tokyo), (leg(sf, tokyo, (0, 1)), leg(tokyo, sf, (1, 2))), 0)

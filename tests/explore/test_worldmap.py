@@ -5,11 +5,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from geo import pacific_map
 from logs import T0, console_login, entra_signin, history, write_signins, write_trail
 
 from workbench.pipeline import analyze
 from workbench.explore.worldmap import (
-    Bounds, Projection, account_map, finding_map, great_circle, load_outline, login_map, outline_path,
+    Bounds, Projection, account_map, finding_map, great_circle, load_outline,
+    login_map, lon_span, outline_path, outline_shifts, split_at_seam, world_frame, wrap_lon,
 )
 
 
@@ -128,3 +130,48 @@ def test_outline_lines_never_jump_across_the_map():
     antarctica = max(outline.land, key=lambda r: -r[:, 1].min())
     assert antarctica[:, 1].min() == -90.0 and np.ptp(antarctica[:, 0]) == pytest.approx(360)
     assert max(r[:, 0].max() for r in outline.land) > 185  # Chukotka, continuous past the antimeridian
+
+
+def test_split_at_seam_cuts_a_line_where_it_leaves_the_frame():
+    pieces = split_at_seam(np.array([170.0, 175.0, 185.0, 190.0]), np.array([0.0, 1.0, 2.0, 3.0]), -180.0, 360.0)
+    assert [p.tolist() for p in pieces] == [[[170.0, 0.0], [175.0, 1.0], [180.0, 1.5]],
+                                            [[-180.0, 1.5], [-175.0, 2.0], [-170.0, 3.0]]]
+    (whole,) = split_at_seam(np.array([-100.0, -50.0, 10.0]), np.array([5.0, 6.0, 7.0]), -180.0, 360.0)
+    assert whole.tolist() == [[-100.0, 5.0], [-50.0, 6.0], [10.0, 7.0]]
+    (moved,) = split_at_seam(np.array([200.0, 210.0]), np.array([0.0, 0.0]), -180.0, 360.0)  # all past 180
+    assert moved.tolist() == [[-160.0, 0.0], [-150.0, 0.0]]
+    pixels = split_at_seam(np.array([90.0, 110.0]), np.array([0.0, 10.0]), 0.0, 100.0)  # pixels: a 100 px world
+    assert [p.tolist() for p in pixels] == [[[90.0, 0.0], [100.0, 5.0]], [[0.0, 5.0], [10.0, 10.0]]]
+
+
+def test_lon_span_goes_across_the_antimeridian_when_shorter():
+    assert lon_span([(-10.0, -10.0), (30.0, 30.0)]) == (-10.0, 30.0)
+    assert lon_span([(-122.5, -122.5), (139.75, 139.75)]) == (-220.25, -122.5)  # over the Pacific: 97.75°
+    assert lon_span([(170.0, 190.0)]) == (-190.0, -170.0)  # a leg over the date line, centred on it (as -180)
+    assert lon_span([(-179.0, -179.0), (179.0, 179.0)]) == (-181.0, -179.0)
+    assert lon_span([(0.0, 0.0), (120.0, 120.0), (-120.0, -120.0)]) == (-120.0, 120.0)  # even gaps: no crossing
+    assert lon_span([]) == (-180.0, 180.0)
+
+
+def test_world_frame_draws_the_outline_once():
+    extent = load_outline().extent
+    assert -185.0 < extent[0] < -180.0 and 185.0 < extent[1] < 195.0  # Chukotka and Fiji reach past ±180
+    assert outline_shifts(world_frame(0.0), extent) == [-360.0, 0.0, 360.0]  # the bits past ±180 come round
+    assert outline_shifts(world_frame(-171.4), extent) == [-360.0, 0.0]
+    assert outline_shifts(world_frame(150.0), extent) == [0.0, 360.0]
+    assert outline_shifts(Bounds(-10.0, 30.0, 40.0, 60.0), extent) == [0.0]  # Europe: one copy
+    assert wrap_lon(139.75, -351.375) == pytest.approx(-220.25) and wrap_lon(-122.5, -351.375) == -122.5
+    assert wrap_lon(np.array([180.0, -180.0]), -180.0).tolist() == [-180.0, -180.0]
+
+
+def test_a_pacific_leg_is_framed_whole_and_drawn_as_one_arc():
+    m = pacific_map()
+    b = m.bounds()
+    assert (b.west, b.east) == (-228.25, -114.5)  # Tokyo at -220.25 and San Francisco, 8° margins
+    assert b.width == pytest.approx(2 * b.height)
+    frame = world_frame((b.west + b.east) / 2)
+    for leg in m.legs:
+        line = great_circle(wrap_lon(leg.from_lon, frame.west), leg.from_lat, leg.to_lon, leg.to_lat, 64)
+        (arc,) = split_at_seam(line[:, 0], line[:, 1], frame.west, 360.0)  # one piece, not two half-arcs
+        assert b.west - 1e-9 <= arc[:, 0].min() and arc[:, 0].max() <= b.east + 1e-9
+        assert arc[:, 1].max() > 45.0  # the great circle bows north over the Pacific

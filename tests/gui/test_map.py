@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from geo import pacific_map
 
 from workbench.gui.qt import QPalette, QPointF, Qt
 from workbench.gui.widgets.map import LoginMapPane, MapColours, leg_text, place_text
 from workbench.pipeline import analyze
-from workbench.explore.worldmap import Bounds, finding_map
+from workbench.explore.worldmap import Bounds, finding_map, world_frame
+from workbench.enrich.geoip import DBIP_CREDIT
 
 
 @pytest.fixture(scope="module")
@@ -177,3 +179,49 @@ def test_there_and_back_legs_are_two_lines(pane, demo):
     column = [_count(image.copy(mid_x - 1, y, 3, 1), red, 60) > 0 for y in range(0, image.height())]
     runs = sum(1 for i in range(1, len(column)) if column[i] and not column[i - 1])
     assert runs >= 2
+
+
+def test_the_world_is_drawn_once_and_a_pacific_leg_in_one_arc(pane, qtbot):
+    colours = MapColours(dark=False)
+    pane.resize(1200, 420)  # wider than 2:1: the view is wider than the world
+    qtbot.waitUntil(lambda: pane.view.width() > 2.2 * pane.view.height())
+    pane.show_map(None)
+    image = pane.view.grab().toImage()
+    proj = pane.view.projection()
+    left, _ = proj.project(-180.0, 0.0)
+    right, _ = proj.project(180.0, 0.0)
+    assert 20 < left and right < image.width() - 20
+    beyond = image.copy(0, 0, int(left) - 2, image.height())  # outside the world: no land, no ocean
+    assert _count(beyond, colours.land, 12) == 0 and _count(beyond, colours.ocean, 12) == 0
+    assert _count(beyond, colours.beyond, 12) > 0
+    assert _count(image, colours.land, 12) > 10_000
+    m = pacific_map()
+    pane.resize(800, 480)
+    qtbot.waitUntil(lambda: pane.view.width() < 2 * pane.view.height())
+    pane.show_map(m)
+    image = pane.view.grab().toImage()
+    red = colours.impossible
+    w = image.width()
+    assert _count(image, red, 60) > 300
+    assert _count(image.copy(0, 0, 6, image.height()), red, 60) == 0  # no half-arc leaving an edge
+    assert _count(image.copy(w - 6, 0, 6, image.height()), red, 60) == 0
+    for _, where in pane.view.place_positions():
+        assert 0 < where.x() < w
+    sf, tokyo = [where for _, where in pane.view.place_positions()]
+    assert tokyo.x() < sf.x()  # the Pacific in the middle: Japan on the left, California on the right
+    view = pane.view.projection().bounds
+    assert pane.view.frame() == world_frame((view.west + view.east) / 2)
+
+
+def test_the_geoip_credit_shows_where_its_data_is_drawn(pane, demo, qtbot):
+    pane.set_analysis(demo)
+    assert pane.view.credit == DBIP_CREDIT  # the demo is located with the bundled DB-IP Lite
+    pane.show_map(finding_map(demo, _finding(demo, "impossible_travel", "s.muller")))
+    text = MapColours(dark=False).text
+    corner = pane.view.grab().toImage()
+    h, w = corner.height(), corner.width()
+    assert _count(corner.copy(w - 260, h - 24, 260, 24), text, 90) > 30  # dark letters in the bottom right
+    pane.view.credit = ""
+    plain = pane.view.grab().toImage()
+    letters = _count(corner.copy(w - 260, h - 24, 260, 24), text, 90)
+    assert _count(plain.copy(w - 260, h - 24, 260, 24), text, 90) < letters / 2

@@ -406,7 +406,7 @@ def test_dbip_credit_and_no_geoip(analysis, tmp_path):
     dbip = DatabaseInfo("/x/dbip-city-lite-2024-05.mmdb", "DBIP-City-Lite", datetime(2024, 5, 1, tzinfo=timezone.utc))
     out = write_report(dataclasses.replace(analysis, geoip=[dbip]), tmp_path / "dbip.pdf")
     first = flat(pages_of(out)[0])
-    assert "IP geolocation by DB-IP.com (CC BY 4.0)" in first and "built 2024-05-01" in first
+    assert "IP Geolocation by DB-IP.com (CC BY 4.0)" in first and "built 2024-05-01" in first
     out = write_report(dataclasses.replace(analysis, geoip=[]), tmp_path / "none.pdf")
     assert "No GeoIP database was available" in flat(pages_of(out)[0])
 

@@ -52,6 +52,15 @@ _ANSWER_FIELDS = [f for part in PARTS.values() for f in part]
 _PROVIDER_FIELDS = ["provider_class", "provider"]
 
 
+DBIP_CREDIT = "IP Geolocation by DB-IP.com (CC BY 4.0)"  # its licence asks for it wherever its data is shown
+
+
+def uses_dbip(databases: Iterable[Any]) -> bool:
+    """Some database in use (:class:`DatabaseInfo`) carries DB-IP's data (its type or its recorded licence
+    says so): the report and the login map then show :data:`DBIP_CREDIT`."""
+    return any("DBIP" in d.database_type.upper() or "DB-IP" in d.licence for d in databases)
+
+
 def licence_for(database_type: str, path: Path | None = None) -> str:
     """The licence and credit line a database needs: as set-up recorded it, else where the type tells it."""
     entry = manifest_entry(path) if path is not None else None

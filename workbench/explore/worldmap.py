@@ -31,6 +31,13 @@ API (every coordinate is degrees, longitude first):
 ``great_circle(a_lon, a_lat, b_lon, b_lat, n) -> ndarray``
     (n, 2) points along the shorter great circle; longitudes are unwrapped (they may leave
     [-180, 180] when the leg crosses the antimeridian), so a renderer draws a continuous line and clips.
+
+The world is drawn once, in the frame ``world_frame(centre)`` (360° wide around the view's centre
+longitude, so a map of the Pacific is centred on it): ``outline_shifts`` says which ±360° copies of
+the outline fall in the frame (draw them clipped to it: each land appears once), ``wrap_lon`` puts a
+place in the frame and ``split_at_seam`` cuts a line where it leaves the frame's edge, each piece
+moved into the frame. ``LoginMap.bounds()`` frames the places across the antimeridian when that is
+the shorter way round (US West coast and Japan: west ≈ -220, east ≈ -122).
 """
 
 from __future__ import annotations
@@ -73,6 +80,7 @@ class Outline:
     countries: tuple[np.ndarray, ...]
     borders: tuple[np.ndarray, ...]
     source: str
+    extent: tuple[float, float] = (-180.0, 180.0)  # the rings' least and greatest longitude
 
 
 def _decode_arcs(topo: dict[str, Any]) -> list[np.ndarray]:
@@ -124,7 +132,9 @@ def load_outline(path: Path | None = None) -> Outline:
     countries = [r for g in objects["countries"]["geometries"] for r in _polygons(arcs, g)]
     used = _arc_use(objects["countries"]["geometries"])
     borders = [_unwrap(arcs[i]) for i, n in sorted(used.items()) if n > 1]  # an arc two countries share
-    return Outline(tuple(land), tuple(countries), tuple(borders), str(path))
+    lons = [r[:, 0] for r in land + countries + borders if len(r)]
+    extent = (float(min(x.min() for x in lons)), float(max(x.max() for x in lons))) if lons else (-180.0, 180.0)
+    return Outline(tuple(land), tuple(countries), tuple(borders), str(path), extent)
 
 
 def _arc_use(geometries: Iterable[dict[str, Any]]) -> dict[int, int]:
@@ -167,8 +177,9 @@ class Bounds:
         return self.north - self.south
 
     def fit(self, aspect: float = 2.0, clamp: bool = True) -> "Bounds":
-        """Grown around its centre to ``aspect`` (width / height in degrees); with ``clamp`` kept inside
-        the world (so at most 360 × 180: the aspect may then be off), else free to reach past it."""
+        """Grown around its centre to ``aspect`` (width / height in degrees); with ``clamp`` at most
+        360 × 180 (the aspect may then be off) and kept between the poles, else free to reach past them.
+        Longitudes are not clamped: a view may be centred anywhere (on the Pacific: past 180)."""
         width, height = self.width, self.height
         if width / max(height, 1e-9) < aspect:
             width = height * aspect
@@ -178,7 +189,7 @@ class Bounds:
         if not clamp:
             return Bounds(cx - width / 2, cy - height / 2, cx + width / 2, cy + height / 2)
         width, height = min(width, 360.0), min(height, 180.0)
-        west = min(max(cx - width / 2, -180.0), 180.0 - width)
+        west = cx - width / 2
         south = min(max(cy - height / 2, -90.0), 90.0 - height)
         return Bounds(west, south, west + width, south + height)
 
@@ -222,6 +233,80 @@ def great_circle(a_lon: float, a_lat: float, b_lon: float, b_lat: float, n: int 
     lon = np.degrees(np.unwrap(np.arctan2(pts[:, 1], pts[:, 0])))
     lon += a_lon - lon[0]  # keep the start where it was given (unwrap may shift by 360)
     return np.column_stack([lon, lat])
+
+
+def world_frame(centre_lon: float) -> Bounds:
+    """The one copy of the world a view centred on ``centre_lon`` draws: 360° around it, pole to pole."""
+    return Bounds(centre_lon - 180.0, -90.0, centre_lon + 180.0, 90.0)
+
+
+def wrap_lon(lon: Any, west: float) -> Any:
+    """Longitudes moved by a multiple of 360 into [west, west + 360)."""
+    wrapped = west + np.mod(np.asarray(lon, dtype=float) - west, 360.0)
+    return float(wrapped) if np.ndim(wrapped) == 0 else wrapped
+
+
+def outline_shifts(frame: Bounds, extent: tuple[float, float]) -> list[float]:
+    """The shifts (multiples of 360) of an outline spanning ``extent`` longitudes that reach into ``frame``;
+    drawn clipped to a frame at most 360° wide, every land appears exactly once."""
+    lo, hi = extent
+    first, last = math.floor((frame.west - hi) / 360.0), math.ceil((frame.east - lo) / 360.0)
+    return [360.0 * k for k in range(first, last + 1) if lo + 360.0 * k < frame.east and hi + 360.0 * k > frame.west]
+
+
+def split_at_seam(x: np.ndarray, y: np.ndarray, left: float, period: float) -> list[np.ndarray]:
+    """A polyline whose ``x`` is continuous (unwrapped), cut where it crosses a seam ``left + k·period``
+    and each piece moved by a multiple of ``period`` into [left, left + period]: (n, 2) arrays, in order.
+    Works in degrees (period 360) or in pixels (the frame's left edge and its width)."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if len(x) == 0:
+        return []
+    cell = np.floor((x - left) / period)
+    pieces: list[np.ndarray] = []
+    current = [(x[0] - cell[0] * period, y[0])]
+    for i in range(1, len(x)):
+        a, b = cell[i - 1], cell[i]
+        step = 1 if b > a else -1
+        k = a
+        while k != b:  # one seam after the other (a long segment may cross several)
+            seam = left + (k + (1 if step > 0 else 0)) * period
+            t = (seam - x[i - 1]) / (x[i] - x[i - 1])
+            yc = y[i - 1] + t * (y[i] - y[i - 1])
+            current.append((seam - k * period, yc))
+            pieces.append(np.array(current))
+            k += step
+            current = [(seam - k * period, yc)]
+        current.append((x[i] - b * period, y[i]))
+    pieces.append(np.array(current))
+    return [p for p in pieces if len(p) >= 2 and np.ptp(p[:, 0]) + np.ptp(p[:, 1]) > 0] or pieces[:1]
+
+
+def lon_span(intervals: Iterable[tuple[float, float]]) -> tuple[float, float]:
+    """The shortest run of longitudes (west, east), east - west ≤ 360, that covers every interval
+    (start ≤ end, unwrapped); across the antimeridian when that is shorter, its centre within [-180, 180)."""
+    pieces: list[tuple[float, float]] = []
+    for start, end in intervals:
+        if end - start >= 360.0:
+            return -180.0, 180.0
+        s0 = (start + 180.0) % 360.0 - 180.0
+        e0 = s0 + (end - start)
+        pieces += [(s0, 180.0), (-180.0, e0 - 360.0)] if e0 > 180.0 else [(s0, e0)]
+    if not pieces:
+        return -180.0, 180.0
+    pieces.sort()
+    merged = [list(pieces[0])]
+    for s, e in pieces[1:]:
+        if s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    gap, west, east = merged[0][0] + 360.0 - merged[-1][1], merged[0][0], merged[-1][1]  # ties: no crossing
+    for a, b in zip(merged, merged[1:]):
+        if b[0] - a[1] > gap:
+            gap, west, east = b[0] - a[1], b[0], a[1] + 360.0
+    if (west + east) / 2 >= 180.0:
+        west, east = west - 360.0, east - 360.0
+    return west, east
 
 
 # -- login points and legs ---------------------------------------------------------------------
@@ -287,12 +372,17 @@ class LoginMap:
         """The points with a margin, at ``aspect``; the world when there are none."""
         if not self.points:
             return Bounds.world()
-        lons = [p.lon for p in self.points]
+        spans = [(p.lon, p.lon) for p in self.points]
         lats = [p.lat for p in self.points]
-        lons += [x for leg in self.legs for x in great_circle(leg.from_lon, leg.from_lat, leg.to_lon,
-                                                               leg.to_lat, 16)[:, 0].tolist()]
-        box = Bounds(max(min(lons) - margin_deg, -180.0), max(min(lats) - margin_deg, -90.0),
-                     min(max(lons) + margin_deg, 180.0), min(max(lats) + margin_deg, 90.0))
+        for leg in self.legs:
+            line = great_circle(leg.from_lon, leg.from_lat, leg.to_lon, leg.to_lat, 16)
+            spans.append((float(line[:, 0].min()), float(line[:, 0].max())))
+        west, east = lon_span(spans)
+        if east - west + 2 * margin_deg >= 360.0:
+            west, east = (west + east) / 2 - 180.0, (west + east) / 2 + 180.0
+        else:
+            west, east = west - margin_deg, east + margin_deg
+        box = Bounds(west, max(min(lats) - margin_deg, -90.0), east, min(max(lats) + margin_deg, 90.0))
         if box.width < 40:  # a single city: show its region, not a street plan
             box = Bounds(box.west - (40 - box.width) / 2, box.south, box.east + (40 - box.width) / 2, box.north)
         return box.fit(aspect)

@@ -12,7 +12,7 @@ from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from ..explore.timeline import Histogram, Mark
-from ..explore.worldmap import LoginMap, Outline, Projection, great_circle
+from ..explore.worldmap import LoginMap, Outline, Projection, great_circle, outline_shifts, split_at_seam, wrap_lon
 from .layout import fit
 from .styles import MUTED, RULE, SEVERITY_COLOURS, fonts, runs
 
@@ -139,10 +139,12 @@ def _world(outline: Outline, bounds, width: float, height: float) -> tuple[list,
 def _world_uncached(outline: Outline, bounds, width: float, height: float) -> tuple[list, list]:
     proj = Projection(bounds, width, height)
 
+    shifts = outline_shifts(bounds, outline.extent)  # the map may be centred past ±180 (the Pacific)
+
     def visible(rings) -> list[np.ndarray]:
         out = []
-        for ring in rings:
-            x, y = proj.project(ring[:, 0], ring[:, 1])
+        for ring, shift in ((r, k) for k in shifts for r in rings):
+            x, y = proj.project(ring[:, 0] + shift, ring[:, 1])
             if x.max() < 0 or x.min() > width or y.max() < 0 or y.min() > height:
                 continue
             ring = np.round(np.column_stack([x, height - y]) * 2) / 2  # half a point is finer than print
@@ -195,18 +197,20 @@ def login_map(lmap: LoginMap, outline: Outline | None, width: float, max_labels:
         world.add(_path(land, base, closed=True, fillColor=LAND, strokeColor=None, fillMode=FILL_EVEN_ODD))
         world.add(_path(borders, base, closed=False, fillColor=None, strokeColor=colors.white, strokeWidth=0.4))
         d.add(world)
+    west = (proj.bounds.west + proj.bounds.east) / 2 - 180.0  # the one copy of the world around the map's centre
     for leg in lmap.legs:
-        line = great_circle(leg.from_lon, leg.from_lat, leg.to_lon, leg.to_lat, 32)
-        coords = []
-        for lon, lat in line.tolist():
-            x, y = xy(lon, lat)
-            coords += [min(max(x, 0), width), min(max(y, 0), height) + base]
-        d.add(PolyLine(coords, strokeColor=IMPOSSIBLE if leg.impossible else colour.get(leg.user, MUTED),
-                       strokeWidth=1.4 if leg.impossible else 0.8,
-                       strokeDashArray=None if leg.impossible else (3, 1.5)))
+        line = great_circle(wrap_lon(leg.from_lon, west), leg.from_lat, leg.to_lon, leg.to_lat, 32)
+        for piece in split_at_seam(line[:, 0], line[:, 1], west, 360.0):
+            coords = []
+            for lon, lat in piece.tolist():
+                x, y = xy(lon, lat)
+                coords += [min(max(x, 0), width), min(max(y, 0), height) + base]
+            d.add(PolyLine(coords, strokeColor=IMPOSSIBLE if leg.impossible else colour.get(leg.user, MUTED),
+                           strokeWidth=1.4 if leg.impossible else 0.8,
+                           strokeDashArray=None if leg.impossible else (3, 1.5)))
     labelled: list[tuple[float, float]] = []
     for p in sorted(lmap.points, key=lambda p: -(p.successes + p.failures)):
-        x, y = xy(p.lon, p.lat)
+        x, y = xy(wrap_lon(p.lon, west), p.lat)
         who = p.users[0] if p.users else ""
         d.add(Circle(x, y + base, 2.8, fillColor=colour.get(who, MUTED), strokeColor=colors.white, strokeWidth=0.6))
         place = ", ".join(v for v in (p.city, p.country) if v)

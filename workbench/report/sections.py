@@ -15,17 +15,17 @@ from ..events import format_ts
 from ..findings import Finding
 from ..events import raw_record
 from . import charts, tables
+from ..enrich.geoip import DBIP_CREDIT, uses_dbip
 from .context import MAX_MAPS, Context, heading, sub
 from .layout import FRAME_WIDTH, Anchor
 from .styles import clip, para
 
-DBIP_CREDIT = "IP geolocation by DB-IP.com (CC BY 4.0)"
 RAW_CHARS = 6000  # of one bookmarked original record
 
 
 def _dbip(analysis) -> bool:
-    """Some database in use carries DB-IP's data (its type or its recorded licence says so): credit it."""
-    return any("DBIP" in d.database_type.upper() or "DB-IP" in d.licence for d in analysis.geoip)
+    """Some database in use carries DB-IP's data: credit it."""
+    return uses_dbip(analysis.geoip)
 
 
 def list_lines(analysis) -> list[str]:

@@ -16,8 +16,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ...analysis import Analysis
+from ...enrich.geoip import DBIP_CREDIT, uses_dbip
 from ...explore.worldmap import (
     LOGIN_ACTIONS, Bounds, LoginMap, LoginPoint, Projection, TravelLeg, account_map, great_circle, load_outline,
+    outline_shifts, split_at_seam, world_frame, wrap_lon,
 )
 from ..qt import (
     QColor, QComboBox, QEvent, QFont, QHBoxLayout, QLabel, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen,
@@ -54,8 +56,9 @@ def _outline_paths() -> tuple[QPainterPath, QPainterPath]:
 
 
 def _keep_near_world(b: Bounds) -> Bounds:
-    """Its centre kept on the earth (within ±180, ±90), so a pan cannot lose the map."""
-    cx = min(max((b.west + b.east) / 2, -180.0), 180.0)
+    """Its centre kept on the earth (latitude within ±90, longitude turned round into [-180, 180)), so a pan
+    cannot lose the map and panning east or west turns the world without end."""
+    cx = (((b.west + b.east) / 2) + 180.0) % 360.0 - 180.0
     cy = min(max((b.south + b.north) / 2, -90.0), 90.0)
     return Bounds(cx - b.width / 2, cy - b.height / 2, cx + b.width / 2, cy + b.height / 2)
 
@@ -66,6 +69,7 @@ class MapColours:
     def __init__(self, dark: bool) -> None:
         self.dark = dark
         self.ocean = QColor("#1b2733" if dark else "#dbe7f1")
+        self.beyond = QColor("#12181f" if dark else "#c3ccd6")  # outside the one copy of the world
         self.land = QColor("#3b4654" if dark else "#f5f2ea")
         self.border = QColor("#5b6676" if dark else "#bdb6a6")
         self.coast = QColor("#6d7a8a" if dark else "#9fa8b3")
@@ -94,6 +98,7 @@ class LoginMapView(QWidget):
         self._drag_from: QPointF | None = None
         self._dragged = False
         self.labelled = 0  # places whose name the last paint could write without overlap
+        self.credit = ""  # the GeoIP data's credit line, shown in a corner while places are drawn
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(240, 190)  # enough height for a region to be read
@@ -119,7 +124,13 @@ class LoginMapView(QWidget):
         if self.login_map is None:
             return []
         proj = self.projection()
-        return [(p, QPointF(*proj.project(p.lon, p.lat))) for p in self.login_map.points]
+        west = self.frame().west
+        return [(p, QPointF(*proj.project(wrap_lon(p.lon, west), p.lat))) for p in self.login_map.points]
+
+    def frame(self) -> Bounds:
+        """The one copy of the world drawn: 360° around the view's centre longitude."""
+        b = self.projection().bounds
+        return world_frame((b.west + b.east) / 2)
 
     def place_at(self, pos: QPointF) -> LoginPoint | None:
         best, best_d = None, float(PICK_PX)
@@ -211,33 +222,37 @@ class LoginMapView(QWidget):
         colours = MapColours(is_dark(self))
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.fillRect(self.rect(), colours.ocean)
+        painter.fillRect(self.rect(), colours.beyond)
         proj = self.projection()
         b = proj.bounds
+        frame = world_frame((b.west + b.east) / 2)
         sx, sy = proj.width / b.width, proj.height / b.height
         to_widget = QTransform(sx, 0, 0, sy, -b.west * sx, b.north * sy)  # (lon, -lat) → widget pixels
 
         painter.save()
         painter.setTransform(to_widget)
+        world = QRectF(frame.west, -90.0, 360.0, 180.0)
+        painter.fillRect(world, colours.ocean)
+        painter.setClipRect(world)  # the world once: what reaches past its edge is drawn at the other
         grid = QPen(colours.graticule, 0)
         grid.setCosmetic(True)
         painter.setPen(grid)
-        west, east = int(b.west // 30) * 30, int(b.east // 30 + 1) * 30  # the view may be wider than the world
-        for lon in range(west, east + 1, 30):
+        for lon in range(int(frame.west // 30 + 1) * 30, int(frame.east) + 1, 30):
             painter.drawLine(QPointF(lon, -90), QPointF(lon, 90))
         for lat in range(-60, 61, 30):
-            painter.drawLine(QPointF(west, -lat), QPointF(east, -lat))
+            painter.drawLine(QPointF(frame.west, -lat), QPointF(frame.east, -lat))
         land, borders = _outline_paths()
         coast = QPen(colours.coast, 0.8)
         coast.setCosmetic(True)
-        painter.setPen(coast)
-        painter.setBrush(colours.land)
-        for shift in self._wraps(b):  # the view may reach past the antimeridian
+        border = QPen(colours.border, 0.6)
+        border.setCosmetic(True)
+        self.outline_copies = outline_shifts(frame, load_outline().extent)
+        for shift in self.outline_copies:  # the outline's pieces past ±180 (Chukotka, Fiji) come round
             painter.save()
             painter.translate(shift, 0)
+            painter.setPen(coast)
+            painter.setBrush(colours.land)
             painter.drawPath(land)
-            border = QPen(colours.border, 0.6)
-            border.setCosmetic(True)
             painter.setPen(border)
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawPath(borders)
@@ -246,26 +261,33 @@ class LoginMapView(QWidget):
 
         if self.login_map is not None:
             for leg in sorted(self.login_map.legs, key=lambda leg: leg.impossible):  # impossible ones on top
-                self._paint_leg(painter, proj, leg, colours)
+                self._paint_leg(painter, proj, frame, leg, colours)
             self._paint_places(painter, proj, colours)
+            self._paint_credit(painter, colours)
         self._paint_notice(painter, colours)
         painter.end()
 
-    @staticmethod
-    def _wraps(b: Bounds) -> list[float]:
-        """Copies of the outline to draw: lines crossing the antimeridian reach ±190° (see worldmap)."""
-        shifts = [0.0]
-        k = 1
-        while b.west < -165 - 360 * (k - 1) or b.east > 165 + 360 * (k - 1):  # a very wide view: more copies
-            if b.west < -165 - 360 * (k - 1):
-                shifts.append(-360.0 * k)
-            if b.east > 165 + 360 * (k - 1):
-                shifts.append(360.0 * k)
-            k += 1
-        return shifts
+    def _paint_credit(self, painter: QPainter, colours: MapColours) -> None:
+        """The GeoIP data's credit (its licence asks for it where the data shows), plain text, bottom right."""
+        if not self.credit or not self.login_map or not self.login_map.points:
+            return
+        font = QFont(self.font())
+        font.setPointSizeF(max(font.pointSizeF() * 0.75, 6.5))
+        painter.setFont(font)
+        metrics = painter.fontMetrics()
+        text = metrics.elidedText(self.credit, Qt.TextElideMode.ElideLeft, max(self.width() - 8, 20))
+        w, h = metrics.horizontalAdvance(text) + 6, metrics.height() + 2
+        box = QRectF(self.width() - w - 2, self.height() - h - 2, w, h)
+        halo = QColor(colours.halo)
+        halo.setAlpha(150)
+        painter.fillRect(box, halo)
+        painter.setPen(colours.text)
+        painter.drawText(box, int(Qt.AlignmentFlag.AlignCenter), text)
 
-    def _paint_leg(self, painter: QPainter, proj: Projection, leg: TravelLeg, colours: MapColours) -> None:
-        line = great_circle(leg.from_lon, leg.from_lat, leg.to_lon, leg.to_lat, 64)
+    def _paint_leg(self, painter: QPainter, proj: Projection, frame: Bounds, leg: TravelLeg,
+                   colours: MapColours) -> None:
+        start = wrap_lon(leg.from_lon, frame.west)
+        line = great_circle(start, leg.from_lat, leg.to_lon, leg.to_lat, 64)
         x, y = proj.project(line[:, 0], line[:, 1])
         # bow each leg a little to its right, so a trip there and back shows as two lines, not one
         dx, dy = x[-1] - x[0], y[-1] - y[0]
@@ -273,9 +295,12 @@ class LoginMapView(QWidget):
         if length > 1:
             bow = np.sin(np.linspace(0, np.pi, len(x))) * min(BOW_PX, length / 6)
             x, y = x - dy / length * bow, y + dx / length * bow
-        path = QPainterPath(QPointF(float(x[0]), float(y[0])))
-        for px, py in zip(x[1:].tolist(), y[1:].tolist()):
-            path.lineTo(px, py)
+        left, period = proj.project(frame.west, 0.0)[0], 360.0 * proj.width / proj.bounds.width
+        path = QPainterPath()
+        for piece in split_at_seam(x, y, left, period):  # one arc unless the view has turned the leg to its edge
+            path.moveTo(float(piece[0, 0]), float(piece[0, 1]))
+            for px, py in piece[1:].tolist():
+                path.lineTo(px, py)
         if leg.impossible:
             pen = QPen(colours.impossible, 2.6)
         else:
@@ -287,7 +312,8 @@ class LoginMapView(QWidget):
         painter.drawPath(path)
         # an arrowhead two thirds along, pointing the way the account "travelled"
         k = int(len(x) * 2 / 3)
-        tip, back = np.array([x[k], y[k]]), np.array([x[k - 2], y[k - 2]])
+        shift = float(np.floor((x[k] - left) / period)) * period  # the arrowhead in the frame as well
+        tip, back = np.array([x[k] - shift, y[k]]), np.array([x[k - 2] - shift, y[k - 2]])
         direction = tip - back
         norm = float(np.hypot(*direction))
         if norm < 1e-6:
@@ -418,6 +444,7 @@ class LoginMapPane(QWidget):
     def set_analysis(self, analysis: Analysis | None) -> None:
         """The analysis whose accounts the chooser offers (busiest located first, at most MAX_ACCOUNTS)."""
         self.analysis = analysis
+        self.view.credit = DBIP_CREDIT if analysis is not None and uses_dbip(analysis.geoip) else ""
         self.account_box.clear()
         if analysis is not None:
             self.account_box.addItems(located_accounts(analysis.table, MAX_ACCOUNTS))
