@@ -470,3 +470,33 @@ def test_findings_replaced_after_the_pipeline_still_each_in_one_incident(analysi
     assert sorted(t.split(".")[0] for t in entries if t.startswith("Incident ")) == ["Incident 1", "Incident 2"]
     for f in fewer.findings:
         assert any(t.endswith(f"{f.severity.upper()}: {f.title}") for t in entries), f.title
+
+
+def test_evidence_table_names_windows_event_ids_and_keeps_names_literal(tmp_path):
+    import numpy as np
+    import pyarrow as pa
+    from reportlab.platypus import Paragraph
+
+    from workbench.ingest.windows_map import EVENT_DESCRIPTIONS
+    from workbench.pipeline import analyze
+    from workbench.report.tables import evidence_table
+
+    windows = analyze([Path(__file__).resolve().parents[1] / "data" / "windows" / "wevtutil_security.xml"])
+    names = windows.table.column("event_name").to_pylist()
+    rows = np.array([i for i, n in enumerate(names) if n == "4625"][:2] + [i for i, n in enumerate(names)
+                                                                           if n == "4624"][:1])
+    assert len(rows) == 3
+
+    def texts(table) -> list[str]:
+        cells = [row[-1] for row in table._cellvalues[1:]]  # the Event column of each evidence row
+        return [c.getPlainText() if isinstance(c, Paragraph) else c for c in cells]
+
+    shown = [" ".join(t.split()) for t in texts(evidence_table(windows, rows, 500))]
+    assert shown == [f"4625 · {EVENT_DESCRIPTIONS[4625]}"] * 2 + [f"4624 · {EVENT_DESCRIPTIONS[4624]}"]
+    hostile = '<font size="30">4625</font>'  # a log field is shown as it is, never as markup
+    table = windows.table.set_column(windows.table.schema.get_field_index("event_name"), "event_name",
+                                     pa.array([hostile] * windows.table.num_rows, pa.string()))
+    windows.table = table
+    (cell,) = [c for c in evidence_table(windows, rows[:1], 500)._cellvalues[1][-1:]]
+    text = cell.getPlainText() if isinstance(cell, Paragraph) else cell
+    assert " ".join(text.split()).replace(" ", "") == hostile.replace(" ", "")

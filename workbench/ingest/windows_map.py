@@ -116,6 +116,14 @@ def describe_event(event_id: object) -> str | None:
         return None
 
 
+def event_label(event_name: object) -> str:
+    """An event name as the grid and the report show it: a Windows event id we describe with its short
+    description (``4625 · An account failed to log on``), anything else as it is (plain text, never markup)."""
+    text = "" if event_name is None else str(event_name)
+    described = describe_event(text) if text.isdigit() else None
+    return f"{text} · {described}" if described else text
+
+
 def _value(data: Mapping[str, object], name: str) -> str | None:
     """A field as text; Windows writes ``-`` (and the evtx parser null) for 'none'."""
     value = data.get(name)

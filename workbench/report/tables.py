@@ -14,6 +14,7 @@ from reportlab.platypus import Flowable, Table, TableStyle
 from ..events import format_ts
 from ..findings import Finding
 from ..ingest import InputInfo
+from ..ingest.windows_map import event_label
 from ..analysis import Analysis, CheckStatus
 from .layout import fit
 from .styles import HEADER_FILL, RULE, STRIPE_FILL, clip, esc, esc_fit, fonts, human_size, markup, \
@@ -156,7 +157,7 @@ def evidence_table(analysis: Analysis, rows, total: float) -> Table:
             _utc(get["ts"]), source if not needs_fallback(source) else para(source, "ev", room[1]),
             _cell(get["ref"], "ev_ref", room[2]), _cell(get["action"], "ev", room[3]),
             _cell(get["outcome"], "ev", room[4]), user_cell, _cell(get["src_ip"], "ev", room[6]),
-            _cell(get["country"], "ev", room[7]), _cell(get["event_name"], "ev", room[8]),
+            _cell(get["country"], "ev", room[7]), _cell(event_label(get["event_name"]), "ev", room[8]),
         ])
     fonts_ = [("FONT", (0, 1), (-1, -1), ev.fontName, ev.fontSize, ev.leading),
               ("FONT", (2, 1), (2, -1), ref.fontName, ref.fontSize, ref.leading)]

@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from ...explore.query import EventIndex
-from ...ingest.windows_map import describe_event
+from ...ingest.windows_map import event_label
 from ..qt import QAbstractTableModel, QColor, QModelIndex, QPersistentModelIndex, Qt, safe_tooltip
 from ..settings import format_ts, time_header
 
@@ -216,8 +216,7 @@ class EventTableModel(QAbstractTableModel):
         if display and COLUMNS[column][1] == "file" and value:
             return PurePath(value).name
         if display and COLUMNS[column][1] == "event_name" and value.isdigit():
-            described = describe_event(value)  # a Windows event id: with its short description
-            return f"{value} · {described}" if described else value
+            return event_label(value)  # a Windows event id: with its short description
         if display and COLUMNS[column][1] == "starred":
             return "★" if value == "yes" else ""
         return value
