@@ -219,8 +219,15 @@ def test_checks_fire_on_windows_events(tmp_path):
     write_evtx(path, records)
     checks = {f.check: f for f in analyze([path], geoip_dbs=[], default_geoip=False).findings}
     assert {"brute_force_success", "lateral_movement", "privilege_change"} <= set(checks)
-    assert checks["lateral_movement"].facts["hosts"] == 6
+    lateral = checks["lateral_movement"]
+    assert lateral.facts["hosts"] == 6 and lateral.severity == "high" and lateral.facts["baseline"] == "limited"
+    assert f"after a brute-force success: 8 failed logons then a success from {ATTACKER}" in lateral.explanation
     assert checks["privilege_change"].severity == "high"  # Domain Admins, and alice raised her own rights
+    # the same fan-out without the failures: a short export cannot tell it from the account's job
+    (tmp_path / "quiet").mkdir()
+    write_evtx(tmp_path / "quiet" / "Security.evtx", [r for r in records if r["EventID"] != 4625])
+    quiet = analyze([tmp_path / "quiet" / "Security.evtx"], geoip_dbs=[], default_geoip=False).findings
+    assert "lateral_movement" not in {f.check for f in quiet}
 
 
 def test_records_written_out_without_templates_read_the_same(tmp_path):

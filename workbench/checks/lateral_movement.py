@@ -53,6 +53,26 @@ def _runs(new: pd.DataFrame, window: pd.Timedelta, min_hosts: int) -> list[pd.Da
     return [g for _, g in new[hit].groupby(runs[hit])]
 
 
+def _forced(logins: pd.DataFrame, min_failures: int, window: pd.Timedelta) -> pd.DataFrame:
+    """Brute-force successes: a success preceded, within ``window``, by at least ``min_failures`` failures for
+    the same account from the same source address (columns user, src_ip, ts, failures)."""
+    auth = logins[logins["src_ip"].notna().to_numpy()]
+    fails = auth[(auth["action"] == "auth.failure").to_numpy()]
+    if fails.empty:
+        return pd.DataFrame(columns=["user", "src_ip", "ts", "failures"])
+    keys = set(zip(fails["user"], fails["src_ip"]))
+    ok = auth[(auth["action"] == "auth.success").to_numpy()]
+    ok = ok[[k in keys for k in zip(ok["user"], ok["src_ip"])]]
+    rows = []
+    for (user, ip), mine in ok.groupby(["user", "src_ip"], sort=False):
+        stamps = fails.loc[(fails["user"] == user).to_numpy() & (fails["src_ip"] == ip).to_numpy(), "ts"]
+        stamps = stamps.to_numpy(dtype="datetime64[us]")
+        at = mine["ts"].to_numpy(dtype="datetime64[us]")
+        n = np.searchsorted(stamps, at, side="right") - np.searchsorted(stamps, at - window.to_timedelta64())
+        rows += [(user, ip, t, int(c)) for t, c in zip(mine["ts"], n) if c >= min_failures]
+    return pd.DataFrame(rows, columns=["user", "src_ip", "ts", "failures"])
+
+
 def run(inp: CheckInput) -> list[Finding]:
     cfg = inp.config[ID]
     ev = inp.events
@@ -69,7 +89,12 @@ def run(inp: CheckInput) -> list[Finding]:
     hosts = prior(logons, "user", "host", peer="peer")
     first_visit = ~hosts.seen & hosts.known
     settled = hosts.history_days >= cfg["min_history_days"]
-    new = logons[first_visit & settled].assign(peer_known=hosts.peer_entities[first_visit & settled])
+    # a brute-force success (failures then a success from one source) is a suspicious sign-in of its own: with
+    # it, the account's first logons count even where the loaded period holds too little history
+    bf = inp.config.get("brute_force_success", {})
+    forced = _forced(inp.logins, bf.get("min_failures", 5), pd.Timedelta(minutes=bf.get("window_minutes", 30)))
+    eligible = first_visit & (settled | logons["user"].isin(set(forced["user"])).to_numpy())
+    new = logons[eligible].assign(peer_known=hosts.peer_entities[eligible])
     if new.empty:
         return []
     window = pd.Timedelta(minutes=cfg["window_minutes"])
@@ -107,13 +132,21 @@ def run(inp: CheckInput) -> list[Finding]:
             odd_hour = len(hours) >= 10 and share < cfg["max_hour_share"]
             recent = odd_logins[(odd_logins["user"] == user) & (odd_logins["ts"] <= start)
                                 & (odd_logins["ts"] >= start - pd.Timedelta(hours=24))]
-            larger = fan_out > usual
+            cracked = forced[(forced["user"] == user) & forced["src_ip"].isin(set(during["src_ip"].dropna()))
+                             & (forced["ts"] >= start - pd.Timedelta(hours=24)) & (forced["ts"] <= during["ts"].max())]
+            thin = float(hosts.history_days[logons.index.get_indexer(run_.index[:1])][0]) < cfg["min_history_days"]
+            if thin and cracked.empty:
+                continue  # too little history, and no brute force to say the logons are not the account's own
+            larger = fan_out > usual and not thin
             signals = [s for s, on in (
                 (f"a larger fan-out than its busiest earlier day ({fan_out} hosts against {usual})", larger),
                 (f"from a source it never logged on from ({', '.join(new_sources[:3])})", bool(new_sources)),
                 (f"at {start.hour:02d}h UTC, an hour holding {share:.0%} of its earlier logons", odd_hour),
                 (f"after a sign-in from a new country or network at {format_ts(recent['ts'].max())}"
-                 if len(recent) else "", len(recent) > 0)) if on]
+                 if len(recent) else "", len(recent) > 0),
+                (f"after a brute-force success: {int(cracked['failures'].iloc[0])} failed logons then a success "
+                 f"from {cracked['src_ip'].iloc[0]} at {format_ts(cracked['ts'].iloc[0])}" if len(cracked) else "",
+                 len(cracked) > 0)) if on]
             if not signals:
                 continue  # new hosts, but in the account's usual way: a new server of its job
             new_hosts = distinct(run_["host"])
@@ -124,11 +157,14 @@ def run(inp: CheckInput) -> list[Finding]:
                     f"({', '.join(distinct(during['logon_type']))} logons from "
                     f"{', '.join(distinct(during['src_ip'])[:5]) or 'unknown sources'}). {len(new_hosts)} of them are "
                     f"new for the account (its {len(before)} logons to {before['host'].nunique()} hosts over "
-                    f"{float(hosts.history_days[logons.index.get_indexer(run_.index[:1])][0]):.0f} days before)")
+                    f"{float(hosts.history_days[logons.index.get_indexer(run_.index[:1])][0]):.0f} days before"
+                    + ("; limited: too little history in the loaded period to know its usual hosts" if thin else "")
+                    + ")")
             text += (f"; {unknown_to_peers} of these new hosts are new for its peers too" if unknown_to_peers else
                      "; its peers reached all of these hosts before")
             text += "; " + "; ".join(signals) + "."
-            severity = "high" if (new_sources or len(recent) or odd_hour or unknown_to_peers) else "medium"
+            severity = "high" if (new_sources or len(recent) or len(cracked) or odd_hour or unknown_to_peers) \
+                else "medium"
             findings.append(Finding(
                 check=ID, title=f"Lateral movement: {user} to {len(new_hosts)} new hosts", severity=severity,
                 techniques=("T1021", *dict.fromkeys(t for t in map(_technique, during["source"], during["logon_type"])
@@ -137,7 +173,9 @@ def run(inp: CheckInput) -> list[Finding]:
                 users=(str(user),), ips=distinct(during["src_ip"]), hosts=hosts_all, evidence=refs(during),
                 facts={"hosts": fan_out, "new_hosts": len(new_hosts), "new_for_peers": unknown_to_peers,
                        "usual_daily_hosts": usual, "new_sources": new_sources, "odd_hour": odd_hour,
-                       "after_suspicious_login": bool(len(recent)), "logons": len(during), "baseline": "account"},
+                       "after_suspicious_login": bool(len(recent) or len(cracked)),
+                       "after_brute_force": bool(len(cracked)), "logons": len(during),
+                       "baseline": "limited" if thin else "account"},
             ))
     return findings
 
@@ -154,6 +192,7 @@ CHECK = Check(
                  "account to at least the threshold of hosts new for it within the window, once it has some days "
                  "of logon history, when the fan-out is larger than its busiest earlier day, or comes from a "
                  "source it never used, at an hour it is rarely active, or after a sign-in from a new country or "
-                 "network. Routine fan-out (bastion sessions, backup and monitoring accounts) is not reported; "
+                 "network, or after a brute-force success (failures then a success from one source; that one "
+                 "also counts in a short export with no history). Routine fan-out (bastion sessions, backup and monitoring accounts) is not reported; "
                  "the explanation says how many of the new hosts its peers had reached before."),
 )
