@@ -30,28 +30,12 @@ from workbench.paths import default_geoip_db
 from workbench.pipeline import analyze, run_checks
 from workbench.synth import generate_case, write_indicators
 from workbench.synth.org import generate_org
-from workbench.synth.org.network import all_nets
+from workbench.synth.org.network import write_geoip
 
 
 def org_geoip(folder: Path) -> list[Path]:
     """A City and an ASN database (MaxMind format) of the organisation's network plan."""
-    from mmdb_writer import MMDBWriter  # a test dependency: the benchmark runs from a development install
-    from netaddr import IPSet
-
-    city = MMDBWriter(ip_version=6, ipv4_compatible=True, database_type="GeoIP2-City", languages=["en"],
-                      description="evaluation organisation")
-    asn = MMDBWriter(ip_version=6, ipv4_compatible=True, database_type="GeoLite2-ASN", languages=["en"],
-                     description="evaluation organisation")
-    for n in all_nets():
-        city.insert_network(IPSet([n.cidr]), {
-            "country": {"iso_code": n.country, "names": {"en": n.country}}, "city": {"names": {"en": n.city}},
-            "location": {"latitude": n.lat, "longitude": n.lon, "accuracy_radius": n.radius_km}})
-        asn.insert_network(IPSet([n.cidr]), {"autonomous_system_number": n.asn,
-                                             "autonomous_system_organization": n.org})
-    paths = [folder / "org-city.mmdb", folder / "org-asn.mmdb"]
-    city.to_db_file(str(paths[0]))
-    asn.to_db_file(str(paths[1]))
-    return paths
+    return write_geoip(folder)
 
 
 def _cites(finding, refs: dict[str, list[str]]) -> bool:

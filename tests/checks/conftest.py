@@ -28,19 +28,6 @@ def asn_db(tmp_path_factory) -> Path:
 def org_geo(tmp_path_factory) -> list[Path]:
     """City (with accuracy radius) and ASN databases of the evaluation organisation's real networks
     (``workbench.synth.org.network``): mobile carriers, Zscaler egress, hosting, broadband."""
-    from workbench.synth.org.network import all_nets
-    folder = tmp_path_factory.mktemp("org-geo")
-    city = MMDBWriter(ip_version=6, ipv4_compatible=True, database_type="GeoIP2-City", languages=["en"],
-                      description="workbench check tests")
-    asn = MMDBWriter(ip_version=6, ipv4_compatible=True, database_type="GeoLite2-ASN", languages=["en"],
-                     description="workbench check tests")
-    for n in all_nets():
-        city.insert_network(IPSet([n.cidr]), {
-            "country": {"iso_code": n.country, "names": {"en": n.country}}, "city": {"names": {"en": n.city}},
-            "location": {"latitude": n.lat, "longitude": n.lon, "accuracy_radius": n.radius_km}})
-        asn.insert_network(IPSet([n.cidr]), {"autonomous_system_number": n.asn,
-                                             "autonomous_system_organization": n.org})
-    paths = [folder / "city.mmdb", folder / "asn.mmdb"]
-    city.to_db_file(str(paths[0]))
-    asn.to_db_file(str(paths[1]))
-    return paths
+    from workbench.synth.org.network import write_geoip
+
+    return write_geoip(tmp_path_factory.mktemp("org-geo"))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 import random
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -95,3 +96,26 @@ def net(name: str, rng: random.Random) -> Net:
 
 def all_nets() -> list[Net]:
     return [n for nets in NETS.values() for n in nets]
+
+
+def write_geoip(folder: Path) -> list[Path]:
+    """A City (with accuracy radius) and an ASN database, MaxMind format, of the organisation's network plan:
+    the evaluation and the check tests locate its addresses with them, so neither moves when the bundled
+    database is updated. ``mmdb_writer`` and ``netaddr`` are test dependencies (a development install)."""
+    from mmdb_writer import MMDBWriter
+    from netaddr import IPSet
+
+    city = MMDBWriter(ip_version=6, ipv4_compatible=True, database_type="GeoIP2-City", languages=["en"],
+                      description="evaluation organisation")
+    asn = MMDBWriter(ip_version=6, ipv4_compatible=True, database_type="GeoLite2-ASN", languages=["en"],
+                     description="evaluation organisation")
+    for n in all_nets():
+        city.insert_network(IPSet([n.cidr]), {
+            "country": {"iso_code": n.country, "names": {"en": n.country}}, "city": {"names": {"en": n.city}},
+            "location": {"latitude": n.lat, "longitude": n.lon, "accuracy_radius": n.radius_km}})
+        asn.insert_network(IPSet([n.cidr]), {"autonomous_system_number": n.asn,
+                                             "autonomous_system_organization": n.org})
+    paths = [folder / "org-city.mmdb", folder / "org-asn.mmdb"]
+    city.to_db_file(str(paths[0]))
+    asn.to_db_file(str(paths[1]))
+    return paths
