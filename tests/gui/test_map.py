@@ -225,3 +225,13 @@ def test_the_geoip_credit_shows_where_its_data_is_drawn(pane, demo, qtbot):
     plain = pane.view.grab().toImage()
     letters = _count(corner.copy(w - 260, h - 24, 260, 24), text, 90)
     assert _count(plain.copy(w - 260, h - 24, 260, 24), text, 90) < letters / 2
+
+
+def test_zooming_out_in_a_wide_pane_reaches_the_whole_world(pane, demo, qtbot):
+    pane.resize(1400, 300)
+    qtbot.waitUntil(lambda: pane.view.width() > 3 * pane.view.height())
+    pane.show_map(finding_map(demo, _finding(demo, "impossible_travel", "s.muller")))
+    for _ in range(40):
+        pane.view.zoom(1.25)
+    b = pane.view.projection().bounds
+    assert b.height == pytest.approx(180.0) and b.width > 360.0  # pole to pole, the world once with room beside

@@ -148,7 +148,8 @@ class LoginMapView(QWidget):
         about = about or QPointF(self.width() / 2, self.height() / 2)
         lon, lat = proj.unproject(about.x(), about.y())
         b = proj.bounds
-        width = min(max(b.width * factor, MIN_SPAN_DEG), 360.0)
+        widest = max(360.0, 180.0 * b.width / b.height)  # the whole world, pole to pole, in a wide pane too
+        width = min(max(b.width * factor, MIN_SPAN_DEG), widest)
         height = width * b.height / b.width
         fx, fy = (lon - b.west) / b.width, (b.north - lat) / b.height
         west, north = lon - fx * width, lat + fy * height
