@@ -500,3 +500,23 @@ def test_evidence_table_names_windows_event_ids_and_keeps_names_literal(tmp_path
     (cell,) = [c for c in evidence_table(windows, rows[:1], 500)._cellvalues[1][-1:]]
     text = cell.getPlainText() if isinstance(cell, Paragraph) else cell
     assert " ".join(text.split()).replace(" ", "") == hostile.replace(" ", "")
+
+
+def test_pdf_map_draws_a_pacific_leg_as_one_arc_between_its_places():
+    from geo import pacific_map
+    from reportlab.graphics.shapes import Circle, PolyLine
+
+    from workbench.explore.worldmap import load_outline
+    from workbench.report.charts import login_map
+
+    width = 400.0
+    drawing = login_map(pacific_map(), load_outline(), width)
+    lines = [s for s in drawing.contents if isinstance(s, PolyLine)]
+    assert len(lines) == 2  # there and back, each one piece (not two half-arcs off opposite edges)
+    dots = sorted((c.cx, c.cy) for c in drawing.contents if isinstance(c, Circle) and c.r > 2.5 and c.cy > 60)
+    assert len(dots) == 2 and dots[0][0] > 20 and dots[1][0] < width - 20  # Tokyo left, San Francisco right
+    for line in lines:
+        xs = line.points[0::2]
+        assert 0 < min(xs) and max(xs) < width  # never pressed against an edge
+        ends = sorted([(xs[0], line.points[1]), (xs[-1], line.points[-1])])
+        assert all(abs(e[0] - d[0]) < 0.01 and abs(e[1] - d[1]) < 0.01 for e, d in zip(ends, dots))
