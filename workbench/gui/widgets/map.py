@@ -243,12 +243,9 @@ class LoginMapView(QWidget):
         for lat in range(-60, 61, 30):
             painter.drawLine(QPointF(frame.west, -lat), QPointF(frame.east, -lat))
         land, borders = _outline_paths()
-        coast = QPen(colours.coast, 0.8)
-        coast.setCosmetic(True)
-        border = QPen(colours.border, 0.6)
-        border.setCosmetic(True)
-        self.outline_copies = outline_shifts(frame, load_outline().extent)
-        for shift in self.outline_copies:  # the outline's pieces past ±180 (Chukotka, Fiji) come round
+        coast, border = QPen(colours.coast, 0.8), QPen(colours.border, 0.6)
+        coast.setCosmetic(True), border.setCosmetic(True)
+        for shift in outline_shifts(frame, load_outline().extent):  # its pieces past ±180 (Chukotka) come round
             painter.save()
             painter.translate(shift, 0)
             painter.setPen(coast)
@@ -279,9 +276,7 @@ class LoginMapView(QWidget):
         text = metrics.elidedText(self.credit, Qt.TextElideMode.ElideLeft, max(self.width() - 8, 20))
         w, h = metrics.horizontalAdvance(text) + 6, metrics.height() + 2
         box = QRectF(self.width() - w - 2, self.height() - h - 2, w, h)
-        halo = QColor(colours.halo)
-        halo.setAlpha(150)
-        painter.fillRect(box, halo)
+        painter.fillRect(box, QColor(colours.halo.red(), colours.halo.green(), colours.halo.blue(), 150))
         painter.setPen(colours.text)
         painter.drawText(box, int(Qt.AlignmentFlag.AlignCenter), text)
 
