@@ -81,3 +81,46 @@ def test_a_slow_brute_force_two_tries_every_twenty_minutes(tmp_path):
     (f,) = _by(analyze([write_signins(tmp_path / "s.json", records)], geoip_dbs=[]), "brute_force_success")
     assert f.facts["failures"] == 18 and f.facts["slow"] and f.facts["succeeded"]
     assert "A slow attempt: 18 failures spread over 2.7 h (at most 4 in any 30 min)." in f.explanation
+
+
+def _scanner_log(seed: int = 3, attempts: int = 1500) -> list[str]:
+    """Internet background on an sshd: random public addresses, 1-3 made-up names each, never a success; and
+    the host's own deploy logins by key from the office."""
+    import random
+
+    rng = random.Random(seed)
+    stems = ["admin", "user", "test", "oracle", "postgres", "git", "ftp", "guest", "dev", "ubuntu", "pi", "tomcat"]
+    t, lines = T0, []
+    while len(lines) < 3 * attempts:
+        t += timedelta(seconds=rng.randrange(1, 12))
+        if rng.random() < 0.03:
+            lines.append(sshd(t, "Accepted publickey for deploy from 10.0.4.12 port 50022 ssh2: ED25519 SHA256:abc"))
+            continue
+        ip = f"{rng.randrange(1, 223)}.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
+        for _ in range(rng.randrange(1, 4)):
+            user, port = rng.choice(stems) + str(rng.randrange(1, 500)), rng.randrange(30000, 65000)
+            lines.append(sshd(t, f"Invalid user {user} from {ip} port {port}"))
+            lines.append(sshd(t, f"Failed password for invalid user {user} from {ip} port {port} ssh2"))
+            lines.append(sshd(t, f"Connection closed by invalid user {user} {ip} port {port} [preauth]"))
+    return lines
+
+
+def test_internet_background_scanning_is_one_low_finding_and_a_real_spray_stays(tmp_path):
+    lines = _scanner_log()
+    # a spray at a spray's pace from one address, in the middle of the background: 20 names in 20 s
+    t = T0 + timedelta(hours=1)
+    lines += [sshd(t + timedelta(seconds=i), f"Invalid user spray{i} from 113.160.2.2 port {41000 + i}")
+              for i in range(20)]
+    lines.sort(key=lambda line: line[:15])
+    path = write_lines(tmp_path / "auth.log", lines)
+    found = _by(analyze([path], year=2024), "password_spray")
+    background = [f for f in found if f.facts.get("background")]
+    sprays = [f for f in found if not f.facts.get("background")]
+    assert len(background) == 1 and background[0].severity == "low"
+    (bg,) = background
+    assert bg.title == "Background scanning of web-01" and bg.users == ()
+    assert bg.facts["networks"] >= 3 and bg.facts["addresses"] > 100 and bg.facts["successes"] == 0
+    assert bg.explanation.startswith(f"Background scanning: {bg.facts['unknown_names']} invalid-user attempts "
+                                     f"from {bg.facts['addresses']} addresses in {bg.facts['networks']} networks")
+    assert "no account logged on from these addresses" in bg.explanation
+    assert [(f.ips, f.severity, f.facts["accounts"]) for f in sprays] == [(("113.160.2.2",), "medium", 20)]

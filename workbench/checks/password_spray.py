@@ -73,6 +73,57 @@ def _attempts(inp: CheckInput) -> pd.DataFrame:
     return rows.assign(key=key).sort_values("ts", kind="stable")
 
 
+def _background(found: list, successes: pd.DataFrame, gap: pd.Timedelta, cfg: dict) -> tuple[list, list]:
+    """Split off internet background scanning: sprays grouped by network (no single address at a spray's
+    pace) where no login from those addresses succeeded and the log itself calls every name tried unknown
+    (sshd "Invalid user", Entra 50034, Windows 0xC0000064: the host's own verdict), when one host or log source sees such bursts from at
+    least ``background_min_networks`` networks. Returns the sprays kept and, per host and log source, the
+    background bursts: (host, source, bursts)."""
+    ok_ips = successes.groupby("src_ip")["ts"].agg(["min", "max"])
+    quiet: dict[tuple[str, str], list[pd.DataFrame]] = {}
+    kept = []
+    for item in found:
+        kind, _value, burst, tries = item
+        won = ok_ips.index.isin(set(burst["src_ip"].dropna()))
+        names = burst["event_name"].astype(str)
+        unknown = ((burst["action"] == "auth.invalid_user") | names.str.contains("invalid_user", regex=False)).all()
+        if kind == "asn" and unknown and not (won.any() and ((ok_ips["min"][won] <= burst["ts"].max() + gap)
+                                                            & (ok_ips["max"][won] >= burst["ts"].min())).any()):
+            family = (str(burst["host"].dropna().iloc[0]) if burst["host"].notna().any() else "?",
+                      str(burst["source"].iloc[0]))
+            quiet.setdefault(family, []).append(item)
+            continue
+        kept.append(item)
+    background = []
+    for family, items in quiet.items():
+        if len({v for _, v, _, _ in items}) >= cfg["background_min_networks"]:
+            background.append((*family, [b for _, _, b, _ in items]))
+        else:
+            kept += items  # one or two networks: a distributed spray, not the internet's background
+    return kept, background
+
+
+def _scanning(host: str, source: str, bursts_: list[pd.DataFrame]) -> Finding:
+    """One low finding for a host's internet background: many networks trying names that do not exist."""
+    rows = pd.concat(bursts_).sort_values("ts", kind="stable")
+    ips, nets = distinct(rows["src_ip"]), rows["asn"].dropna().nunique()
+    attempts = int((rows["action"] == "auth.invalid_user").sum()) or len(rows)  # sshd logs a try twice or more
+    text = (f"Background scanning: {attempts} invalid-user attempts from {len(ips)} addresses in {nets} networks "
+            f"against {rows['user'].nunique()} names that do not exist, {format_ts(rows['ts'].min())} to "
+            f"{format_ts(rows['ts'].max())}, seen by {host} ({source}); no account logged on from these addresses "
+            f"and the log calls every name tried unknown. The noise every internet-facing server gets; a spray from "
+            f"one address, or one that tries existing accounts or succeeds, is reported on its own.")
+    return Finding(
+        check=ID, title=f"Background scanning of {host}", severity="low",
+        techniques=("T1110.003", *(("T1021.004",) if source in SSH_SOURCES else ())), explanation=text,
+        first_seen=rows["ts"].min().to_pydatetime(), last_seen=rows["ts"].max().to_pydatetime(),
+        users=(), ips=ips, hosts=distinct(rows["host"]), evidence=refs(rows),
+        facts={"failures": len(rows), "accounts": int(rows["user"].nunique()), "unknown_names": attempts,
+               "successes": 0, "compromised": [], "grouped_by": "background", "addresses": len(ips),
+               "networks": int(nets), "background": True},
+    )
+
+
 def run(inp: CheckInput) -> list[Finding]:
     cfg = inp.config[ID]
     logins = inp.logins
@@ -92,7 +143,8 @@ def run(inp: CheckInput) -> list[Finding]:
     spread = attempts[~single & fresh & attempts["asn"].notna().to_numpy()]
     found += [("asn", asn, burst, tries) for asn, burst, tries in _sprays(spread, "asn", cfg)
               if burst["src_ip"].nunique() >= cfg["min_ips_per_network"]]
-    findings = []
+    found, background = _background(found, successes, gap, cfg)
+    findings = [_scanning(*item) for item in background]
     for kind, value, burst, tries in found:
         ips = distinct(burst["src_ip"])
         first, last = burst["ts"].min(), burst["ts"].max()
