@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 from ..errors import Unreadable, words
 from ..events import TS_TYPE, make_batch
 from .fields import ip_or_none, parse_time, text
+from .jsonio import LineNames, line_spans
 from .mappings import CLOUDTRAIL_ACTIONS
 from .salvage import looks_like_json_lines, salvage
 from .registry import BATCH_SIZE, MAX_LINE, MAX_WHOLE, ParseContext, register
@@ -355,8 +356,9 @@ def _emit(ctx: ParseContext, records: list[_Record], keep: list[int], wheres: li
           lengths: list[int]) -> Iterator[pa.RecordBatch]:
     for start in range(0, len(records), BATCH_SIZE):
         rows = keep[start:start + BATCH_SIZE]
-        yield from _batch(ctx, records[start:start + BATCH_SIZE], [wheres[i] for i in rows],
-                          [offsets[i] for i in rows], [lengths[i] for i in rows])
+        yield from _batch(ctx, records[start:start + BATCH_SIZE], *(
+            v.take(rows) if isinstance(v, LineNames) else np.asarray(v)[rows] if isinstance(v, np.ndarray)
+            else [v[i] for i in rows] for v in (wheres, offsets, lengths)))
 
 
 def _is_json_lines(head: bytes) -> bool:
@@ -397,19 +399,19 @@ def _json_lines(ctx: ParseContext, fh: Any, start: bytes) -> Iterator[pa.RecordB
         carry = [block[cut:]]
         carried = len(carry[0])
         if data:
-            wheres, offsets, lengths, bufs = [], [], [], []
-            for line in data.split(b"\n"):
-                lineno += 1
-                body = line.strip()
-                if body:
-                    wheres.append(f"line {lineno}")
-                    offsets.append(pos + len(line) - len(line.lstrip()))
-                    lengths.append(len(body))
-                    bufs.append(body)
-                pos += len(line) + 1
-            lineno -= 1  # the split leaves an empty piece after the chunk's last newline
-            pos -= 1
-            records, keep = _decode(ctx, wheres, bufs)
+            starts, ends, pieces = line_spans(data)
+            wheres = LineNames(lineno + 1 + pieces)
+            offsets, lengths = pos + starts, ends - starts
+            lineno += data.count(b"\n")
+            pos += len(data)
+            try:  # the whole block in one call; a record per line, else line by line below
+                records = _DECODE_RECORD.decode_lines(data)
+                keep = list(range(len(records))) if len(records) == len(starts) else None
+            except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, RecursionError):
+                keep = None
+            if keep is None:
+                view = memoryview(data)
+                records, keep = _decode(ctx, wheres, [view[a:b] for a, b in zip(starts.tolist(), ends.tolist())])
             yield from _emit(ctx, records, keep, wheres, offsets, lengths)
             ctx.on_bytes(pos)
         if not block:
@@ -468,7 +470,9 @@ def _batch(ctx: ParseContext, records: list[_Record], wheres: list[str], offsets
     if not records:
         return
     columns: dict[str, Any] = _fast_columns(records)
-    columns["ref"] = [ref or where for ref, where in zip(columns["ref"], wheres)]
+    refs = columns["ref"]
+    if None in refs or "" in refs:  # a record without an eventID is named by where it is
+        columns["ref"] = [ref or wheres[i] for i, ref in enumerate(refs)]
     n = len(records)
     columns.update(ts=ts, source=pa.repeat(SOURCE, n), file=pa.repeat(ctx.display_path, n),
                    raw_offset=pa.array(offsets, pa.int64()), raw_length=pa.array(lengths, pa.int64()))
