@@ -44,3 +44,33 @@ def test_raw_offsets_are_exact_with_even_and_uneven_spacing(data_dir, tmp_path, 
     by_id = {r["eventID"]: r for r in records}
     for row in range(table.num_rows):
         assert json.loads(raw_record(table, row)) == by_id[table.column("ref")[row].as_py()]
+
+
+def test_line_spans_equal_split_and_strip():
+    from workbench.ingest.jsonio import line_spans
+
+    rng = random.Random(3)
+    pieces = [b"", b"  ", b"\t{\"a\": 1}\r", b"{\"b\": 2}", b" " * 40 + b"x" + b"\r\n" * 12, b"\x0b\x0c", b"y"]
+    for _ in range(200):
+        data = b"\n".join(rng.choice(pieces) for _ in range(rng.randrange(1, 12)))
+        expect = [(i, line.strip()) for i, line in enumerate(data.split(b"\n")) if line.strip()]
+        starts, ends, numbers = line_spans(data)
+        assert [(int(n), data[a:b]) for a, b, n in zip(starts, ends, numbers)] == expect
+
+
+def test_json_lines_block_with_a_bad_line_keeps_the_others_and_names_it(tmp_path):
+    """Two records on one line, a line that is not JSON, a record without an eventID: the block falls back to
+    line by line; the good records load with exact offsets, the bad lines are named by number."""
+    good = [{"eventVersion": "1.08", "eventTime": f"2024-03-05T10:00:0{i}Z", "eventName": "GetObject",
+             "eventID": f"id-{i}",
+             "sourceIPAddress": "203.0.113.9"} for i in range(3)]
+    lines = [json.dumps(good[0]), json.dumps(good[1]) + " " + json.dumps(good[1]), "  " + json.dumps(good[2]),
+             "not json", json.dumps({"eventTime": "2024-03-05T10:00:09Z", "eventName": "ListBuckets"}), ""]
+    path = tmp_path / "trail.jsonl"
+    path.write_text("\n".join(lines))
+    result = load([path])
+    table = result.table.sort_by("ts")
+    assert table.column("ref").to_pylist() == ["id-0", "id-2", "line 5"]
+    assert [json.loads(raw_record(table, i))["eventName"] for i in range(3)] == ["GetObject", "GetObject", "ListBuckets"]
+    errors = [e for i in result.inputs for e in i.errors]
+    assert [e.split(":")[0] for e in errors] == ["line 2", "line 4"]
