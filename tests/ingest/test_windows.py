@@ -256,3 +256,20 @@ def test_progress_inside_an_evtx_file(tmp_path):
     assert sum(b.num_rows for b in parse(ctx)) == 20000
     size = path.stat().st_size
     assert len(seen) == 2 and seen == sorted(seen) and 0 < seen[0] < seen[-1] <= size
+
+
+def test_rdpcorets_140_is_a_failed_logon_from_the_clients_address(tmp_path):
+    """RdpCoreTS 140 (NLA failure): the only trace of an RDP password guess when 4625 is not audited; it names
+    the client's address and no account."""
+    from workbench.ingest.windows_map import RDPCORE_CHANNEL, event_label
+
+    provider = ("Microsoft-Windows-RemoteDesktopServices-RdpCoreTS", "{1139c61b-b549-4251-8ed3-27250a1edec8}")
+    records = [{"EventID": 140, "time": T0 + timedelta(seconds=3 * i), "Computer": "RDS01", "Provider": provider,
+                "Channel": RDPCORE_CHANNEL, "Keywords": "0x4000000000000000", "EventRecordID": 700 + i,
+                "Data": {"IPString": ATTACKER}} for i in range(5)]
+    path = tmp_path / "Microsoft-Windows-RemoteDesktopServices-RdpCoreTS%4Operational.evtx"
+    write_evtx(path, records)
+    t = load([path]).table.to_pydict()
+    assert t["action"] == ["auth.failure"] * 5 and t["outcome"] == ["failure"] * 5
+    assert t["src_ip"] == [ATTACKER] * 5 and t["user"] == [None] * 5 and t["host"] == ["RDS01"] * 5
+    assert event_label("140").startswith("140 · Remote desktop connection failed")

@@ -76,6 +76,7 @@ EVENT_DESCRIPTIONS: dict[int, str] = {
     24: "Remote desktop session disconnected",
     25: "Remote desktop session reconnected",
     1149: "Remote desktop user authentication succeeded",
+    140: "Remote desktop connection failed: user name or password not correct",
 }
 
 # Events whose acting account is the Subject and whose object is the Target.
@@ -95,6 +96,9 @@ LOGON_TYPES: dict[str, str] = {
 # Remote Desktop (TerminalServices) operational channels: event id → (action, outcome).
 LSM_CHANNEL = "Microsoft-Windows-TerminalServices-LocalSessionManager/Operational"
 RCM_CHANNEL = "Microsoft-Windows-TerminalServices-RemoteConnectionManager/Operational"
+# RdpCoreTS 140: a Network Level Authentication failure, logged with the client's address and no account name
+# (what an RDP password spray or brute force against an exposed host leaves when 4625 is not audited).
+RDPCORE_CHANNEL = "Microsoft-Windows-RemoteDesktopServices-RdpCoreTS/Operational"
 RDP_ACTIONS: dict[tuple[str, int], tuple[str, str]] = {
     (LSM_CHANNEL, 21): ("session.start", "success"),  # session logon succeeded
     (LSM_CHANNEL, 22): ("other", "success"),          # shell start notification
@@ -102,6 +106,7 @@ RDP_ACTIONS: dict[tuple[str, int], tuple[str, str]] = {
     (LSM_CHANNEL, 24): ("session.end", "success"),    # session has been disconnected
     (LSM_CHANNEL, 25): ("session.start", "success"),  # session reconnection succeeded
     (RCM_CHANNEL, 1149): ("auth.success", "success"),  # remote desktop user authentication succeeded
+    (RDPCORE_CHANNEL, 140): ("auth.failure", "failure"),  # connection failed: user name or password not correct
 }
 
 AUDIT_SUCCESS = 0x8020000000000000
@@ -185,7 +190,7 @@ def interpret(event_id: int, channel: str | None, keywords: object,
               data: Mapping[str, object]) -> dict[str, str | None] | None:
     """The normalized columns of one Windows event (``action``, ``outcome``, ``user``, ...), or None
     for an event the workbench does not interpret (kept as ``other`` by the caller)."""
-    if channel in (LSM_CHANNEL, RCM_CHANNEL):
+    if channel in (LSM_CHANNEL, RCM_CHANNEL, RDPCORE_CHANNEL):
         return _rdp(event_id, channel, data)
     action = SECURITY_ACTIONS.get(event_id)
     if action is None:
@@ -238,6 +243,8 @@ def _rdp(event_id: int, channel: str, data: Mapping[str, object]) -> dict[str, s
         return None
     if event_id == 1149:  # Param1 user, Param2 domain, Param3 source address
         user, address = _value(data, "Param1"), _value(data, "Param3")
+    elif event_id == 140:  # IPString: the client's address; the log names no account
+        user, address = None, _value(data, "IPString")
     else:  # User is DOMAIN\name
         user, address = _value(data, "User"), _value(data, "Address")
         if user and "\\" in user:
