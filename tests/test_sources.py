@@ -51,7 +51,7 @@ def test_the_fact_sets_are_the_declarations_of_sources():
     assert coverage.SOURCE_FIELDS is sources.SOURCE_FIELDS and coverage.HOST_SOURCES is sources.HOST_SOURCES
     assert identity.RAW_IDENTIFIERS is sources.RAW_IDENTIFIERS and identity.HOST_ACCOUNTS is sources.HOST_ACCOUNTS
     assert identity.WINDOWS_SOURCES is sources.WINDOWS_SOURCES and lineage.SSH_SOURCES is sources.SSH_SOURCES
-    assert link.CLOUD_ACCOUNTS is sources.CLOUD_ACCOUNTS and triage_probes.CONTROL_PLANE is sources.CONTROL_PLANE
+    assert link.HOST_SOURCES is sources.HOST_SOURCES and triage_probes.CONTROL_PLANE is sources.CONTROL_PLANE
     assert mappings.SIGMA_LOGSOURCES is sources.SIGMA_LOGSOURCES
     assert set(mappings.FIELDS) <= set(sources.BY_ID)  # Sigma field mappings only for sources that exist
     assert sources.CLOUD_ACCOUNTS == {"cloudtrail", "entra_signin", "entra_audit", "azure_activity", "gcp_audit",
