@@ -141,15 +141,20 @@ def run_spark_analyze(args: argparse.Namespace) -> int:
         print(printable(f"workbench: {problem}"), file=sys.stderr)
         return EXIT_USAGE
     try:
-        from ..spark.pipeline import analysis_from_spark
+        from ..spark.pipeline import analysis_from_spark, findings_json
+        from ..update_pack import in_use
 
-        analysis = analysis_from_spark(args.parquet, master=args.spark_master, config_files=args.config,
-                                       extra_playbook_dirs=args.playbooks)
+        pack = in_use(ignore=args.no_update_pack)  # the pack's thresholds, playbooks and rules, as embedded
+        shipped = [] if args.no_shipped_rules else ["shipped"]
+        analysis, run = analysis_from_spark(args.parquet, master=args.spark_master,
+                                            config_files=[*pack.config_files, *args.config],
+                                            extra_playbook_dirs=[*pack.playbook_dirs, *args.playbooks],
+                                            sigma_dirs=[*shipped, *pack.sigma_dirs, *args.sigma])
+        analysis.update_pack = pack.name
     except WorkbenchError as exc:
         print(printable(f"workbench: {exc}"), file=sys.stderr)
         return EXIT_USAGE
-    doc = analysis.to_json()
-    doc["engine"] = {"name": "spark", "master": args.spark_master}
+    doc = findings_json(analysis, run)
     if args.findings_json:
         write_json_atomic(doc, args.findings_json)
     if args.report:

@@ -8,8 +8,12 @@ whose state spans accounts (password spray: one address against many accounts) r
 every event, which is exact but does not spread; each check's ``partition`` says which is which, and a test holds
 every check to it by comparing both engines' findings on the same events.
 
-The cross-source checks of :mod:`workbench.people.identity` need the resolved identities of the whole case and
-run only in the embedded engine; a Spark run says so in its check list.
+The cross-source checks (:mod:`workbench.checks.cross_source`) look at one *person* (several account names
+joined by :mod:`workbench.people.identity`). The driver resolves the identities over the whole event table
+once, as the embedded engine does before its checks; Spark then groups the events by identity *component*
+(the names of one entity together with the names only suggested to be it, which the checks also read) and
+runs the same cross-source check modules on each component (:func:`components`). A person's events all
+land in one group, so this is exact; :data:`CROSS_PARTITION` declares it.
 
 PySpark is an optional dependency (``pip install 'workbench[spark]'``; a Java 17+ runtime) imported only here.
 """
@@ -25,11 +29,17 @@ from typing import Any, Iterator
 import orjson
 
 from ..checks import CHECKS
+from ..checks.cross_source import CROSS_CHECKS
 from ..errors import WorkbenchError
 from ..events import SCHEMA
 from ..findings import Finding, sort_findings
+from ..people.identity import HOST_SCOPED, Identities
 
 _ALL = "__all__"
+_COMPONENT = "__component__"
+_KEY = "__name_key__"
+# The cross-source checks run on the names of one identity component (entity + its suggested names).
+CROSS_PARTITION: dict[str, str] = {c.id: "identity" for c in CROSS_CHECKS}
 
 
 class SparkEngineError(WorkbenchError):
@@ -42,7 +52,8 @@ class SparkRun:
     ran: list[str]  # check ids
     skipped: dict[str, str]  # check id -> why it did not run
     master: str
-    groups: dict[str, int]  # partition key -> groups Spark ran the checks on
+    groups: dict[str, int]  # partition key ("user", "__all__", "identity") -> groups Spark ran the checks on
+    where: dict[str, str]  # check id -> "spark: grouped by <key>" for each check that ran
 
 
 def session(master: str = "local[*]", app_name: str = "workbench"):
@@ -66,9 +77,11 @@ def session(master: str = "local[*]", app_name: str = "workbench"):
         raise SparkEngineError(f"Spark did not start on {master!r}: {type(exc).__name__}: {exc}") from exc
 
 
-def _group_runner(check_ids: list[str], config: dict[str, Any], geo_available: bool):
+def _group_runner(check_ids: list[str], config: dict[str, Any], geo_available: bool,
+                  identities: Identities | None = None):
     """The function Spark calls on each group: rebuild the event table of the group in the workbench's
-    schema and order, run the checks on it, and return the findings as JSON text."""
+    schema and order, run the checks on it, and return the findings as JSON text. With ``identities`` it
+    runs the cross-source checks (``check_ids`` then names none of the per-account ones)."""
 
     def run(frame):  # pandas.DataFrame -> pandas.DataFrame
         import pandas as pd
@@ -87,7 +100,7 @@ def _group_runner(check_ids: list[str], config: dict[str, Any], geo_available: b
             columns.append(pc.cast(arr, f.type) if arr.type != f.type else arr)
         table = pa.Table.from_arrays(columns, schema=SCHEMA)
         wanted = [c for c in ALL if c.id in check_ids]
-        findings, _ = run_checks(table, config, geo_available, checks=wanted)
+        findings, _ = run_checks(table, config, geo_available, checks=wanted, identities=identities)
         text = [orjson.dumps(f.to_dict(), option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS,
                              default=str).decode() for f in findings]
         return pd.DataFrame({"finding": pd.Series(text, dtype=object)})
@@ -95,9 +108,54 @@ def _group_runner(check_ids: list[str], config: dict[str, Any], geo_available: b
     return run
 
 
+def components(ids: Identities) -> dict[str, int]:
+    """Name key -> identity component: the names of an entity and the names suggested (and not rejected)
+    to be it, joined transitively, so every name a cross-source check reads for one person is in one group."""
+    parent: dict[str, str] = {}
+
+    def find(k: str) -> str:
+        parent.setdefault(k, k)
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    def union(a: str, b: str) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    for key, eid in ids.entity_of.items():
+        union("entity\0" + eid, "name\0" + key)
+    for link in ids.links:
+        if link.kind == "suggested" and link.decision != "rejected":
+            union("name\0" + link.a, "name\0" + link.b)
+    roots: dict[str, int] = {}
+    return {key: roots.setdefault(find("name\0" + key), len(roots)) for key in sorted(ids.entity_of)}
+
+
+def _cross_source_texts(spark, events, ids: Identities, check_ids: list[str], config: dict[str, Any],
+                        geo_available: bool) -> tuple[list[str], int]:
+    """The cross-source checks on Spark, one group per identity component; (findings as JSON, groups)."""
+    from pyspark.sql import functions as F
+
+    comp = components(ids)
+    if not comp:
+        return [], 0
+    scope = F.when(F.col("source").isin(sorted(HOST_SCOPED)), F.coalesce(F.col("host"), F.lit(""))).otherwise("")
+    keyed = events.where(F.col("user").isNotNull()).withColumn(
+        _KEY, F.concat_ws("|", F.col("source"), scope, F.col("user")))
+    names = spark.createDataFrame(list(comp.items()), schema=f"{_KEY} string, {_COMPONENT} int")
+    joined = keyed.join(F.broadcast(names), on=_KEY, how="inner")
+    result = joined.groupBy(_COMPONENT).applyInPandas(
+        _group_runner(check_ids, config, geo_available, identities=ids), schema="finding string")
+    return [row["finding"] for row in result.collect()], len(set(comp.values()))
+
+
 def run_checks_on_spark(folder: str | os.PathLike, config: dict[str, Any], geo_available: bool, *,
-                        master: str = "local[*]", spark=None) -> SparkRun:
-    """Every check over the Parquet event folder ``folder`` on Spark at ``master``."""
+                        master: str = "local[*]", spark=None, identities: Identities | None = None) -> SparkRun:
+    """Every check over the Parquet event folder ``folder`` on Spark at ``master``; with ``identities``
+    (resolved over the same events) the cross-source checks too."""
     if spark is None:
         try:
             from pyspark.sql import SparkSession
@@ -126,6 +184,17 @@ def run_checks_on_spark(folder: str | os.PathLike, config: dict[str, Any], geo_a
             groups[key] = grouped.count().count()
             result = grouped.applyInPandas(_group_runner(ids, config, geo_available), schema="finding string")
             texts.extend(row["finding"] for row in result.collect())
+        cross: list[str] = []
+        if identities is not None:  # after the per-account checks, as in the embedded engine
+            for c in CROSS_CHECKS:
+                if c.needs_geo and not geo_available:
+                    skipped[c.id] = "no GeoIP database"
+                else:
+                    cross.append(c.id)
+            if cross:
+                found, groups["identity"] = _cross_source_texts(spark, events, identities, cross, config,
+                                                                geo_available)
+                texts.extend(found)
     except SparkEngineError:
         raise
     except Exception as exc:  # noqa: BLE001
@@ -134,8 +203,10 @@ def run_checks_on_spark(folder: str | os.PathLike, config: dict[str, Any], geo_a
         if own:
             spark.stop()
     unique = {f.id: f for f in (Finding.from_dict(orjson.loads(t)) for t in texts)}
-    ran = [c.id for c in CHECKS if c.id not in skipped]
-    return SparkRun(sort_findings(list(unique.values())), ran, skipped, master, groups)
+    ran = [c.id for c in CHECKS if c.id not in skipped] + cross
+    where = {c: f"spark: grouped by {PARTITION.get(c) or 'nothing (one group)'}" for c in ran if c in PARTITION}
+    where.update({c: "spark: grouped by identity component" for c in cross})
+    return SparkRun(sort_findings(list(unique.values())), ran, skipped, master, groups, where)
 
 
 def _cause(exc: BaseException) -> str:
@@ -147,6 +218,6 @@ def _cause(exc: BaseException) -> str:
 
 
 def rows(run: SparkRun) -> Iterator[tuple[str, int]]:
-    """(check id, findings) in the order of :data:`workbench.checks.CHECKS`."""
-    for c in CHECKS:
+    """(check id, findings) in the order of :data:`workbench.checks.CHECKS`, then the cross-source checks."""
+    for c in (*CHECKS, *CROSS_CHECKS):
         yield c.id, sum(1 for f in run.findings if f.check == c.id)
