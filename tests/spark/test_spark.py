@@ -143,8 +143,8 @@ def test_the_cross_source_checks_run_on_spark_by_person(identity_case, spark, tm
     case, parquet = identity_case
     doc = spark_json(parquet, tmp_path)
     ran_on = {c["id"]: c["ran_on"] for c in doc["checks"]}
-    assert {ran_on[c] for c in CROSS} == {"spark: grouped by identity component"}
-    assert doc["engine"]["groups"]["identity"] >= 2
+    assert {ran_on[c] for c in CROSS} == {"spark: grouped by person (identity component)"}
+    assert doc["engine"]["groups"]["person"] >= 2
     assert CROSS <= {f["check"] for f in doc["findings"]}
     embedded = embedded_json(case, city_db, tmp_path)
     same_apart_from_engine_facts(embedded, doc)

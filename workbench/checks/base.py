@@ -107,7 +107,9 @@ def privileged_note(accounts: list[str]) -> str:
             f" {', '.join(accounts)} are privileged or service accounts.")
 
 
-LOCAL_ONLY = "local only"
+# A Spark partition: the person (the identity component of the event's account name: a resolved entity with
+# the names only suggested to be it), for the cross-source checks; the driver resolves the identities first.
+PERSON = "person"
 
 
 @dataclass(frozen=True)
@@ -120,8 +122,8 @@ class Check:
     # what it needs of the loaded data (workbench.checks.requirements), read by the coverage report; () when
     # any data will do, said so, never left out
     requires: tuple[Any, ...]
-    # on Spark: the column whose events it needs together; None: all events in one group; LOCAL_ONLY: it
-    # runs only in the workbench (it needs the resolved identities)
+    # on Spark: the column whose events it needs together; None: all events in one group; PERSON: the events
+    # of one person's names together (it needs the resolved identities)
     partition: str | None
     needs_geo: bool = False
 

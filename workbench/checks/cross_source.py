@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .requirements import GEO, HOST_LOGONS, LOGINS
-from .base import LOCAL_ONLY, Check, CheckInput, distinct, minutes, place, refs
+from .base import PERSON, Check, CheckInput, distinct, minutes, place, refs
 from ..events import format_ts
 from ..findings import Finding
 from ..people.identity import Identities, local_part
@@ -196,7 +196,7 @@ def run_failed_signins_then_console(inp: CheckInput) -> list[Finding]:
 NEW_COUNTRY_CHECK = Check(
     id=NEW_COUNTRY_ID, title="New-country sign-in, then logons to several hosts",
     techniques=("T1078", "T1021", "T1021.001", "T1021.004"), run=run_new_country_then_hosts, needs_geo=True,
-    requires=(GEO, LOGINS, HOST_LOGONS), partition=LOCAL_ONLY,
+    requires=(GEO, LOGINS, HOST_LOGONS), partition=PERSON,
     description=("A successful sign-in from a country new for the person (all its names together, any "
                  "source), then successful network or remote-interactive logons by the same person (exact or "
                  "confirmed identity links only) to at least the threshold of hosts within the window. Names "
@@ -207,7 +207,7 @@ FAILED_CONSOLE_CHECK = Check(
     id=FAILED_CONSOLE_ID, title="Failed Entra sign-ins, then AWS console login",
     techniques=("T1110.001", "T1078.004"), run=run_failed_signins_then_console,
     requires=(("not_run", lambda f: "entra_signin" in f.sources, "no Entra ID sign-in logs loaded"),
-              ("not_run", lambda f: "cloudtrail" in f.sources, "no CloudTrail loaded")), partition=LOCAL_ONLY,
+              ("not_run", lambda f: "cloudtrail" in f.sources, "no CloudTrail loaded")), partition=PERSON,
     description=("A CloudTrail ConsoleLogin (an SSO session named by e-mail, or an IAM user linked to the "
                  "person) preceded within the window by at least the threshold of failed Entra ID sign-ins "
                  "of the same person. High when the console login comes from an IP of the failures."),

@@ -142,7 +142,7 @@ def run_spark_analyze(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         from ..spark.pipeline import analysis_from_spark, findings_json
-        from ..update_pack import in_use
+        from ..update.pack import in_use
 
         pack = in_use(ignore=args.no_update_pack)  # the pack's thresholds, playbooks and rules, as embedded
         shipped = [] if args.no_shipped_rules else ["shipped"]

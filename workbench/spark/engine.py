@@ -13,7 +13,7 @@ joined by :mod:`workbench.people.identity`). The driver resolves the identities 
 once, as the embedded engine does before its checks; Spark then groups the events by identity *component*
 (the names of one entity together with the names only suggested to be it, which the checks also read) and
 runs the same cross-source check modules on each component (:func:`components`). A person's events all
-land in one group, so this is exact; :data:`CROSS_PARTITION` declares it.
+land in one group, so this is exact; the checks declare it (``partition=PERSON``).
 
 PySpark is an optional dependency (``pip install 'workbench[spark]'``; a Java 17+ runtime) imported only here.
 """
@@ -33,13 +33,13 @@ from ..checks.cross_source import CROSS_CHECKS
 from ..errors import WorkbenchError
 from ..events import SCHEMA
 from ..findings import Finding, sort_findings
-from ..people.identity import HOST_SCOPED, Identities
+from ..checks.base import PERSON
+from ..people.identity import Identities
+from ..sources import HOST_ACCOUNTS
 
 _ALL = "__all__"
 _COMPONENT = "__component__"
 _KEY = "__name_key__"
-# The cross-source checks run on the names of one identity component (entity + its suggested names).
-CROSS_PARTITION: dict[str, str] = {c.id: "identity" for c in CROSS_CHECKS}
 
 
 class SparkEngineError(WorkbenchError):
@@ -52,7 +52,7 @@ class SparkRun:
     ran: list[str]  # check ids
     skipped: dict[str, str]  # check id -> why it did not run
     master: str
-    groups: dict[str, int]  # partition key ("user", "__all__", "identity") -> groups Spark ran the checks on
+    groups: dict[str, int]  # partition key ("user", "__all__", "person") -> groups Spark ran the checks on
     where: dict[str, str]  # check id -> "spark: grouped by <key>" for each check that ran
 
 
@@ -142,7 +142,7 @@ def _cross_source_texts(spark, events, ids: Identities, check_ids: list[str], co
     comp = components(ids)
     if not comp:
         return [], 0
-    scope = F.when(F.col("source").isin(sorted(HOST_SCOPED)), F.coalesce(F.col("host"), F.lit(""))).otherwise("")
+    scope = F.when(F.col("source").isin(sorted(HOST_ACCOUNTS)), F.coalesce(F.col("host"), F.lit(""))).otherwise("")
     keyed = events.where(F.col("user").isNotNull()).withColumn(
         _KEY, F.concat_ws("|", F.col("source"), scope, F.col("user")))
     names = spark.createDataFrame(list(comp.items()), schema=f"{_KEY} string, {_COMPONENT} int")
@@ -187,12 +187,14 @@ def run_checks_on_spark(folder: str | os.PathLike, config: dict[str, Any], geo_a
         cross: list[str] = []
         if identities is not None:  # after the per-account checks, as in the embedded engine
             for c in CROSS_CHECKS:
+                if c.partition != PERSON:
+                    raise SparkEngineError(f"cross-source check {c.id!r} is not partitioned by person")
                 if c.needs_geo and not geo_available:
                     skipped[c.id] = "no GeoIP database"
                 else:
                     cross.append(c.id)
             if cross:
-                found, groups["identity"] = _cross_source_texts(spark, events, identities, cross, config,
+                found, groups[PERSON] = _cross_source_texts(spark, events, identities, cross, config,
                                                                 geo_available)
                 texts.extend(found)
     except SparkEngineError:
@@ -204,8 +206,9 @@ def run_checks_on_spark(folder: str | os.PathLike, config: dict[str, Any], geo_a
             spark.stop()
     unique = {f.id: f for f in (Finding.from_dict(orjson.loads(t)) for t in texts)}
     ran = [c.id for c in CHECKS if c.id not in skipped] + cross
-    where = {c: f"spark: grouped by {PARTITION.get(c) or 'nothing (one group)'}" for c in ran if c in PARTITION}
-    where.update({c: "spark: grouped by identity component" for c in cross})
+    partition = {c.id: c.partition for c in CHECKS}
+    where = {c: f"spark: grouped by {partition[c] or 'nothing (one group)'}" for c in ran if c in partition}
+    where.update({c: "spark: grouped by person (identity component)" for c in cross})
     return SparkRun(sort_findings(list(unique.values())), ran, skipped, master, groups, where)
 
 
