@@ -33,8 +33,10 @@ def run(inp: CheckInput) -> list[Finding]:
     located = ev[ev["country"].notna() & ev["user"].isin(creates["user"].unique())]
     first_in_country = located.groupby(["user", "country"])["ts"].min().to_dict()
     # an account needs events from before the window for "new" to mean anything
-    has_history = (located.groupby("user")["ts"].min() < creates["ts"].max()
-                   - pd.Timedelta(hours=cfg["new_country_hours"])).to_dict()
+    # (each actor against its own last creation: the check is per account, as its Spark partition says)
+    last_create = creates.groupby("user")["ts"].max() - pd.Timedelta(hours=cfg["new_country_hours"])
+    first_located = located.groupby("user")["ts"].min()
+    has_history = (first_located < last_create.reindex(first_located.index)).to_dict()
     # the habit: days on which each actor created credentials for accounts it had itself just created
     day = creates["ts"].to_numpy(dtype="datetime64[us]").astype("datetime64[D]").astype(np.int64)
     for_other = creates["target_user"].notna() & (creates["target_user"] != creates["user"])
