@@ -44,7 +44,8 @@ def run(inp: CheckInput) -> list[Finding]:
     habit = pd.DataFrame({"user": creates["user"], "day": day})[onboard.to_numpy()].drop_duplicates()
     # the actor's networks (ASN, else address) before each burst
     mine_all = ev[ev["user"].isin(creates["user"].unique())]
-    net = mine_all["asn"].astype(object).where(mine_all["asn"].notna(), mine_all["src_ip"]) \
+    # (the ASN as a whole number: a column with gaps comes as floats, "208677.0", in one engine and not another)
+    net = mine_all["asn"].astype("Int64").astype(object).where(mine_all["asn"].notna(), mine_all["src_ip"]) \
         if "asn" in mine_all.columns else mine_all["src_ip"]
     nets = pd.DataFrame({"user": mine_all["user"], "net": net, "ts": mine_all["ts"]}).dropna()
     first_net = nets.groupby(["user", "net"])["ts"].min().to_dict()
