@@ -111,7 +111,8 @@ def same_apart_from_engine_facts(embedded: dict, spark: dict) -> None:
         if isinstance(mine, list) and isinstance(theirs, list) and len(mine) == len(theirs):
             for a, b in zip(mine, theirs):  # name the first item and field that differ
                 if isinstance(a, dict) and isinstance(b, dict):
-                    assert a == b, (key, a.get("id"), {k: (a.get(k), b.get(k)) for k in a | b if a.get(k) != b.get(k)})
+                    assert a == b, (key, a.get("id"), [(x, y) for k in a | b if a.get(k) != b.get(k)
+                                                       for x, y in zip(a.get(k) or [None], b.get(k) or [None]) if x != y])
         assert mine == theirs, key
 
 
