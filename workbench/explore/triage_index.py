@@ -306,6 +306,6 @@ def top(values: Iterable[Any] | Counter, n: int = 3) -> str:
     """"US ×57, GB ×3" (most frequent first; "…" when there are more)."""
     counts = values if isinstance(values, Counter) else Counter(v for v in values if v is not None and v == v
                                                                  and v != "")
-    items = counts.most_common()
+    items = sorted(counts.items(), key=lambda vc: (-vc[1], str(vc[0])))  # ties by name: the same in every run
     text = ", ".join(f"{v} ×{c:,}" for v, c in items[:n])
     return (text + (f" and {len(items) - n} more" if len(items) > n else "")) or "none"

@@ -233,7 +233,7 @@ def after(c: Context) -> Fact:
     changes = {a: counts[a] for a in (*CHANGE_ACTIONS, "privilege.use") if counts[a]}  # sudo counts too
     big = int(later["bytes"].fillna(0).sum())
     summary = f"{len(later)} events in the hour after the first success: " + ", ".join(
-        f"{a} {n}" for a, n in counts.most_common(6))
+        f"{a} {n}" for a, n in sorted(counts.items(), key=lambda an: (-an[1], str(an[0])))[:6])
     details = ((f"command-line client events: {cli_n}",) if cli_n else ()) + \
         ((f"bytes transferred: {big:,}",) if big else ()) + \
         tuple(f"{r.ts:%Y-%m-%d %H:%M:%S} UTC {r.action} {r.event_name or ''}".rstrip()
