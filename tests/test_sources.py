@@ -10,7 +10,7 @@ import pytest
 import workbench
 from workbench import sources
 from workbench.checks import CHECKS
-from workbench.checks.base import LOCAL_ONLY, Check
+from workbench.checks.base import PERSON, Check
 from workbench.checks.coverage import requirements
 from workbench.checks.cross_source import CROSS_CHECKS
 from workbench.config import load_config
@@ -95,9 +95,9 @@ def test_every_check_declares_requirements_partition_and_settings():
         assert declared[check.id] is check.requires
         for level, holds, reason in check.requires:
             assert level in ("not_run", "limited", "baseline") and callable(holds) and reason, check.id
-        assert check.partition is None or check.partition in columns or check.partition == LOCAL_ONLY, check.id
+        assert check.partition is None or check.partition in columns or check.partition == PERSON, check.id
         assert check.id in config, f"{check.id}: its settings and their defaults belong in resources/config.yaml"
-    assert {c.partition for c in CROSS_CHECKS} == {LOCAL_ONLY}  # they need the resolved identities
+    assert {c.partition for c in CROSS_CHECKS} == {PERSON}  # grouped by resolved person
 
 
 def test_a_check_cannot_leave_its_requirements_or_partition_out():
