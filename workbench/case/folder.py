@@ -49,7 +49,7 @@ import os
 import shutil
 import sqlite3
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -60,6 +60,9 @@ from . import storage as case_storage
 from ..errors import WorkbenchError
 from ..evidence.files import evidence_of, expand
 from .marks import MARKS_SCHEMA, CaseMarks
+from .records import (  # noqa: F401  (re-exported: callers import them from the case folder)
+    STATES, ANSWERS, ASSESSMENTS, DECISIONS, CHECKLISTS, CaseInput, EvidenceCheck, Answer, CriterionAssessment, Decision, ChecklistItem, Bookmark, FindingTriage,
+)
 from ..analysis import Analysis
 from ..pipeline import analyze_with_pack, complete
 from ..progress import CancelToken, Progress, no_progress
@@ -67,12 +70,6 @@ from .snapshot import dumps, freeze, read_table, thaw, write_table
 
 DB_NAME = "case.sqlite"
 SCHEMA_VERSION = 2  # 2: marks (tags, stars, comments on events and findings)
-STATES = ("new", "investigating", "confirmed", "false positive", "escalated")
-ANSWERS = ("yes", "no", "unknown")
-ASSESSMENTS = ("met", "not met", "unknown")
-DECISIONS = ("escalate", "do not escalate", "undecided")
-CHECKLISTS = ("l1", "t2", "containment")  # Additional Analysis Steps for L1, T2 Analyst Actions, Containment
-
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -110,97 +107,6 @@ def _now() -> str:
 
 def _when(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
-
-
-@dataclass(frozen=True)
-class CaseInput:
-    path: str  # as the findings JSON names it (archive.zip!member for zip members)
-    sha256: str
-    size: int
-    format: str | None
-    events: int
-
-
-@dataclass(frozen=True)
-class EvidenceCheck:
-    """The evidence now against the hashes recorded at the last analysis."""
-
-    changed: tuple[str, ...] = ()
-    missing: tuple[str, ...] = ()
-    added: tuple[str, ...] = ()
-    analyzed: bool = True  # False: the case holds no analysis yet
-
-    @property
-    def unchanged(self) -> bool:
-        return self.analyzed and not (self.changed or self.missing or self.added)
-
-
-@dataclass(frozen=True)
-class Answer:
-    question: str
-    answer: str  # one of ANSWERS, or "" when only a note was written
-    note: str = ""
-    who: str = ""
-    updated: datetime | None = None
-
-
-@dataclass(frozen=True)
-class CriterionAssessment:
-    criterion: str
-    assessment: str  # one of ASSESSMENTS, or ""
-    note: str = ""
-    who: str = ""
-    updated: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Decision:
-    decision: str  # one of DECISIONS, or ""
-    reason: str = ""
-    who: str = ""
-    updated: datetime | None = None
-
-
-@dataclass(frozen=True)
-class ChecklistItem:
-    kind: str  # one of CHECKLISTS
-    item: str
-    done: bool
-    who: str = ""  # who ticked (or unticked) it last
-    done_at: datetime | None = None
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class Bookmark:
-    id: int
-    source: str
-    file: str
-    ref: str
-    finding_id: str = ""  # "" for a bookmark of the whole case
-    note: str = ""
-    who: str = ""
-    created: datetime | None = None
-
-
-@dataclass(frozen=True)
-class FindingTriage:
-    finding_id: str
-    state: str = "new"
-    state_who: str = ""
-    state_updated: datetime | None = None
-    answers: dict[str, Answer] = field(default_factory=dict)  # by question text
-    criteria: dict[str, CriterionAssessment] = field(default_factory=dict)  # by criterion text
-    decision: Decision | None = None
-    checklist: dict[tuple[str, str], ChecklistItem] = field(default_factory=dict)  # by (kind, item)
-    note: str = ""
-    bookmarks: tuple[Bookmark, ...] = ()
-
-    @property
-    def touched(self) -> bool:
-        """Anything at all was recorded for the finding."""
-        return bool(self.state_updated or self.answers or self.criteria or self.decision or self.checklist
-                    or self.note or self.bookmarks)
 
 
 def _inside(path: Path, folder: Path) -> bool:
