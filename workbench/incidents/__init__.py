@@ -20,9 +20,11 @@ __all__ = ["CONFIDENCES", "KILL_CHAIN", "Incident", "Person", "Step", "build", "
 
 
 def settings(config: dict[str, Any] | None) -> dict[str, Any]:
-    """The ``incidents`` section of the configuration over the defaults (an older case's saved configuration
-    may lack it)."""
-    return {**link.DEFAULTS, **((config or {}).get("incidents") or {})}
+    """The ``incidents`` section of the configuration over the shipped one (resources/config.yaml, where the
+    defaults are declared; an older case's saved configuration may lack the section)."""
+    from ..config import load_config
+
+    return {**load_config()["incidents"], **((config or {}).get("incidents") or {})}
 
 
 def build(findings: Iterable[Finding], table: pa.Table, identities: Any = None, credentials: Iterable[Any] = (),

@@ -29,8 +29,6 @@ from ..errors import printable
 from ..findings import Finding
 from ..sources import HOST_SOURCES
 
-DEFAULTS = {"window_hours": 24, "max_people": 3, "ip_max_accounts": 3, "host_max_accounts": 5}
-
 
 @dataclass
 class Usage:
