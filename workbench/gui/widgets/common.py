@@ -74,7 +74,11 @@ class RowsModel(QAbstractTableModel):
 
 def table_view(model: Any) -> QTreeView:
     """A flat, single-selection list of rows (plain-text cells, elided at the right)."""
-    view = QTreeView()
+    return as_row_list(QTreeView(), model)
+
+
+def as_row_list(view: QTreeView, model: Any) -> QTreeView:
+    """``view`` set up as a flat, single-selection list of ``model``'s rows, elided at the right."""
     view.setModel(model)
     view.setRootIsDecorated(False)
     view.setUniformRowHeights(True)

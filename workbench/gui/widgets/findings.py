@@ -14,6 +14,7 @@ from ...findings import SEVERITIES
 from ..models.findings import COLUMNS, KEYS, SEVERITY_COL, TITLE_COL
 from ..qt import (QAbstractItemView, QCheckBox, QComboBox, QGridLayout, QHeaderView, QLineEdit, QModelIndex, Qt,
                   QTreeView, QWidget)
+from .common import as_row_list
 
 # widths in characters, so the narrow columns stay readable beside a long title
 WIDTHS = {"starred": 2, "severity": 8, "title": 34, "count": 3, "check": 16, "users": 14, "state": 11,
@@ -23,13 +24,7 @@ WIDTHS = {"starred": 2, "severity": 8, "title": 34, "count": 3, "check": 16, "us
 class FindingsView(QTreeView):
     def __init__(self, model: Any, parent: Any = None) -> None:
         super().__init__(parent)
-        self.setModel(model)
-        self.setRootIsDecorated(False)
-        self.setUniformRowHeights(True)
-        self.setAlternatingRowColors(True)
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        as_row_list(self, model)
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setSortingEnabled(True)
         header = self.header()
